@@ -1,0 +1,11 @@
+"""HTML → article fields.
+
+Parse a page once, then run one small function per field, driven by a platform profile's
+selectors (``crawler/platforms/*.toml``). Nothing here knows about Scrapy, so the same code
+serves the spider, ``portal-archive extract`` and re-extraction from stored snapshots.
+"""
+
+from crawler.extract.article import ExtractedArticle, extract_article
+from crawler.extract.listing import PageLinks, find_links
+
+__all__ = ["ExtractedArticle", "extract_article", "PageLinks", "find_links"]

@@ -1,0 +1,90 @@
+"""Text normalisation shared by every extractor.
+
+Portals mix NFC and NFD (a base letter followed by a combining mark), non-breaking spaces and
+MS-Word leftovers; search, dedupe and gold comparisons only work once all of that is folded
+into one canonical form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bs4 import BeautifulSoup
+from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+
+_WHITESPACE = re.compile(r"\s+")  # \s covers U+00A0 and the other Unicode spaces in str patterns
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00]")
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote center dd details dialog div dl dt fieldset figcaption "
+    "figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary "
+    "table tbody tfoot thead tr ul caption".split()
+)
+CELL_TAGS = frozenset({"td", "th"})
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "iframe", "object", "embed", "svg", "button", "select", "textarea", "input"})
+_NON_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
+
+
+def normalize_text(text: str | None) -> str:
+    """NFC, invisible characters removed and whitespace collapsed to single spaces."""
+    if not text:
+        return ""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def text_or_none(text: str | None) -> str | None:
+    """Like :func:`normalize_text`, but an empty result is ``None`` (a missing field, not "")."""
+    cleaned = normalize_text(text)
+    return cleaned or None
+
+
+def element_text(element: Tag | None) -> str:
+    """The visible text of an element on one line (block boundaries become spaces)."""
+    if element is None:
+        return ""
+    return normalize_text(" ".join(paragraphs(element)))
+
+
+def paragraphs(element: Tag) -> list[str]:
+    """The element's text as paragraphs: block elements and ``<br>`` start a new paragraph.
+
+    Inline markup (``<strong>Đ</strong>ại``) is joined without spaces so words stay whole;
+    table cells are separated by a space so a row reads as one line.
+    """
+    parts: list[str] = []
+    _collect(element, parts)
+    lines = (normalize_text(line) for line in "".join(parts).split("\n"))
+    return [line for line in lines if line]
+
+
+def _collect(node: Tag, parts: list[str]) -> None:
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if not isinstance(child, _NON_TEXT):
+                parts.append(str(child))
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name
+        if name in SKIP_TAGS:
+            continue
+        if name == "br":
+            parts.append("\n")
+        elif name in BLOCK_TAGS:
+            parts.append("\n")
+            _collect(child, parts)
+            parts.append("\n")
+        elif name in CELL_TAGS:
+            parts.append(" ")
+            _collect(child, parts)
+            parts.append(" ")
+        else:
+            _collect(child, parts)
+
+
+def html_fragment_text(html: str) -> str:
+    """Visible text of an HTML fragment, paragraphs separated by blank lines."""
+    soup = BeautifulSoup(html, "lxml")
+    return "\n\n".join(paragraphs(soup))

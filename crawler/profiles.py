@@ -1,0 +1,166 @@
+"""Platform profiles: how one CMS family lays out listings and articles, as data.
+
+A profile is a TOML file in ``crawler/platforms/``. Portals on a known CMS need no Python: the
+registry names the platform and the generic spider and extractor read the selectors from here.
+A profile may ``extends`` another one (``base`` holds the furniture labels shared by every
+Vietnamese portal), so a label added there reaches every platform.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+PLATFORMS_DIR = Path(__file__).parent / "platforms"
+UNKNOWN_PLATFORM = "unknown"
+
+_SECTIONS: dict[str, set[str]] = {
+    "": {"name", "description", "evidence", "extends", "abstract"},
+    "recognise": {"selectors", "url_patterns", "min_score"},
+    "urls": {"article", "exclude", "page_number"},
+    "listing": {"items", "pagination", "sections", "follow_article_links"},
+    "article": {"scope", "title", "published", "updated", "lead", "lead_image", "body", "author", "category", "tags"},
+    "clean": {"drop", "stop_at", "drop_labels", "drop_hidden"},
+}
+
+
+class ProfileError(ValueError):
+    """A platform profile is missing or malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str = ""
+    evidence: str = ""
+    abstract: bool = False
+    recognise_selectors: tuple[str, ...] = ()
+    recognise_url_patterns: tuple[re.Pattern[str], ...] = ()
+    recognise_min_score: int = 2
+    article_url_patterns: tuple[re.Pattern[str], ...] = ()
+    exclude_url_patterns: tuple[re.Pattern[str], ...] = ()
+    page_number_pattern: re.Pattern[str] | None = None
+    item_selectors: tuple[str, ...] = ()
+    pagination_selectors: tuple[str, ...] = ()
+    section_selectors: tuple[str, ...] = ()
+    follow_article_links: bool = True
+    scope: tuple[str, ...] = ()
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    drop: tuple[str, ...] = ()
+    stop_at: tuple[str, ...] = ()
+    drop_labels: tuple[str, ...] = ()
+    drop_hidden: bool = True
+
+    def is_article_url(self, url: str) -> bool:
+        """Whether ``url`` looks like one of this platform's article pages."""
+        if any(p.search(url) for p in self.exclude_url_patterns):
+            return False
+        return any(p.search(url) for p in self.article_url_patterns)
+
+    def page_number(self, url: str) -> int | None:
+        """The listing page number a pagination URL asks for, when the platform shows it."""
+        if self.page_number_pattern is None:
+            return None
+        match = self.page_number_pattern.search(url)
+        return int(match.group(1)) if match else None
+
+
+def known_platforms() -> list[str]:
+    """Names of the concrete (non-abstract) profiles shipped in ``crawler/platforms/``."""
+    names = sorted(path.stem for path in PLATFORMS_DIR.glob("*.toml"))
+    return [name for name in names if not load_profile(name).abstract]
+
+
+@cache
+def load_profile(name: str) -> Profile:
+    """Load and validate a profile by name, merging the profiles it extends."""
+    return _build(name, _merged(name, ()))
+
+
+def _merged(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
+    if name in seen:
+        raise ProfileError(f"platform profile {name!r}: circular 'extends' ({' -> '.join(seen + (name,))})")
+    path = PLATFORMS_DIR / f"{name}.toml"
+    if not path.is_file():
+        raise ProfileError(f"unknown platform {name!r}: no file {path.name} in {PLATFORMS_DIR}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"platform profile {path}: invalid TOML: {exc}") from None
+    _check_keys(path, data)
+    parent = data.get("extends")
+    if not parent:
+        return data
+    merged = _merged(parent, seen + (name,))
+    out: dict[str, Any] = {**merged, **{k: v for k, v in data.items() if not isinstance(v, dict)}}
+    out["abstract"] = data.get("abstract", False)
+    for section in _SECTIONS:
+        if section and (section in merged or section in data):
+            combined = dict(merged.get(section, {}))
+            for key, value in data.get(section, {}).items():
+                # Lists under [clean] accumulate (shared furniture + platform furniture);
+                # everything else is overridden by the child profile.
+                if section == "clean" and isinstance(value, list):
+                    combined[key] = list(combined.get(key, [])) + value
+                else:
+                    combined[key] = value
+            out[section] = combined
+    return out
+
+
+def _check_keys(path: Path, data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict):
+            allowed = _SECTIONS.get(key)
+            if allowed is None:
+                raise ProfileError(f"platform profile {path.name}: unknown section [{key}]")
+            for sub in value:
+                if sub not in allowed:
+                    raise ProfileError(f"platform profile {path.name}: unknown key {sub!r} in [{key}]")
+        elif key not in _SECTIONS[""]:
+            raise ProfileError(f"platform profile {path.name}: unknown key {key!r}")
+
+
+def _strings(data: dict[str, Any], section: str, key: str) -> tuple[str, ...]:
+    value = data.get(section, {}).get(key, ())
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _patterns(name: str, data: dict[str, Any], section: str, key: str) -> tuple[re.Pattern[str], ...]:
+    try:
+        return tuple(re.compile(p) for p in _strings(data, section, key))
+    except re.error as exc:
+        raise ProfileError(f"platform profile {name}: bad regex in [{section}] {key}: {exc}") from None
+
+
+def _build(name: str, data: dict[str, Any]) -> Profile:
+    page_number = data.get("urls", {}).get("page_number")
+    article = data.get("article", {})
+    return Profile(
+        name=data.get("name", name),
+        description=data.get("description", ""),
+        evidence=data.get("evidence", ""),
+        abstract=bool(data.get("abstract", False)),
+        recognise_selectors=_strings(data, "recognise", "selectors"),
+        recognise_url_patterns=_patterns(name, data, "recognise", "url_patterns"),
+        recognise_min_score=int(data.get("recognise", {}).get("min_score", 2)),
+        article_url_patterns=_patterns(name, data, "urls", "article"),
+        exclude_url_patterns=_patterns(name, data, "urls", "exclude"),
+        page_number_pattern=re.compile(page_number) if page_number else None,
+        item_selectors=_strings(data, "listing", "items"),
+        pagination_selectors=_strings(data, "listing", "pagination"),
+        section_selectors=_strings(data, "listing", "sections"),
+        follow_article_links=bool(data.get("listing", {}).get("follow_article_links", True)),
+        scope=_strings(data, "article", "scope"),
+        fields={key: _strings(data, "article", key) for key in article if key != "scope"},
+        drop=_strings(data, "clean", "drop"),
+        stop_at=_strings(data, "clean", "stop_at"),
+        drop_labels=_strings(data, "clean", "drop_labels"),
+        drop_hidden=bool(data.get("clean", {}).get("drop_hidden", True)),
+    )

@@ -1,0 +1,363 @@
+"""The ``portal-archive`` command: the face over both halves of the project.
+
+Crawl-side commands import the crawler inside the command function (the archive never imports
+it otherwise). Every command's ``--help`` is its documentation; errors an operator can act on
+are one line on stderr with a non-zero exit status (2 for bad input).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from archive import db as store
+
+DEFAULT_DB = "data/archive.db"
+
+
+class BadInput(click.ClickException):
+    """Bad input (unknown portal, broken registry, missing database): exit status 2."""
+
+    exit_code = 2
+
+
+def db_option(default: str = DEFAULT_DB) -> Callable:
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="PORTAL_ARCHIVE_DB",
+        default=default, show_default=True, help="Archive database (SQLite). Env: PORTAL_ARCHIVE_DB.",
+    )
+
+
+def registry_option(func: Callable) -> Callable:
+    return click.option(
+        "--registry", type=click.Path(dir_okay=False, path_type=Path), envvar="PORTAL_ARCHIVE_REGISTRY",
+        default=None, help="Portal registry TOML (default: the one shipped in crawler/portals.toml). Env: PORTAL_ARCHIVE_REGISTRY.",
+    )(func)
+
+
+@click.group()
+@click.version_option(package_name="portal-archive")
+def cli() -> None:
+    """Archive the news of Vietnamese district portals into SQLite and search it with Datasette.
+
+    \b
+    Start here:
+        portal-archive demo              crawl the bundled sample portal and open it
+        portal-archive portals           list the registered portals
+        portal-archive crawl PORTAL_ID   crawl one portal into data/archive.db
+        portal-archive serve             browse and search the archive
+    """
+
+
+@cli.command()
+@registry_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per portal (a JSON list).")
+@click.option("--enabled", "only_enabled", is_flag=True, help="Only portals that can be crawled.")
+def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
+    """List the portals of the registry.
+
+    \b
+    Example:
+        portal-archive portals --enabled
+        portal-archive portals --json | jq '.[].id'
+    """
+    entries = [p for p in _load_registry(registry).values() if p.enabled or not only_enabled]
+    if as_json:
+        click.echo(json.dumps([p.to_row() for p in entries], ensure_ascii=False, indent=2))
+        return
+    rows = [(p.id, p.name, p.province, p.platform, "yes" if p.enabled else "no", p.base_url) for p in entries]
+    _print_table(("id", "name", "province", "platform", "enabled", "base_url"), rows)
+    click.echo(f"{len(entries)} portals, {sum(p.enabled for p in entries)} enabled")
+
+
+@cli.command()
+@click.argument("portal_ids", nargs=-1)
+@click.option("--all", "all_enabled", is_flag=True, help="Crawl every enabled portal, one after the other.")
+@db_option()
+@registry_option
+@click.option("--max-pages", type=click.IntRange(min=1), default=None, help="Follow each listing's pagination up to this page number (default: all pages).")
+@click.option("--delay", type=click.FloatRange(min=0), default=None, help="Seconds between requests to one host (default 1, AutoThrottle on top).")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, e.g. --set CONCURRENT_REQUESTS_PER_DOMAIN=1.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line; only errors and the summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Scrapy's INFO log on stderr.")
+def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registry: Path | None, max_pages: int | None,
+          delay: float | None, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+    """Crawl portals into the archive (polite: robots.txt, AutoThrottle, 2 requests per host).
+
+    Each portal gets its own row in the crawls table. Exit status 1 when any crawl failed.
+
+    \b
+    Example:
+        portal-archive crawl hanoi-sotttt --max-pages 3
+        portal-archive crawl --all --db /srv/archive/archive.db
+    """
+    portals_by_id = _load_registry(registry)
+    if all_enabled:
+        portal_ids = tuple(pid for pid, p in portals_by_id.items() if p.enabled)
+    if not portal_ids:
+        raise click.UsageError("name at least one portal id, or use --all")
+    for pid in portal_ids:
+        _check_crawlable(portals_by_id, pid)
+    _open_archive(db_path, create=True).close()
+    settings = _parse_overrides(overrides)
+    if delay is not None:
+        settings.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
+    results = run_crawls(portal_ids, db_path=db_path, registry=registry, max_pages=max_pages,
+                         settings=settings, progress=not quiet, verbose=verbose)
+    failed = _report(results, db_path)
+    if failed:
+        sys.exit(1)
+
+
+def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, registry: Path | None, max_pages: int | None = None,
+               settings: dict[str, Any] | None = None, progress: bool = True, verbose: bool = False) -> list[dict[str, Any]]:
+    """Run the ``portal`` spider for each portal in this process; return their ``crawls`` rows."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+    from twisted.internet import defer
+
+    scrapy_settings = Settings()
+    scrapy_settings.setmodule("crawler.settings", priority="project")
+    scrapy_settings.set("PORTAL_ARCHIVE_DB", str(db_path), priority="cmdline")
+    scrapy_settings.set("PORTAL_ARCHIVE_REGISTRY", str(registry) if registry else "", priority="cmdline")
+    scrapy_settings.set("PORTAL_ARCHIVE_PROGRESS", progress, priority="cmdline")
+    scrapy_settings.set("LOG_LEVEL", "INFO" if verbose else "CRITICAL", priority="cmdline")
+    for key, value in (settings or {}).items():
+        scrapy_settings.set(key, value, priority="cmdline")
+    process = CrawlerProcess(scrapy_settings)
+    crawl_ids: list[int] = []
+
+    @defer.inlineCallbacks
+    def one_after_another():
+        for pid in portal_ids:
+            crawler = process.create_crawler("portal")
+            try:
+                yield process.crawl(crawler, portal=pid, max_pages=max_pages)
+            except Exception as exc:  # one failing portal never stops the others
+                click.echo(f"error: {pid}: {exc}", err=True)
+            if getattr(crawler.spider, "crawl_id", None):
+                crawl_ids.append(crawler.spider.crawl_id)
+
+    one_after_another().addBoth(lambda _: _stop_reactor())
+    process.start(stop_after_crawl=False)
+    db = store.open_db(db_path)
+    try:
+        return [dict(zip(*_row(db, "SELECT * FROM crawls WHERE id = ?", cid))) for cid in crawl_ids]
+    finally:
+        db.close()
+
+
+def _stop_reactor() -> None:
+    from twisted.internet import reactor
+
+    if reactor.running:
+        reactor.stop()
+
+
+def _row(db: Any, sql: str, *params: Any) -> tuple[list[str], tuple]:
+    cursor = db.execute(sql, list(params))
+    return [d[0] for d in cursor.description], cursor.fetchone()
+
+
+def _report(results: list[dict[str, Any]], db_path: Path) -> bool:
+    failed = False
+    for row in results:
+        started = row["started_at"]
+        click.echo(
+            f"{row['portal_id']}: {row['outcome']} — {row['pages_fetched']} pages, {row['articles_seen']} articles "
+            f"({row['articles_new']} new, {row['articles_updated']} updated, {row['articles_unchanged']} unchanged), "
+            f"{row['errors']} errors, {row['date_missing']} without date; crawl #{row['id']} started {started} → {db_path}"
+        )
+        if row["outcome"] not in {"ok"}:
+            failed = True
+            click.echo(f"error: {row['portal_id']}: {row['message']}", err=True)
+    return failed
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--portal", "portal_id", default=None, help="Use this portal's platform profile (default: recognise the platform from the page).")
+@click.option("--url", "page_url", default=None, help="The page's original URL, when SOURCE is a saved file (links and the canonical URL resolve against it).")
+@registry_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def extract(source: str, portal_id: str | None, page_url: str | None, registry: Path | None, as_json: bool) -> None:
+    """Extract one article page (a saved file or a URL) and print its fields.
+
+    What an operator runs to check a new portal; also how extraction is measured.
+
+    \b
+    Example:
+        portal-archive extract page.html --url https://sotttt.hanoi.gov.vn/vi/... --json
+        portal-archive extract https://hoangmai.hanoi.gov.vn/vi/... --portal hanoi-hoang-mai
+    """
+    from crawler.extract import extract_article
+    from crawler.extract.clean import parse_html
+    from crawler.extract.recognise import recognise_platform
+    from crawler.fetch import FetchError, read_source
+
+    try:
+        html, url = read_source(source, page_url)
+    except FetchError as exc:
+        raise BadInput(str(exc)) from None
+    if portal_id:
+        profile = _load_registry(registry).get(portal_id)
+        if profile is None:
+            raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
+        if profile.platform == "unknown":
+            raise BadInput(f"portal {portal_id} has no known platform yet (platform = 'unknown')")
+        profile = profile.profile()
+    else:
+        profile = recognise_platform(parse_html(html), url)
+        if profile is None:
+            raise BadInput(f"{source}: no known platform recognised; pass --portal ID")
+    article = extract_article(html, url, profile).to_dict()
+    if as_json:
+        click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+        return
+    for key in ("url", "canonical_url", "title", "published_at", "updated_at", "lead", "author", "category", "extractor", "word_count"):
+        click.echo(f"{key + ':':14} {article[key] if article[key] is not None else '—'}")
+    click.echo(f"{'images:':14} {len(article['images'])}")
+    for image in article["images"]:
+        click.echo(f"  - {image['url']}" + (f"  ({image['caption']})" if image["caption"] else ""))
+    click.echo(f"{'attachments:':14} {len(article['attachments'])}")
+    for attachment in article["attachments"]:
+        click.echo(f"  - {attachment['title']}: {attachment['url']}")
+    for warning in article["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo("\n" + (article["body"] or "(no body)"))
+
+
+@cli.command()
+@db_option()
+@click.option("-h", "--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 to share on the network).")
+@click.option("-p", "--port", type=int, default=8001, show_default=True, help="Port (0 for any free port).")
+def serve(db_path: Path, host: str, port: int) -> None:
+    """Browse and search the archive in Datasette (its JSON API too).
+
+    \b
+    Example:
+        portal-archive serve --db data/archive.db --port 8001
+        curl 'http://127.0.0.1:8001/archive/articles.json?_search=dai+bieu&_shape=objects'
+    """
+    _open_archive(db_path).close()
+    _serve_datasette(db_path, host, port)
+
+
+def _serve_datasette(db_path: Path, host: str, port: int) -> None:
+    import socket
+
+    import uvicorn
+
+    from archive.datasette import make_datasette
+
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+    app = make_datasette(db_path).app()
+    click.echo(f"Datasette on the archive: http://{host}:{port}/{db_path.stem}  (Ctrl-C to stop)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@db_option(default="data/demo.db")
+@click.option("--no-serve", is_flag=True, help="Stop after the crawl (for scripts and tests).")
+@click.option("-p", "--port", type=int, default=8001, show_default=True, help="Datasette port (0 for any free port).")
+def demo(db_path: Path, no_serve: bool, port: int) -> None:
+    """Crawl the bundled sample portal (served on 127.0.0.1) into a fresh database, then open Datasette.
+
+    The sample portal is Quận Hoàng Mai's news in the markup of Hà Nội's Liferay portals,
+    served from this machine: no request leaves it. The demo database is rebuilt each run.
+
+    \b
+    Example:
+        portal-archive demo
+        portal-archive demo --no-serve --db /tmp/demo.db
+    """
+    from archive.demo import DemoPortal
+    from crawler.registry import Portal
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with DemoPortal() as site:
+        entry = site.registry_entry()
+        registry = db_path.parent / f"{db_path.stem}-registry.toml"
+        registry.write_text(_registry_toml([entry]), encoding="utf-8")
+        click.echo(f"Sample portal on {site.base_url} — crawling it into {db_path}")
+        results = run_crawls([entry["id"]], db_path=db_path, registry=registry,
+                             settings={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.01, "AUTOTHROTTLE_MAX_DELAY": 1})
+    failed = _report(results, db_path)
+    click.echo(f"Demo crawl done in {time.monotonic() - started:.1f}s")
+    if failed:
+        sys.exit(1)
+    if not no_serve:
+        _serve_datasette(db_path, "127.0.0.1", port)
+
+
+def _registry_toml(entries: list[dict[str, Any]]) -> str:
+    lines = []
+    for entry in entries:
+        lines.append("[[portal]]")
+        for key, value in entry.items():
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _load_registry(registry: Path | None) -> dict[str, Any]:
+    from crawler.registry import RegistryError, load_registry
+
+    try:
+        return load_registry(registry)
+    except RegistryError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _check_crawlable(portals_by_id: dict[str, Any], portal_id: str) -> None:
+    portal = portals_by_id.get(portal_id)
+    if portal is None:
+        close = [pid for pid in portals_by_id if portal_id in pid][:5]
+        hint = f" (did you mean {', '.join(close)}?)" if close else " (see `portal-archive portals`)"
+        raise BadInput(f"unknown portal id {portal_id!r}{hint}")
+    if not portal.enabled:
+        raise BadInput(f"portal {portal_id} is disabled (platform {portal.platform!r}); profile its platform and set enabled = true first")
+
+
+def _open_archive(db_path: Path, *, create: bool = False):
+    try:
+        return store.open_db(db_path, create=create)
+    except store.ArchiveError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise BadInput(f"--set {item!r}: expected NAME=VALUE")
+        try:
+            settings[name] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[name] = value
+    return settings
+
+
+def _print_table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)] if rows else [len(h) for h in headers]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,89 @@
+"""Item pipeline: store each article through the archive's storage API, and record the crawl.
+
+The crawler never writes SQL: it calls ``archive.db`` (the one seam between the halves, so
+re-extraction or a Redis ingest can feed the same store). The ``crawls`` row is opened when the
+spider opens and closed with its outcome, counters and the full Scrapy stats when it closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+
+from archive import db as store
+
+logger = logging.getLogger(__name__)
+STAT = "portal_archive"
+
+
+class ArchivePipeline:
+    def __init__(self, db_path: str, crawler: Any) -> None:
+        self.db_path = db_path
+        self.crawler = crawler
+        self.db = None
+        self.crawl_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "ArchivePipeline":
+        pipeline = cls(crawler.settings.get("PORTAL_ARCHIVE_DB"), crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.db = store.open_db(self.db_path, create=True)
+        store.sync_portals(self.db, [spider.portal.to_row()])
+        self.crawl_id = store.start_crawl(self.db, spider.portal.id, max_pages=spider.max_pages,
+                                          args={"max_pages": spider.max_pages, "start_urls": spider.portal.resolved_start_urls()})
+        spider.crawl_id = self.crawl_id
+        logger.info("%s: crawl %s into %s", spider.portal.id, self.crawl_id, self.db_path)
+
+    def process_item(self, item: Any) -> Any:
+        spider = self.crawler.spider
+        adapter = ItemAdapter(item)
+        snapshot_id = store.store_snapshot(
+            self.db, url=adapter["fetched_url"], body=adapter["raw"], status=adapter["status"],
+            headers=adapter["headers"], portal_id=adapter["portal_id"], crawl_id=self.crawl_id,
+            fetched_at=adapter["fetched_at"],
+        )
+        result = store.upsert_article(self.db, adapter["article"], portal_id=adapter["portal_id"],
+                                      province=spider.portal.province, snapshot_id=snapshot_id,
+                                      seen_at=adapter["fetched_at"])
+        self.crawler.stats.inc_value(f"{STAT}/articles_{result}")
+        return item
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.db is None or self.crawl_id is None:
+            return
+        stats = self.crawler.stats
+        get = lambda key: int(stats.get_value(f"{STAT}/{key}", 0))  # noqa: E731
+        counts = {
+            "pages_fetched": int(stats.get_value("response_received_count", 0)),
+            "articles_new": get("articles_new"), "articles_updated": get("articles_updated"),
+            "articles_unchanged": get("articles_unchanged"), "errors": get("errors"),
+            "date_missing": get("date_missing"),
+            "warnings": sum(int(v) for k, v in stats.get_stats().items() if k.startswith(f"{STAT}/warnings/")),
+        }
+        counts["articles_seen"] = counts["articles_new"] + counts["articles_updated"] + counts["articles_unchanged"]
+        outcome, message = crawl_outcome(reason, spider.pages_ok, counts["articles_seen"], spider.start_failures)
+        store.finish_crawl(self.db, self.crawl_id, outcome=outcome, counts=counts, message=message, stats=stats.get_stats())
+        self.db.close()
+        self.db = None
+
+
+def crawl_outcome(reason: str, pages_ok: int, articles: int, start_failures: list[str]) -> tuple[str, str]:
+    """How a run ended, in the words an operator reads in ``crawls.outcome``/``message``."""
+    if reason in {"shutdown", "cancelled"}:
+        return "interrupted", f"stopped before the end ({reason})"
+    if pages_ok == 0:
+        if not start_failures:
+            return "failed", "no page could be fetched"
+        return "failed", f"start URL unreachable ({len(start_failures)} failed), first: {start_failures[0]}"
+    if articles == 0:
+        return "failed", "no article found: check the start URLs and the platform profile"
+    if reason != "finished":
+        return "failed", f"closed early: {reason}"
+    return "ok", ""

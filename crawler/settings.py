@@ -1,0 +1,48 @@
+"""Scrapy settings for portal-archive: polite by default.
+
+Government portals are small, slow and run by people who did not ask to be crawled: obey
+robots.txt, identify the crawler with a contact URL, keep at most two requests in flight per
+host and let AutoThrottle slow down when the server does. Everything here can be overridden
+per run with ``-s NAME=VALUE`` (``scrapy crawl``) or ``--set`` (``portal-archive crawl``).
+"""
+
+import os
+
+BOT_NAME = "portal-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are and how to reach us: the contact URL is part of the User-Agent.
+PORTAL_ARCHIVE_CONTACT = os.environ.get("PORTAL_ARCHIVE_CONTACT", "https://github.com/portal-archive/portal-archive")
+USER_AGENT = f"portal-archive/0.1 (+{PORTAL_ARCHIVE_CONTACT})"
+
+# Where crawled articles go, and which registry names the portals.
+PORTAL_ARCHIVE_DB = os.environ.get("PORTAL_ARCHIVE_DB", "data/archive.db")
+PORTAL_ARCHIVE_REGISTRY = os.environ.get("PORTAL_ARCHIVE_REGISTRY", "")
+PORTAL_ARCHIVE_PROGRESS = False  # the CLI turns on a live progress line
+
+# Politeness.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # an article page is < 1 MB; anything near this is not news
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+CLOSESPIDER_ERRORCOUNT = 100  # a spider bug on every page should stop the run, not hammer the site
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+EXTENSIONS = {"crawler.extensions.ProgressLine": 500}
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("PORTAL_ARCHIVE_LOG_LEVEL", "INFO")

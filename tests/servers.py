@@ -1,0 +1,53 @@
+"""Local HTTP servers for tests: saved portal pages on 127.0.0.1, port 0, never the network."""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+class _StaticHandler(SimpleHTTPRequestHandler):
+    """Serves a saved site; extension-less HTML files (HTTrack's truncated names) as text/html."""
+
+    def guess_type(self, path: str) -> str:
+        guessed, _ = mimetypes.guess_type(path)
+        if guessed:
+            return "text/html; charset=utf-8" if guessed == "text/html" else guessed
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(512).lstrip(b"\xef\xbb\xbf \r\n\t").lower()
+        except OSError:
+            return "application/octet-stream"
+        return "text/html; charset=utf-8" if head.startswith((b"<!doctype", b"<html", b"<!--")) else "application/octet-stream"
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+        pass
+
+
+class StaticSite:
+    """A threaded ``http.server`` on 127.0.0.1 (free port) serving ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.server: ThreadingHTTPServer | None = None
+
+    def __enter__(self) -> "StaticSite":
+        handler = partial(_StaticHandler, directory=str(self.directory))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()

@@ -26,6 +26,10 @@ class _StaticHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
         pass
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.server.requests.append((self.path, code))  # type: ignore[attr-defined]
+        super().send_response(code, message)
+
 
 class StaticSite:
     """A threaded ``http.server`` on 127.0.0.1 (free port) serving ``directory``."""
@@ -33,10 +37,12 @@ class StaticSite:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
         self.server: ThreadingHTTPServer | None = None
+        self.requests: list[tuple[str, int]] = []  # (path with query, status), in arrival order
 
     def __enter__(self) -> "StaticSite":
         handler = partial(_StaticHandler, directory=str(self.directory))
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.requests = self.requests  # type: ignore[attr-defined]
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self

@@ -1,0 +1,106 @@
+"""Shared fixtures: throw-away archives, the saved real portal on a local server, registries."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive import db as store
+from tests.servers import StaticSite
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED = ROOT.parent / "shared"
+SOTTTT = SHARED / "portals" / "hanoi-sotttt"
+REASON_NO_SHARED = f"needs the real portal pages in {SOTTTT} (../shared beside the repository)"
+
+# The mirror's category pages as HTTrack saved them (with .html added).
+SOTTTT_START_PATHS = [
+    "/vi/trang-chu.html", "/vi/tin-tuc-su-kien.html", "/vi/bao-chi-xuat-ban.html", "/vi/cong-nghe-thong-tin.html",
+    "/vi/buu-chinh-vien-thong.html", "/vi/thanh-tra.html", "/vi/ke-hoach-tai-chinh.html", "/vi/thong-tin-dt.html",
+    "/vi/ke-hoach.html", "/vi/chien-luoc-quy-hoach.html", "/vi/thong-tin-du-an.html",
+]
+
+
+def requires_shared():
+    return pytest.mark.skipif(not SOTTTT.is_dir(), reason=REASON_NO_SHARED)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "archive.db"
+
+
+@pytest.fixture
+def db(db_path: Path):
+    database = store.open_db(db_path, create=True)
+    store.sync_portals(database, [{"id": "test-portal", "name": "Quận Thử", "level": "quận", "province": "Hà Nội",
+                                   "base_url": "http://127.0.0.1", "platform": "liferay-hanoi", "start_urls": []}])
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def gold() -> list[dict]:
+    if not SOTTTT.is_dir():
+        pytest.skip(REASON_NO_SHARED)
+    return [json.loads(line) for line in (SOTTTT / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="session")
+def sotttt_site():
+    if not SOTTTT.is_dir():
+        pytest.skip(REASON_NO_SHARED)
+    with StaticSite(SOTTTT / "pages") as site:
+        yield site
+
+
+def write_registry(path: Path, entries: list[dict]) -> Path:
+    """A registry TOML with the given entries (values JSON-encoded, which TOML accepts)."""
+    lines = []
+    for entry in entries:
+        lines.append("[[portal]]")
+        lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in entry.items()]
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def sotttt_entry(base_url: str) -> dict:
+    """The shipped hanoi-sotttt entry, pointed at the local copy of the site."""
+    from crawler.registry import load_registry
+
+    portal = load_registry()["hanoi-sotttt"]
+    return {"id": portal.id, "name": portal.name, "level": portal.level, "province": portal.province,
+            "base_url": base_url, "platform": portal.platform, "enabled": True, "start_urls": SOTTTT_START_PATHS}
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``portal-archive`` in a subprocess, as a user would."""
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PORTAL_ARCHIVE_DB", None) if env is None or "PORTAL_ARCHIVE_DB" not in env else None
+    return subprocess.run([sys.executable, "-m", "archive.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env=full_env)
+
+
+@pytest.fixture(scope="session")
+def sotttt_crawl(tmp_path_factory, sotttt_site) -> dict:
+    """One crawl of the whole local mirror (the slowest step; shared by the gold tests)."""
+    tmp = tmp_path_factory.mktemp("sotttt")
+    registry = write_registry(tmp / "portals.toml", [sotttt_entry(sotttt_site.base_url)])
+    db_file = tmp / "archive.db"
+    result = run_cli("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0",
+                     "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-q")
+    return {"result": result, "db_path": db_file, "registry": registry, "base_url": sotttt_site.base_url}
+
+
+def copy_tree(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst

@@ -1,0 +1,130 @@
+"""End to end on the real markup: crawl the saved Hanoi Liferay portal, check the gold set.
+
+The mirror (../shared/portals/hanoi-sotttt/pages) is served on 127.0.0.1 and crawled by
+``portal-archive crawl`` in a subprocess, starting from the category listing pages and the
+home page and following pagination, exactly as a real crawl of the live site would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from tests.conftest import SOTTTT, requires_shared, run_cli
+
+pytestmark = requires_shared()
+
+
+def norm(text: str | None) -> str:
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text or "")).strip()
+
+
+def stored_by_path(db_path) -> dict[str, dict]:
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    rows = {unquote(urlsplit(r["fetched_url"]).path).lstrip("/"): dict(r) for r in conn.execute("select * from articles")}
+    conn.close()
+    return rows
+
+
+def test_crawl_succeeds_and_reports(sotttt_crawl):
+    result = sotttt_crawl["result"]
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("hanoi-sotttt: ok — ")
+    conn = sqlite3.connect(sotttt_crawl["db_path"])
+    crawl = conn.execute("select outcome, pages_fetched, articles_new, articles_seen, date_missing, stats from crawls").fetchone()
+    manifest = [json.loads(line) for line in (SOTTTT / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    reachable_articles = [m for m in manifest if m["kind"] == "article"]
+    assert crawl[0] == "ok"
+    # Every article page of the mirror is reached (the three van-ban-du-thao pages show no date).
+    assert crawl[2] == crawl[3] == len(reachable_articles) == 159
+    assert crawl[4] == 3
+    stats = json.loads(crawl[5])
+    assert stats["portal_archive/articles_new"] == 159
+    assert stats["robotstxt/request_count"] >= 1
+    # Listing pages of every category were walked through their pagination.
+    listing_urls = {unquote(urlsplit(u).path) for (u,) in conn.execute("select url from snapshots")}
+    assert len(listing_urls) == 159
+    assert crawl[1] > 200
+
+
+def test_every_gold_record_matches_the_stored_article(sotttt_crawl, gold):
+    stored = stored_by_path(sotttt_crawl["db_path"])
+    mismatches = []
+    for record in gold:
+        row = stored.get(record["path"])
+        assert row is not None, f"not crawled: {record['path']}"
+        for key in ("title", "published_at", "lead", "author"):
+            if row[key] != record[key]:
+                mismatches.append((record["path"], key, row[key], record[key]))
+        body = norm(row["body"])
+        mismatches += [(record["path"], "body_with", s) for s in record["body_with"] if norm(s) not in body]
+        mismatches += [(record["path"], "body_without", s) for s in record["body_without"] if norm(s) in body]
+        assert row["extractor"] == "profile:liferay-hanoi"
+    assert mismatches == []
+    assert len(gold) == 40
+
+
+def test_stored_articles_are_clean(sotttt_crawl):
+    conn = sqlite3.connect(sotttt_crawl["db_path"])
+    for body, body_html, title in conn.execute("select body, body_html, title from articles"):
+        assert unicodedata.is_normalized("NFC", body or "") and unicodedata.is_normalized("NFC", title)
+        for furniture in ("In bài viết", "Các tin khác", "View count", "Về đầu trang", "Chọn liên kết"):
+            assert furniture not in (body or ""), (title, furniture)
+        assert "<script" not in (body_html or "") and "style=" not in (body_html or "")
+    # Paragraphs are kept, separated by blank lines.
+    body = conn.execute("select body from articles where url like '%692193-40-day%'").fetchone()[0]
+    assert body.count("\n\n") >= 5 and body.startswith("Gần một tháng nay, Công ty Điện lực Hà Nội")
+
+
+def test_extract_command_gives_the_same_fields_as_the_crawl(sotttt_crawl, gold):
+    stored = stored_by_path(sotttt_crawl["db_path"])
+    keys = ("title", "published_at", "lead", "author", "category", "body", "images", "attachments", "extractor")
+    for record in gold[::4]:  # every 4th gold page: the subprocess start-up dominates the run time
+        page = SOTTTT / "pages" / record["path"]
+        url = sotttt_crawl["base_url"] + "/" + record["path"]
+        result = run_cli("extract", str(page), "--url", url, "--json")
+        assert result.returncode == 0, result.stderr
+        extracted = json.loads(result.stdout)
+        row = stored[record["path"]]
+        row = {**row, "images": json.loads(row["images"]), "attachments": json.loads(row["attachments"])}
+        assert {k: extracted[k] for k in keys} == {k: row[k] for k in keys}, record["path"]
+
+
+def test_extract_in_process_matches_crawl_for_every_gold_page(sotttt_crawl, gold):
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    stored = stored_by_path(sotttt_crawl["db_path"])
+    runner = CliRunner()
+    for record in gold:
+        url = sotttt_crawl["base_url"] + "/" + record["path"]
+        result = runner.invoke(cli, ["extract", str(SOTTTT / "pages" / record["path"]), "--url", url, "--json"])
+        extracted = json.loads(result.output)
+        row = stored[record["path"]]
+        assert (extracted["title"], extracted["published_at"], extracted["lead"], extracted["author"], extracted["body"]) == \
+            (row["title"], row["published_at"], row["lead"], row["author"], row["body"]), record["path"]
+
+
+def test_max_pages_bounds_pagination(tmp_path):
+    from tests.conftest import sotttt_entry, write_registry
+    from tests.servers import StaticSite
+
+    with StaticSite(SOTTTT / "pages") as site:
+        registry = write_registry(tmp_path / "portals.toml", [{**sotttt_entry(site.base_url), "start_urls": ["/vi/thanh-tra.html"]}])
+        db_file = tmp_path / "a.db"
+        result = run_cli("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0", "--max-pages", "2", "-q")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(sqlite3.connect(db_file).execute("select stats from crawls").fetchone()[0])
+    assert stats["portal_archive/pages_beyond_max_pages"] > 0
+    # thanh-tra's pagination is complete in the mirror (pages 1-10): only pages 1 and 2 are asked for.
+    pages_requested = sorted(int(m.group(1)) for path, _ in site.requests if path.startswith("/vi/thanh-tra")
+                             for m in [re.search(r"_101_cur=(\d+)", path)] if m)
+    assert pages_requested == [1, 2]
+    assert ("/vi/thanh-tra.html", 200) in site.requests

@@ -1,0 +1,54 @@
+"""Every date form seen on portals, one row each: text → ISO 8601 (+07:00), or None."""
+
+from datetime import datetime
+
+import pytest
+
+from crawler.extract.dates import PORTAL_TZ, parse_vn_datetime
+
+NOW = datetime(2026, 11, 25, tzinfo=PORTAL_TZ)
+
+CASES = [
+    # Liferay (Hà Nội): 12-hour clock, hour not zero-padded on article pages.
+    ("Ngày đăng 13/05/2016 | 4:59 PM | View count: 1648", "2016-05-13T16:59:00+07:00", False),
+    ("13/05/2016 | 4:59 PM", "2016-05-13T16:59:00+07:00", False),
+    ("Ngày đăng 11/07/2022 | 07:48 PM", "2022-07-11T19:48:00+07:00", False),
+    ("15/01/2010 | 12:00 AM", "2010-01-15T00:00:00+07:00", False),
+    ("Ngày đăng 02/07/2022 | 12:10 PM", "2022-07-02T12:10:00+07:00", False),
+    ("15/03/2016 | 1:40 AM", "2016-03-15T01:40:00+07:00", False),
+    # SharePoint, VCCorp and other portals.
+    ("Thứ Tư, 15/01/2020 08:22", "2020-01-15T08:22:00+07:00", False),
+    ("15:28, 28/08/2024", "2024-08-28T15:28:00+07:00", False),
+    ("28/08/2024 - 15:28", "2024-08-28T15:28:00+07:00", False),
+    ("Cập nhật lúc 07:30 ngày 02/04/2023", "2023-04-02T07:30:00+07:00", False),
+    ("ngày 21 tháng 9 năm 2020", "2020-09-21T00:00:00+07:00", True),
+    ("21/09/2020", "2020-09-21T00:00:00+07:00", True),
+    ("2024-08-28T15:28:00+07:00", "2024-08-28T15:28:00+07:00", False),
+    ("2024-08-28T08:28:00Z", "2024-08-28T15:28:00+07:00", False),
+    ("2024-08-28", "2024-08-28T00:00:00+07:00", True),
+]
+
+INVALID = [
+    "",
+    "   ",
+    "View count: 1648",
+    "31/02/2020",  # impossible day
+    "13/13/2020",  # impossible month
+    "13/05/2016 | 14:59 PM",  # 14 o'clock PM does not exist
+    "13/05/2016 | 25:10",
+    "01/02/2020 và 03/02/2020",  # two dates: ambiguous, never picked
+    "13/05/1890",  # before any portal existed
+    "13/05/2099",  # in the future
+]
+
+
+@pytest.mark.parametrize("text,expected,date_only", CASES)
+def test_parses_portal_date_forms(text, expected, date_only):
+    parsed = parse_vn_datetime(text, now=NOW)
+    assert parsed is not None, text
+    assert (parsed.isoformat(), parsed.date_only) == (expected, date_only)
+
+
+@pytest.mark.parametrize("text", INVALID)
+def test_refuses_to_guess(text):
+    assert parse_vn_datetime(text, now=NOW) is None

@@ -1,0 +1,85 @@
+"""Storage rules: one row per URL, versions on change, nothing lost, clear refusals."""
+
+import sqlite3
+
+import pytest
+
+from archive import db as store
+
+
+def article(**changes):
+    base = {"url": "http://127.0.0.1/vi/tin/-/view_content/1-a.html", "title": "Đại hội Đảng bộ quận Hoàng Mai",
+            "lead": "Sáng 12/5, Đại hội đại biểu Đảng bộ quận đã khai mạc.", "body": "Đoạn một.\n\nĐoạn hai.",
+            "published_at": "2020-05-12T08:00:00+07:00", "author": "Ban biên tập", "category": "Tin tức",
+            "images": [{"url": "http://127.0.0.1/a.jpg", "caption": "Quang cảnh"}], "attachments": [], "extractor": "profile:liferay-hanoi"}
+    return {**base, **changes}
+
+
+def counts(db):
+    return {t: db.execute(f"select count(*) from {t}").fetchone()[0] for t in ("articles", "article_versions", "snapshots", "snapshot_bodies")}
+
+
+def test_same_content_only_moves_last_seen(db):
+    assert store.upsert_article(db, article(), portal_id="test-portal", seen_at="2024-01-01T00:00:00+00:00") == "new"
+    assert store.upsert_article(db, article(), portal_id="test-portal", seen_at="2024-02-01T00:00:00+00:00") == "unchanged"
+    row = db.execute("select first_seen_at, last_seen_at, version from articles").fetchone()
+    assert row == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00", 1)
+    assert counts(db)["article_versions"] == 1
+
+
+def test_changed_content_adds_exactly_one_version_and_keeps_the_old(db):
+    store.upsert_article(db, article(), portal_id="test-portal")
+    assert store.upsert_article(db, article(body="Đoạn một đã sửa."), portal_id="test-portal") == "updated"
+    assert store.upsert_article(db, article(body="Đoạn một đã sửa."), portal_id="test-portal") == "unchanged"
+    versions = db.execute("select version, body from article_versions order by version").fetchall()
+    assert versions == [(1, "Đoạn một.\n\nĐoạn hai."), (2, "Đoạn một đã sửa.")]
+    assert db.execute("select version, body from articles").fetchone() == (2, "Đoạn một đã sửa.")
+
+
+def test_snapshots_are_compressed_and_deduplicated(db):
+    body = ("<html>" + "Hoàng Mai " * 2000 + "</html>").encode()
+    first = store.store_snapshot(db, url="http://x/1", body=body, status=200, headers={"Content-Type": ["text/html"]})
+    again = store.store_snapshot(db, url="http://x/1", body=body, status=200, headers={})
+    other_url = store.store_snapshot(db, url="http://x/2", body=body, status=200, headers={})
+    assert first == again != other_url
+    assert counts(db)["snapshots"] == 2 and counts(db)["snapshot_bodies"] == 1
+    stored = db.execute("select size, length(body) from snapshot_bodies").fetchone()
+    assert stored[0] == len(body) and stored[1] < len(body) / 10
+    assert store.snapshot_body(db, first) == body
+
+
+def test_fts_index_follows_inserts_updates_and_survives_integrity_check(db):
+    store.upsert_article(db, article(), portal_id="test-portal")
+    store.upsert_article(db, article(title="Hội nghị cán bộ"), portal_id="test-portal")
+    match = lambda q: db.execute("select count(*) from articles_fts where articles_fts match ?", [q]).fetchone()[0]  # noqa: E731
+    assert match("hoi nghi") == 1 and match("title:hoang") == 0
+    db.execute("insert into articles_fts(articles_fts) values('integrity-check')")
+
+
+def test_open_db_refuses_missing_non_sqlite_and_foreign_databases(tmp_path):
+    with pytest.raises(store.DatabaseMissing, match="database not found"):
+        store.open_db(tmp_path / "missing.db")
+    assert not (tmp_path / "missing.db").exists()
+    text = tmp_path / "notes.db"
+    text.write_text("hello")
+    with pytest.raises(store.NotAnArchive, match="not an SQLite database"):
+        store.open_db(text)
+    foreign = tmp_path / "foreign.db"
+    sqlite3.connect(foreign).execute("create table cats (name text)").connection.commit()
+    with pytest.raises(store.NotAnArchive, match="not a portal-archive archive"):
+        store.open_db(foreign)
+
+
+def test_wal_mode_and_migrations_are_idempotent(db_path, db):
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    again = store.open_db(db_path)
+    assert [r[0] for r in again.execute("select name from _sqlite_migrations")] == ["m001_initial"]
+    again.close()
+
+
+def test_crawl_rows_record_outcome_and_stats(db):
+    crawl_id = store.start_crawl(db, "test-portal", max_pages=3)
+    assert db.execute("select outcome from crawls where id=?", [crawl_id]).fetchone()[0] == "running"
+    store.finish_crawl(db, crawl_id, outcome="ok", counts={"articles_new": 4, "errors": 1}, stats={"downloader/request_count": 9})
+    row = db.execute("select outcome, articles_new, errors, stats, finished_at is not null from crawls").fetchone()
+    assert row == ("ok", 4, 1, '{"downloader/request_count": 9}', 1)

@@ -1,0 +1,96 @@
+"""The shipped registry and its validation: one clear line naming entry and field, exit 2."""
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+from crawler.registry import RegistryError, load_registry
+from tests.conftest import SHARED, requires_shared, write_registry
+
+GOOD = {"id": "hanoi-hoang-mai", "name": "Quận Hoàng Mai", "level": "quận", "province": "Hà Nội",
+        "base_url": "https://hoangmai.hanoi.gov.vn", "platform": "liferay-hanoi"}
+
+
+def test_shipped_registry_loads_and_disables_unknown_platforms():
+    portals = load_registry()
+    assert len(portals) == 56
+    assert {p.province for p in portals.values()} == {"Hà Nội", "TP. Hồ Chí Minh"}
+    for portal in portals.values():
+        assert portal.enabled == (portal.platform != "unknown"), portal.id
+    assert portals["hcmc-go-vap"].platform_hint == "sharepoint;liferay-hcmc"
+    assert portals["hanoi-ba-dinh"].platform == "liferay-hanoi"
+
+
+@requires_shared()
+def test_registry_holds_every_hanoi_and_hcmc_row_of_the_seed():
+    with open(SHARED / "portals" / "registry-seed.csv", encoding="utf-8") as handle:
+        seed = {row["id"]: row for row in csv.DictReader(handle) if row["province"] in {"Hà Nội", "TP. Hồ Chí Minh"}}
+    portals = load_registry()
+    assert set(seed) <= set(portals)
+    for pid, row in seed.items():
+        assert (portals[pid].name, portals[pid].level, portals[pid].base_url) == (row["name"], row["level"], row["base_url"])
+
+
+@pytest.mark.parametrize(
+    "change,expected",
+    [
+        ({"colour": "red"}, "portal #1 (hanoi-hoang-mai): field 'colour': unknown key"),
+        ({"name": None}, "portal #1 (hanoi-hoang-mai): field 'name': missing"),
+        ({"base_url": "htp:/hoangmai"}, "portal #1 (hanoi-hoang-mai): field 'base_url': 'htp:/hoangmai' is not an http(s) URL with a host"),
+        ({"platform": "wordpress"}, "portal #1 (hanoi-hoang-mai): field 'platform': unknown platform 'wordpress'"),
+        ({"level": "phường"}, "portal #1 (hanoi-hoang-mai): field 'level': 'phường' is not one of"),
+        ({"id": "Hoang Mai"}, "portal #1 (Hoang Mai): field 'id': 'Hoang Mai' is not a slug"),
+        ({"platform": "unknown"}, "portal #1 (hanoi-hoang-mai): field 'enabled': a portal with platform 'unknown' must have enabled = false"),
+        ({"enabled": "yes"}, "portal #1 (hanoi-hoang-mai): field 'enabled': must be a bool"),
+    ],
+)
+def test_broken_entry_is_one_line_naming_entry_and_field(tmp_path, change, expected):
+    entry = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
+    path = write_registry(tmp_path / "portals.toml", [entry])
+    with pytest.raises(RegistryError) as info:
+        load_registry(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: {expected}")
+
+
+def test_duplicate_id_and_invalid_toml(tmp_path):
+    with pytest.raises(RegistryError, match=r"portal #2 \(hanoi-hoang-mai\): field 'id': duplicate id"):
+        load_registry(write_registry(tmp_path / "dup.toml", [GOOD, GOOD]))
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[portal]]\nid = "x\n', encoding="utf-8")
+    with pytest.raises(RegistryError, match="invalid TOML"):
+        load_registry(broken)
+
+
+def test_cli_exits_2_with_one_line_on_a_broken_registry(tmp_path):
+    path = write_registry(tmp_path / "portals.toml", [{**GOOD, "base_url": "not a url"}])
+    for args in (["portals"], ["crawl", "hanoi-hoang-mai"]):
+        result = CliRunner().invoke(cli, [*args, "--registry", str(path)])
+        assert result.exit_code == 2, result.output
+        assert result.output.strip().splitlines() == [f"Error: {path}: portal #1 (hanoi-hoang-mai): field 'base_url': 'not a url' is not an http(s) URL with a host"]
+
+
+def test_portals_command_lists_table_and_json():
+    runner = CliRunner()
+    table = runner.invoke(cli, ["portals"])
+    assert table.exit_code == 0
+    assert "hanoi-ba-dinh" in table.output and "Quận Ba Đình" in table.output
+    assert table.output.strip().endswith("56 portals, 6 enabled")
+    rows = json.loads(runner.invoke(cli, ["portals", "--json", "--enabled"]).output)
+    assert [r["id"] for r in rows][:2] == ["hanoi-sotttt", "hanoi-ba-dinh"]
+    assert rows[1]["start_urls"] == ["https://badinh.hanoi.gov.vn/"]
+
+
+def test_unknown_or_disabled_portal_is_refused_before_crawling(tmp_path):
+    runner = CliRunner()
+    unknown = runner.invoke(cli, ["crawl", "hanoi-hoang", "--db", str(tmp_path / "a.db")])
+    assert unknown.exit_code == 2
+    assert "unknown portal id 'hanoi-hoang' (did you mean hanoi-hoang-mai?)" in unknown.output
+    disabled = runner.invoke(cli, ["crawl", "hanoi-hoang-mai", "--db", str(tmp_path / "a.db")])
+    assert disabled.exit_code == 2
+    assert "portal hanoi-hoang-mai is disabled" in disabled.output
+    assert not (tmp_path / "a.db").exists()  # nothing half-written

@@ -63,7 +63,8 @@ def _collect(node: Tag, parts: list[str]) -> None:
     for child in node.children:
         if isinstance(child, NavigableString):
             if not isinstance(child, _NON_TEXT):
-                parts.append(str(child))
+                # A newline in the source is only a line wrap; paragraphs come from markup.
+                parts.append(str(child).replace("\r", " ").replace("\n", " "))
             continue
         if not isinstance(child, Tag):
             continue

@@ -62,7 +62,7 @@ class Portal:
     def resolved_start_urls(self) -> list[str]:
         """Absolute start URLs; the home page when the entry names none."""
         if not self.start_urls:
-            return [self.base_url.rstrip("/") + "/"]
+            return [self.base_url if urlsplit(self.base_url).path else self.base_url + "/"]
         return [urljoin(self.base_url.rstrip("/") + "/", url) for url in self.start_urls]
 
     def profile(self) -> Profile:

@@ -2,8 +2,9 @@
 
 ``scrapy crawl portal -a portal=hanoi-sotttt [-a max_pages=5]``. Discovery is the platform
 profile's job (which links are articles, pagination, sections); this class only walks them:
-start pages → section pages (menu) → listing pages (pagination, up to ``max_pages``) →
-article pages (→ articles those link, one hop, for items no listing shows).
+start pages → listing pages (pagination, up to ``max_pages``) → article pages (→ articles
+those link, one hop, for items no listing shows). A portal whose registry entry names no
+``start_urls`` starts at its home page and finds its sections in the menu.
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ class PortalSpider(scrapy.Spider):
             yield request
 
     def start_requests(self) -> Iterator[scrapy.Request]:
+        kind = "start" if self.portal.start_urls else "home"
         for url in self.portal.resolved_start_urls():
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"kind": "start", "page_number": 1})
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"kind": kind, "page_number": 1, "start": True})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
@@ -75,7 +77,7 @@ class PortalSpider(scrapy.Spider):
             yield response.follow(url, callback=self.parse, errback=self.on_error, meta={"kind": "article", "article_hops": hops})
         if kind == "article":
             return
-        if kind == "start":
+        if kind == "home":
             for url in links.sections:
                 yield response.follow(url, callback=self.parse, errback=self.on_error, meta={"kind": "section", "page_number": 1})
         current = response.meta.get("page_number", 1)
@@ -116,7 +118,7 @@ class PortalSpider(scrapy.Spider):
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
         url = request.url if request is not None else "?"
-        if request is not None and request.meta.get("kind") == "start":
+        if request is not None and request.meta.get("start"):
             self.start_failures.append(f"{url}: {reason}")
             self.logger.error("%s: start URL %s failed: %s", self.portal.id, url, reason)
         else:

@@ -28,6 +28,7 @@ class _StaticHandler(SimpleHTTPRequestHandler):
 
     def send_response(self, code: int, message: str | None = None) -> None:
         self.server.requests.append((self.path, code))  # type: ignore[attr-defined]
+        self.server.user_agents.add(self.headers.get("User-Agent", ""))  # type: ignore[attr-defined]
         super().send_response(code, message)
 
 
@@ -38,11 +39,13 @@ class StaticSite:
         self.directory = Path(directory)
         self.server: ThreadingHTTPServer | None = None
         self.requests: list[tuple[str, int]] = []  # (path with query, status), in arrival order
+        self.user_agents: set[str] = set()
 
     def __enter__(self) -> "StaticSite":
         handler = partial(_StaticHandler, directory=str(self.directory))
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.requests = self.requests  # type: ignore[attr-defined]
+        self.server.user_agents = self.user_agents  # type: ignore[attr-defined]
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self

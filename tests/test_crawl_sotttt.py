@@ -128,6 +128,9 @@ def test_max_pages_bounds_pagination(tmp_path):
                              for m in [re.search(r"_101_cur=(\d+)", path)] if m)
     assert pages_requested == [1, 2]
     assert ("/vi/thanh-tra.html", 200) in site.requests
+    # Polite: robots.txt asked for first, and an honest User-Agent with a contact URL.
+    assert site.requests[0] == ("/robots.txt", 404)
+    assert len(site.user_agents) == 1 and next(iter(site.user_agents)).startswith("portal-archive/0.1 (+https://")
 
 
 def test_without_start_urls_the_home_page_menu_leads_to_the_sections(tmp_path):

@@ -359,5 +359,9 @@ def _print_table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         click.echo("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
 
 
+from archive.commands import load_all as _load_command_modules  # noqa: E402
+
+_load_command_modules()
+
 if __name__ == "__main__":
     cli()

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Literal
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from archive.search import fts_schema_sql
+from archive.search import fts_schema_sql, search_migrations
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 migrations = Migrations("portal-archive")
@@ -126,6 +126,7 @@ def open_db(path: str | Path, *, create: bool = False) -> Database:
     if tables and "_sqlite_migrations" not in tables:
         raise NotAnArchive(f"{path}: an SQLite database, but not a portal-archive archive (tables: {', '.join(sorted(tables)[:5])})")
     migrations.apply(db)
+    search_migrations.apply(db)  # the search module's own schema (ranking indexes), applied after
     return db
 
 

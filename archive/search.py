@@ -12,6 +12,12 @@ the sqlite3 shell and the crawler all see the same index.
 
 from __future__ import annotations
 
+from sqlite_utils.migrations import Migrations
+
+# Schema owned by search (extra indexes for ranking); the base FTS table is created by
+# archive.db's first migration. Applied by archive.db.open_db after the core migrations.
+search_migrations = Migrations("portal-archive-search")
+
 FTS_TABLE = "articles_fts"
 SEARCH_VIEW = "articles_search"
 SEARCH_COLUMNS = ("title", "lead", "body")

@@ -97,6 +97,7 @@ class PortalSpider(scrapy.Spider):
             self.logger.warning("%s: %s (%s)", self.portal.id, warning, response.url)
         if article.published_at is None:
             stats.inc_value(f"{STAT}/date_missing")
+        stats.inc_value(f"{STAT}/extractor/{article.extractor}")
         url = canonical_url(response.url, article.canonical_url, self.profile)
         article_dict = article.to_dict()
         article_dict.update(url=url, fetched_url=response.url)

@@ -1,0 +1,83 @@
+"""End-to-end crawl speed: our spider (fetch + extract + store) against `scrapy bench`.
+
+Serves a generated portal of N articles (archive.demo, liferay-hanoi markup, 10 items per
+listing page) on 127.0.0.1, crawls it with `portal-archive crawl` in a subprocess (politeness
+off: no delay, no AutoThrottle, 16 requests in flight) and reports pages/s and the crawler's
+peak RSS. The baseline, measured in the same run on the same machine, is `scrapy bench`
+(Scrapy's own link-following spider against its own local server, no parsing, no storage).
+
+    python bench/crawl_bench.py [--articles 5000] [--bench-seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archive.demo import DemoPortal, generate_articles  # noqa: E402
+from tests.conftest import write_registry  # noqa: E402
+
+
+def scrapy_bench(seconds: int) -> tuple[int, float]:
+    """Pages and seconds of `scrapy bench` (responses received / elapsed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([sys.executable, "-m", "scrapy", "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds}"],
+                             cwd=tmp, capture_output=True, text=True).stderr
+    pages = int(re.search(r"'response_received_count': (\d+)", out).group(1))
+    elapsed = float(re.search(r"'elapsed_time_seconds': ([\d.]+)", out).group(1))
+    return pages, elapsed
+
+
+def our_crawl(articles: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp, DemoPortal(generate_articles(articles)) as site:
+        entry = site.registry_entry()
+        registry = write_registry(Path(tmp) / "portals.toml", [entry])
+        db_file = Path(tmp) / "bench.db"
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "archive.cli", "crawl", entry["id"], "--registry", str(registry), "--db", str(db_file),
+             "--delay", "0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS=16",
+             "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-q"],
+            cwd=ROOT, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        if result.returncode != 0:
+            raise SystemExit(f"crawl failed: {result.stderr or result.stdout}")
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        conn = sqlite3.connect(db_file)
+        pages, stored = conn.execute("select pages_fetched, articles_seen from crawls").fetchone()
+        stats = json.loads(conn.execute("select stats from crawls").fetchone()[0])
+        db_size = db_file.stat().st_size
+    return {"pages": pages, "articles": stored, "seconds": elapsed, "crawl_seconds": stats["elapsed_time_seconds"],
+            "peak_rss_mb": peak_rss_mb, "db_mb": db_size / 1e6}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--bench-seconds", type=int, default=15)
+    args = parser.parse_args()
+    bench_pages, bench_seconds = scrapy_bench(args.bench_seconds)
+    ours = our_crawl(args.articles)
+    bench_rate = bench_pages / bench_seconds
+    our_rate = ours["pages"] / ours["crawl_seconds"]
+    print(f"| crawler | pages | seconds | pages/s | ratio to scrapy bench | peak RSS |\n|---|---|---|---|---|---|")
+    print(f"| scrapy bench (baseline: no parsing, no storage) | {bench_pages} | {bench_seconds:.1f} | {bench_rate:.1f} | 1.00 | — |")
+    print(f"| portal-archive crawl ({ours['articles']} articles stored) | {ours['pages']} | {ours['crawl_seconds']:.1f} | "
+          f"{our_rate:.1f} | {our_rate / bench_rate:.2f} | {ours['peak_rss_mb']:.0f} MB |")
+    print(f"\ndatabase: {ours['db_mb']:.1f} MB for {ours['articles']} articles (with snapshots); wall time incl. start-up {ours['seconds']:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from importlib import resources
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 from crawler.profiles import UNKNOWN_PLATFORM, Profile, ProfileError, known_platforms, load_profile
 
-DEFAULT_REGISTRY = Path(__file__).parent / "portals.toml"
+# Read through importlib.resources so the registry is found inside a zipped egg (scrapyd) too.
+DEFAULT_REGISTRY = resources.files("crawler") / "portals.toml"
 LEVELS = ("quận", "huyện", "thị xã", "thành phố", "sở", "tỉnh")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = ("id", "name", "level", "province", "base_url", "platform")
@@ -85,14 +87,15 @@ class Portal:
         return row
 
 
-def default_registry_path() -> Path:
+def default_registry_path() -> Any:
     """``$PORTAL_ARCHIVE_REGISTRY`` when set, else the registry shipped in ``crawler/``."""
-    return Path(os.environ.get("PORTAL_ARCHIVE_REGISTRY") or DEFAULT_REGISTRY)
+    configured = os.environ.get("PORTAL_ARCHIVE_REGISTRY")
+    return Path(configured) if configured else DEFAULT_REGISTRY
 
 
 def load_registry(path: str | Path | None = None) -> dict[str, Portal]:
     """Load and validate the registry; raise :class:`RegistryError` on the first problem."""
-    path = Path(path) if path else default_registry_path()
+    path = Path(path) if path else default_registry_path()  # a Path, or a resource inside the package
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

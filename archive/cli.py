@@ -364,4 +364,8 @@ from archive.commands import load_all as _load_command_modules  # noqa: E402
 _load_command_modules()
 
 if __name__ == "__main__":
-    cli()
+    # Run as `python -m archive.cli`: this module is __main__, while the command modules
+    # registered their commands on the group of the importable `archive.cli`; run that one.
+    from archive.cli import cli as registered_cli
+
+    registered_cli()

@@ -60,3 +60,35 @@ class StaticSite:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+class _FailingHandler(SimpleHTTPRequestHandler):
+    """Answers every request with the same error status (a portal whose server is broken)."""
+
+    status = 500
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        self.server.requests.append((self.path, self.status))  # type: ignore[attr-defined]
+        body = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+        self.send_response(self.status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class FailingSite(StaticSite):
+    """A server on 127.0.0.1 that answers 500 to everything, robots.txt included."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("."))
+
+    def __enter__(self) -> "FailingSite":
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _FailingHandler)
+        self.server.requests = self.requests  # type: ignore[attr-defined]
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self

@@ -121,3 +121,34 @@ def test_check_config(tmp_path):
     broken.write_text("[[portal]]\nid = 'x'\n", encoding="utf-8")
     failed = runner.invoke(cli, ["check-config", "--registry", str(broken)])
     assert failed.exit_code == 2 and "field 'name': missing" in failed.output
+
+
+def test_config_file_sets_defaults_below_options_and_environment(tmp_path, db_path, db, monkeypatch):
+    monkeypatch.delenv("PORTAL_ARCHIVE_DB", raising=False)
+    add_crawl(db, "test-portal", "ok", new=2)
+    config = tmp_path / "portal-archive.toml"
+    config.write_text(f'db = "{db_path}"\n[schedule]\nat = "04:10"\n', encoding="utf-8")
+    runner = CliRunner()
+    from_file = runner.invoke(cli, ["--config", str(config), "status"])
+    assert from_file.exit_code == 0 and "test-portal" in from_file.output, from_file.output
+    # an option beats the file; the environment beats the file too
+    assert runner.invoke(cli, ["--config", str(config), "status", "--db", str(tmp_path / "other.db")]).exit_code == 2
+    assert runner.invoke(cli, ["--config", str(config), "status"], env={"PORTAL_ARCHIVE_DB": str(tmp_path / "x.db")}).exit_code == 2
+    cron = runner.invoke(cli, ["--config", str(config), "schedule", "hanoi-sotttt"])
+    assert [line.split()[:2] for line in cron.output.splitlines() if "crawl hanoi-sotttt" in line] == [["10", "4"]]
+    shown = runner.invoke(cli, ["--config", str(config), "check-config"])
+    assert f"config:     {config}" in shown.output
+
+
+@pytest.mark.parametrize("content,message", [
+    ("colour = 'red'\n", "unknown key 'colour'"),
+    ("[crawl]\nspeed = 3\n", "[crawl] speed: the crawl command has no such option"),
+    ("[nothing]\nx = 1\n", "[nothing]: no such command"),
+    ("db = \n", "invalid TOML"),
+])
+def test_broken_config_is_one_line_and_exit_2(tmp_path, content, message):
+    config = tmp_path / "portal-archive.toml"
+    config.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "portals"])
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1

@@ -146,6 +146,8 @@ def check_config(db_path: Path, registry: Path | None) -> None:
     for portal in portals.values():
         if portal.enabled:
             portal.profile()  # raises on a broken profile
+    config = click.get_current_context().find_root().meta.get("config_path")
+    click.echo(f"config:     {config or 'none (no --config, $PORTAL_ARCHIVE_CONFIG or ./portal-archive.toml)'}")
     click.echo(f"registry:   {registry or default_registry_path()} — {len(portals)} portals, {sum(p.enabled for p in portals.values())} enabled")
     if db_path.exists():
         _open_archive(db_path).close()

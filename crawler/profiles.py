@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib import resources
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-PLATFORMS_DIR = Path(__file__).parent / "platforms"
+# Read through importlib.resources so profiles load from a zipped egg (scrapyd) too.
+PLATFORMS_DIR = resources.files("crawler") / "platforms"
 UNKNOWN_PLATFORM = "unknown"
 
 _SECTIONS: dict[str, set[str]] = {
     "": {"name", "description", "evidence", "extends", "abstract"},
     "recognise": {"selectors", "url_patterns", "min_score"},
-    "urls": {"article", "exclude", "page_number"},
-    "listing": {"items", "pagination", "sections", "follow_article_links"},
-    "article": {"scope", "title", "published", "updated", "lead", "lead_image", "body", "author", "category", "tags"},
+    "urls": {"article", "exclude", "page_number", "id_date"},
+    "listing": {"items", "pagination", "sections", "follow_article_links", "api", "api_source", "api_items"},
+    "article": {"scope", "title", "published", "updated", "lead", "lead_image", "body", "author", "category", "tags", "date_attributes"},
     "clean": {"drop", "stop_at", "drop_labels", "drop_hidden"},
 }
 
@@ -44,10 +46,19 @@ class Profile:
     article_url_patterns: tuple[re.Pattern[str], ...] = ()
     exclude_url_patterns: tuple[re.Pattern[str], ...] = ()
     page_number_pattern: re.Pattern[str] | None = None
+    # VCCorp-style ids that encode the publication time: six groups yy MM dd HH mm ss.
+    id_date_pattern: re.Pattern[str] | None = None
     item_selectors: tuple[str, ...] = ()
     pagination_selectors: tuple[str, ...] = ()
     section_selectors: tuple[str, ...] = ()
     follow_article_links: bool = True
+    # Listings loaded by a JSON/HTML API ("xem thêm" buttons): a URL template with {page}
+    # whose other {placeholders} are attributes of the api_source element; api_items are the
+    # keys of a JSON answer that hold item URLs or an HTML fragment.
+    api_template: str = ""
+    api_items: tuple[str, ...] = ()
+    api_source: tuple[str, ...] = ()
+    date_attributes: tuple[str, ...] = ()
     scope: tuple[str, ...] = ()
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     drop: tuple[str, ...] = ()
@@ -71,7 +82,7 @@ class Profile:
 
 def known_platforms() -> list[str]:
     """Names of the concrete (non-abstract) profiles shipped in ``crawler/platforms/``."""
-    names = sorted(path.stem for path in PLATFORMS_DIR.glob("*.toml"))
+    names = sorted(entry.name.removesuffix(".toml") for entry in PLATFORMS_DIR.iterdir() if entry.name.endswith(".toml"))
     return [name for name in names if not load_profile(name).abstract]
 
 
@@ -86,7 +97,7 @@ def _merged(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
         raise ProfileError(f"platform profile {name!r}: circular 'extends' ({' -> '.join(seen + (name,))})")
     path = PLATFORMS_DIR / f"{name}.toml"
     if not path.is_file():
-        raise ProfileError(f"unknown platform {name!r}: no file {path.name} in {PLATFORMS_DIR}")
+        raise ProfileError(f"unknown platform {name!r}: no file {name}.toml in {PLATFORMS_DIR}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -141,6 +152,8 @@ def _patterns(name: str, data: dict[str, Any], section: str, key: str) -> tuple[
 
 def _build(name: str, data: dict[str, Any]) -> Profile:
     page_number = data.get("urls", {}).get("page_number")
+    id_date = data.get("urls", {}).get("id_date")
+    listing = data.get("listing", {})
     article = data.get("article", {})
     return Profile(
         name=data.get("name", name),
@@ -153,12 +166,17 @@ def _build(name: str, data: dict[str, Any]) -> Profile:
         article_url_patterns=_patterns(name, data, "urls", "article"),
         exclude_url_patterns=_patterns(name, data, "urls", "exclude"),
         page_number_pattern=re.compile(page_number) if page_number else None,
+        id_date_pattern=_patterns(name, data, "urls", "id_date")[0] if id_date else None,
+        api_template=str(listing.get("api", "")),
+        api_items=_strings(data, "listing", "api_items"),
+        api_source=_strings(data, "listing", "api_source"),
+        date_attributes=_strings(data, "article", "date_attributes"),
         item_selectors=_strings(data, "listing", "items"),
         pagination_selectors=_strings(data, "listing", "pagination"),
         section_selectors=_strings(data, "listing", "sections"),
         follow_article_links=bool(data.get("listing", {}).get("follow_article_links", True)),
         scope=_strings(data, "article", "scope"),
-        fields={key: _strings(data, "article", key) for key in article if key != "scope"},
+        fields={key: _strings(data, "article", key) for key in article if key not in {"scope", "date_attributes"}},
         drop=_strings(data, "clean", "drop"),
         stop_at=_strings(data, "clean", "stop_at"),
         drop_labels=_strings(data, "clean", "drop_labels"),

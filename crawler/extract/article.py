@@ -1,7 +1,10 @@
 """One article page → its fields, read with a platform profile's selectors.
 
-The page is parsed once; each field is one small function over that tree. A field that cannot
-be read is ``None`` plus a warning (which the crawl counts), never a guess.
+The page is parsed once (lxml); each field is one small function over that tree. A field that
+cannot be read is ``None`` plus a warning (which the crawl counts), never a guess. When no
+profile is given, or the profile's body selector finds nothing, the generic fallback
+(``crawler.extract.fallback``: trafilatura plus the Vietnamese furniture rules and the page's
+metadata) takes over inside this entry point, and ``extractor`` says so.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import nh3
-from bs4.element import Tag
 
-from crawler.extract.clean import cut_at, drop_hidden, drop_labelled_blocks, drop_selectors, parse_html
-from crawler.extract.dates import parse_vn_datetime
+from crawler.extract.clean import cut_at, drop_hidden, drop_labelled_blocks, drop_selectors
+from crawler.extract.dom import HtmlElement, drop, find_parent, first, flat_text, inner_html, parse_html, select
+from crawler.extract.dates import ParsedDate, date_from_url, read_dates
 from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
 from crawler.profiles import Profile
 
@@ -65,60 +68,82 @@ class ExtractedArticle:
         return asdict(self)
 
 
-def extract_article(html: str, url: str, profile: Profile) -> ExtractedArticle:
-    """Extract an article page of ``profile``'s platform fetched from ``url``."""
-    soup = parse_html(html)
+def extract_article(html: str, url: str, profile: Profile | None = None) -> ExtractedArticle:
+    """Extract an article page fetched from ``url``, with ``profile``'s selectors when given.
+
+    Without a profile, or when its body selector finds nothing (a redesign, an unknown layout),
+    the page goes to the generic fallback; the fields the profile did read are kept.
+    """
+    if profile is None:
+        from crawler.extract.fallback import extract_generic
+
+        return extract_generic(html, url)
+    root = parse_html(html)
     if profile.drop_hidden:
-        drop_hidden(soup)
-    scope = _first(soup, profile.scope) or soup
+        drop_hidden(root)
+    scope = first(root, profile.scope) if profile.scope else None
+    scope = scope if scope is not None else root
     article = ExtractedArticle(url=url, extractor=f"profile:{profile.name}")
-    article.canonical_url = _canonical_link(soup, url)
+    article.canonical_url = _canonical_link(root, url)
 
     article.title = text_or_none(element_text(_field_element(scope, profile, "title")))
     if article.title is None:
-        article.title = _meta_title(soup)
+        article.title = _meta_title(root)
         article.warnings.append("title: profile selector found nothing; used the page <title>" if article.title else "title: not found")
 
-    _read_dates(article, scope, profile)
+    _read_dates(article, scope, profile, url)
     article.author = text_or_none(element_text(_field_element(scope, profile, "author")))
-    article.category = text_or_none(element_text(_first(scope, profile.fields.get("category", ())) or _first(soup, profile.fields.get("category", ()))))
-    article.tags = [t for t in (normalize_text(e.get_text(" ")) for s in profile.fields.get("tags", ()) for e in scope.select(s)) if t]
+    category_selectors = profile.fields.get("category", ())
+    category = first(scope, category_selectors) if category_selectors else None
+    if category is None and category_selectors:
+        category = first(root, category_selectors)
+    article.category = text_or_none(element_text(category))
+    article.tags = [t for t in (normalize_text(flat_text(e)) for s in profile.fields.get("tags", ()) for e in select(scope, s)) if t]
 
     article.lead = text_or_none(element_text(_field_element(scope, profile, "lead")))
-    lead_image = _first(scope, profile.fields.get("lead_image", ()))
+    lead_image = first(scope, profile.fields.get("lead_image", ()))
 
-    body = _first(scope, profile.fields.get("body", ()))
+    body = first(scope, profile.fields.get("body", ()))
     if body is None:
-        article.warnings.append("body: profile selector found nothing")
-    else:
-        _clean_body(body, scope, profile)
-        images = _images(body, url)
-        if lead_image is not None and _image_src(lead_image, url):
-            images.insert(0, {"url": _image_src(lead_image, url), "caption": None})
-        article.images = _unique(images, "url")
-        article.attachments = _unique(_attachments(body, url), "url")
-        body_paragraphs = paragraphs(body)
-        if body_paragraphs and article.lead and normalize_text(body_paragraphs[0]) == article.lead:
-            body_paragraphs = body_paragraphs[1:]  # the sapo pasted again as the first paragraph
-        article.body = "\n\n".join(body_paragraphs) or None
-        article.body_html = sanitise_html(body, url) if article.body else None
-        if article.body is None:
-            article.warnings.append("body: empty after removing furniture")
-    article.word_count = len(article.body.split()) if article.body else 0
-    article.image_url = article.images[0]["url"] if article.images else _meta_content(soup, "og:image", url)
+        from crawler.extract.fallback import fill_from_fallback
+
+        article.warnings.append("body: profile selector found nothing; used the generic fallback")
+        fill_from_fallback(article, html, url)
+        return article
+    _clean_body(body, profile)
+    fill_body(article, body, url, lead_image=lead_image)
+    if article.body is None:
+        article.warnings.append("body: empty after removing furniture")
+    if article.image_url is None:
+        article.image_url = _meta_content(root, "og:image", url)
     return article
 
 
-def sanitise_html(element: Tag, base_url: str) -> str:
+def fill_body(article: ExtractedArticle, body: HtmlElement, url: str, *, lead_image: HtmlElement | None = None) -> None:
+    """Body text, sanitised HTML, images and attachments from a cleaned body element."""
+    images = _images(body, url)
+    if lead_image is not None and _image_src(lead_image, url):
+        images.insert(0, {"url": _image_src(lead_image, url), "caption": None})
+    article.images = _unique(images, "url")
+    article.attachments = _unique(_attachments(body, url), "url")
+    body_paragraphs = paragraphs(body)
+    if body_paragraphs and article.lead and normalize_text(body_paragraphs[0]) == article.lead:
+        body_paragraphs = body_paragraphs[1:]  # the sapo pasted again as the first paragraph
+    article.body = "\n\n".join(body_paragraphs) or None
+    article.body_html = sanitise_html(body, url) if article.body else None
+    article.word_count = len(article.body.split()) if article.body else 0
+    article.image_url = article.images[0]["url"] if article.images else None
+
+
+def sanitise_html(element: HtmlElement, base_url: str) -> str:
     """The element's inner HTML with absolute links and only safe markup left (nh3/ammonia)."""
     for tag, attr in (("a", "href"), ("img", "src")):
-        for node in element.find_all(tag):
+        for node in element.iter(tag):
             value = node.get(attr)
             if isinstance(value, str) and value.strip():
-                node[attr] = urljoin(base_url, value.strip())
-    inner = "".join(str(child) for child in element.contents)
+                node.set(attr, urljoin(base_url, value.strip()))
     cleaned = nh3.clean(
-        inner,
+        inner_html(element),
         tags=SAFE_TAGS,
         clean_content_tags={"script", "style"},
         attributes=SAFE_ATTRIBUTES,
@@ -128,94 +153,138 @@ def sanitise_html(element: Tag, base_url: str) -> str:
     return re.sub(r"\s+\n|\n\s+", "\n", cleaned).strip()
 
 
-def _read_dates(article: ExtractedArticle, scope: Tag, profile: Profile) -> None:
-    for key, attribute in (("published", "published_at"), ("updated", "updated_at")):
+def _read_dates(article: ExtractedArticle, scope: HtmlElement, profile: Profile, url: str) -> None:
+    """Published and updated dates from their own selectors, kept apart by their labels.
+
+    A published element that only says "Cập nhật lúc …" gives an updated date, not a published
+    one. When the page shows no publication date, a platform whose URLs encode it (``[urls]
+    id_date``) supplies it, with a warning saying where it came from.
+    """
+    raw_published = ""
+    for key in ("published", "updated"):
         selectors = profile.fields.get(key, ())
         if not selectors:
             continue
-        element = _first(scope, selectors)
-        raw = element_text(element) or _datetime_attribute(element)
-        parsed = parse_vn_datetime(raw) if raw else None
-        if parsed is not None:
-            setattr(article, attribute, parsed.isoformat())
-            if key == "published":
-                article.published_date_only = parsed.date_only
-        elif key == "published":
-            article.warnings.append(f"published_at: unparseable date {raw!r}" if raw else "published_at: no date on the page")
+        element = first(scope, selectors)
+        raw = element_text(element) or _date_attribute(element, profile)
+        if not raw:
+            continue
+        found = read_dates(raw, default="published" if key == "published" else "updated")
+        if key == "published":
+            raw_published = raw
+            _set_date(article, "published_at", found.published)
+        if found.updated is not None and article.updated_at is None:
+            article.updated_at = found.updated.isoformat()
+    if article.published_at is None and profile.id_date_pattern is not None:
+        from_url = date_from_url(url, profile.id_date_pattern)
+        if from_url is not None:
+            _set_date(article, "published_at", from_url)
+            article.warnings.append("published_at: not on the page; read from the date encoded in the URL id")
+            return
+    if article.published_at is None and profile.fields.get("published"):
+        article.warnings.append(f"published_at: unparseable date {raw_published!r}" if raw_published else "published_at: no date on the page")
 
 
-def _clean_body(body: Tag, scope: Tag, profile: Profile) -> None:
+def _set_date(article: ExtractedArticle, attribute: str, parsed: ParsedDate | None) -> None:
+    if parsed is None:
+        return
+    setattr(article, attribute, parsed.isoformat())
+    if attribute == "published_at":
+        article.published_date_only = parsed.date_only
+
+
+def _date_attribute(element: HtmlElement | None, profile: Profile) -> str:
+    """A machine-readable date on the element: the profile's date attributes, then ``<time datetime>``."""
+    if element is None:
+        return ""
+    for attribute in (*profile.date_attributes, "datetime"):
+        value = element.get(attribute)
+        if value and value.strip():
+            return value.strip()
+    time_el = element if element.tag == "time" else next(element.iter("time"), None)
+    return (time_el.get("datetime") or "") if time_el is not None else ""
+
+
+def _clean_body(body: HtmlElement, profile: Profile) -> None:
     cut_at(body, profile.stop_at)
     for key in ("author", "lead"):
         # Lines read as their own fields are not body text. (Not the title: pasted markup can
         # carry a second title element that is real content.)
         for selector in profile.fields.get(key, ()):
-            for element in body.select(selector):
-                if not element.decomposed:
-                    element.decompose()
+            for element in select(body, selector):
+                drop(element)
     drop_selectors(body, profile.drop)
     drop_labelled_blocks(body, profile.drop_labels)
 
 
-def _images(body: Tag, base_url: str) -> list[dict[str, str | None]]:
+def _images(body: HtmlElement, base_url: str) -> list[dict[str, str | None]]:
     found = []
-    for img in body.find_all("img"):
+    for img in body.iter("img"):
         src = _image_src(img, base_url)
         if src:
             found.append({"url": src, "caption": _caption(img)})
     return found
 
 
-def _image_src(img: Tag, base_url: str) -> str | None:
+def _image_src(img: HtmlElement, base_url: str) -> str | None:
     src = (img.get("src") or img.get("data-src") or "").strip()
     if not src or src.startswith("data:"):
         return None  # inline base64 images are not archived as links
     return urljoin(base_url, src)
 
 
-def _caption(img: Tag) -> str | None:
+def _next_element(element: HtmlElement, tag: str | None = None) -> HtmlElement | None:
+    for sibling in element.itersiblings():
+        if isinstance(sibling.tag, str) and (tag is None or sibling.tag == tag):
+            return sibling
+    return None
+
+
+def _caption(img: HtmlElement) -> str | None:
     """A caption is a figcaption, the next table row, or a short emphasised/centred line after it."""
-    figure = img.find_parent("figure")
-    if figure is not None and figure.find("figcaption"):
-        return text_or_none(element_text(figure.find("figcaption")))
-    cell = img.find_parent(["td", "th"])
+    figure = find_parent(img, {"figure"})
+    if figure is not None and next(figure.iter("figcaption"), None) is not None:
+        return text_or_none(element_text(next(figure.iter("figcaption"))))
+    cell = find_parent(img, {"td", "th"})
     if cell is not None:
-        row = cell.find_parent("tr")
-        next_row = row.find_next_sibling("tr") if row is not None else None
+        row = find_parent(cell, {"tr"})
+        next_row = _next_element(row, "tr") if row is not None else None
         if next_row is not None:
             text = element_text(next_row)
-            if text and len(text) <= _CAPTION_MAX and not next_row.find("img"):
+            if text and len(text) <= _CAPTION_MAX and next(next_row.iter("img"), None) is None:
                 return text
     block = img
-    while block.parent is not None and block.name not in {"p", "div", "figure", "td"}:
-        block = block.parent
-    own_text = normalize_text(block.get_text(" "))
-    if own_text and len(own_text) <= _CAPTION_MAX and block.name == "p" and own_text != normalize_text(img.get("alt")):
+    while block.getparent() is not None and block.tag not in {"p", "div", "figure", "td"}:
+        block = block.getparent()
+    own_text = normalize_text(flat_text(block))
+    if own_text and len(own_text) <= _CAPTION_MAX and block.tag == "p" and own_text != normalize_text(img.get("alt")):
         return own_text  # "<p><img> Caption</p>"
-    following = block.find_next_sibling()
-    if following is not None and not following.find("img"):
+    following = _next_element(block)
+    if following is not None and next(following.iter("img"), None) is None:
         text = element_text(following)
         if text and len(text) <= _CAPTION_MAX and (_is_emphasised(following) or _is_centred(following)):
             return text
     return None
 
 
-def _is_emphasised(element: Tag) -> bool:
-    text = normalize_text(element.get_text(" "))
-    outermost = (e for e in element.find_all(["em", "i"]) if e.find_parent(["em", "i"]) is None)
-    emphasised = "".join(normalize_text(e.get_text(" ")) for e in outermost)
+def _is_emphasised(element: HtmlElement) -> bool:
+    text = normalize_text(flat_text(element))
+    outermost = (e for e in element.iter("em", "i") if find_parent(e, {"em", "i"}) is None)
+    emphasised = "".join(normalize_text(flat_text(e)) for e in outermost)
     return bool(text) and len(emphasised.replace(" ", "")) >= len(text.replace(" ", "")) * 0.9
 
 
-def _is_centred(element: Tag) -> bool:
+def _is_centred(element: HtmlElement) -> bool:
     style = (element.get("style") or "").replace(" ", "").lower()
     return "text-align:center" in style or (element.get("align") or "").lower() == "center"
 
 
-def _attachments(body: Tag, base_url: str) -> list[dict[str, str | None]]:
+def _attachments(body: HtmlElement, base_url: str) -> list[dict[str, str | None]]:
     found = []
-    for link in body.find_all("a", href=True):
-        href = urljoin(base_url, link["href"].strip())
+    for link in body.iter("a"):
+        if link.get("href") is None:
+            continue
+        href = urljoin(base_url, link.get("href").strip())
         if urlsplit(href).scheme in {"http", "https"} and _ATTACHMENT_PATH.search(urlsplit(href).path):
             found.append({"url": href, "title": text_or_none(element_text(link)) or urlsplit(href).path.rsplit("/", 1)[-1]})
     return found
@@ -231,45 +300,37 @@ def _unique(items: list[dict[str, str | None]], key: str) -> list[dict[str, str 
     return out
 
 
-def _first(root: Tag, selectors: tuple[str, ...]) -> Tag | None:
-    for selector in selectors:
-        element = root.select_one(selector)
-        if element is not None:
-            return element
-    return None
-
-
-def _field_element(scope: Tag, profile: Profile, key: str) -> Tag | None:
+def _field_element(scope: HtmlElement, profile: Profile, key: str) -> HtmlElement | None:
     """The element of a field, cut at the profile's end-of-article markers.
 
     On broken pages a field element can swallow the furniture after it (an unclosed table
     puts "In bài viết" and "Các tin khác" inside the author cell).
     """
-    element = _first(scope, profile.fields.get(key, ()))
+    selectors = profile.fields.get(key, ())
+    element = first(scope, selectors) if selectors else None
     if element is not None:
         cut_at(element, profile.stop_at)
     return element
 
 
-def _canonical_link(soup: Tag, url: str) -> str | None:
-    link = soup.find("link", rel="canonical", href=True)
-    return urljoin(url, link["href"].strip()) if link is not None and link["href"].strip() else None
+def _canonical_link(root: HtmlElement, url: str) -> str | None:
+    for link in root.xpath("//link[@rel='canonical'][@href]"):
+        href = link.get("href").strip()
+        if href:
+            return urljoin(url, href)
+    return None
 
 
-def _meta_title(soup: Tag) -> str | None:
-    og = soup.find("meta", property="og:title")
-    if og is not None and og.get("content"):
-        return text_or_none(og["content"])
-    return text_or_none(soup.title.get_text()) if soup.title else None
+def _meta_title(root: HtmlElement) -> str | None:
+    for meta in root.xpath("//meta[@property='og:title'][@content]"):
+        if meta.get("content").strip():
+            return text_or_none(meta.get("content"))
+    title = root.find(".//title")
+    return text_or_none(title.text_content()) if title is not None else None
 
 
-def _meta_content(soup: Tag, prop: str, base_url: str) -> str | None:
-    meta = soup.find("meta", property=prop)
-    return urljoin(base_url, meta["content"]) if meta is not None and meta.get("content") else None
-
-
-def _datetime_attribute(element: Tag | None) -> str:
-    if element is None:
-        return ""
-    time_el = element if element.name == "time" else element.find("time")
-    return (time_el.get("datetime") or "") if time_el is not None else ""
+def _meta_content(root: HtmlElement, prop: str, base_url: str) -> str | None:
+    for meta in root.xpath("//meta[@property=$prop][@content]", prop=prop):
+        if meta.get("content").strip():
+            return urljoin(base_url, meta.get("content").strip())
+    return None

@@ -3,13 +3,16 @@
 Portals print dates day-first, often on a 12-hour clock ("13/05/2016 | 4:59 PM"), sometimes
 in words ("ngày 21 tháng 9 năm 2020") and rarely as ISO strings. The parser is a table of
 patterns; anything it cannot read unambiguously gives ``None`` so the caller stores NULL and
-counts it, instead of inventing a date.
+counts it, instead of inventing a date. A line can carry two dates with labels ("Ngày đăng …
+| Cập nhật …"): :func:`read_dates` keeps the published and the updated one apart, and a date
+labelled only as an update is never taken for the publication date.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,6 +31,22 @@ class ParsedDate:
         return self.value.isoformat()
 
 
+@dataclass(frozen=True)
+class DatesRead:
+    """The dates of one date line, by role; either may be ``None``."""
+
+    published: ParsedDate | None = None
+    updated: ParsedDate | None = None
+
+
+# Labels that say which date a part of a line is. Matching is on case-folded text.
+_UPDATED_LABEL = re.compile(r"cập nhật|chỉnh sửa|sửa đổi|sửa lúc|updated?|last modified|modified", re.I)
+_PUBLISHED_LABEL = re.compile(r"ngày đăng|đăng lúc|đăng ngày|đăng tải|thời gian đăng|xuất bản|ngày phát hành|published|posted|^\s*đăng\b", re.I)
+_ANY_LABEL = re.compile(f"(?:{_UPDATED_LABEL.pattern})|(?:{_PUBLISHED_LABEL.pattern.replace('^', '(?:^|(?<=[|,;]))')})", re.I)
+# id-encoded dates (VCCorp's /<slug>-<id>.htm): a profile regex with six groups yy MM dd HH mm ss.
+_ID_DATE_GROUPS = 6
+
+
 # Day-first numeric dates: 13/05/2016, 13-05-2016, 13.05.2016.
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
 # "ngày 21 tháng 9 năm 2020" (also without "ngày").
@@ -39,6 +58,9 @@ _ISO = re.compile(
 # 4:59 PM, 04:59 PM, 15:28, 07:30:15, 8h30, 4:59 CH (chiều) / SA (sáng).
 _TIME = re.compile(r"(?<![\d/])(\d{1,2})\s*[:h]\s*(\d{2})(?::(\d{2}))?(?:\s*(AM|PM|SA|CH|sáng|chiều|tối))?(?![\d/])", re.I)
 _PM_WORDS = {"pm", "ch", "chiều", "tối"}
+# "Thứ Tư, 15/01/2020": a weekday that contradicts the date makes the value impossible.
+_WEEKDAY = re.compile(r"\b(?:thứ\s+(hai|ba|tư|năm|sáu|bảy|[2-7])|(chủ\s+nhật))\b", re.I)
+_WEEKDAYS = {"hai": 0, "2": 0, "ba": 1, "3": 1, "tư": 2, "4": 2, "năm": 3, "5": 3, "sáu": 4, "6": 4, "bảy": 5, "7": 5}
 
 
 def parse_vn_datetime(text: str | None, *, now: datetime | None = None) -> ParsedDate | None:
@@ -67,7 +89,54 @@ def parse_vn_datetime(text: str | None, *, now: datetime | None = None) -> Parse
         if parsed_time is None:
             return None
         hour, minute, second = parsed_time
-    return _build(year, month, day, hour, minute, second, date_only=date_only, now=now)
+    parsed = _build(year, month, day, hour, minute, second, date_only=date_only, now=now)
+    weekdays = {(m.group(1) or "").lower() or "cn" for m in _WEEKDAY.finditer(text)}
+    if parsed is not None and weekdays:
+        expected = {_WEEKDAYS.get(w, 6) for w in weekdays}
+        if expected != {parsed.value.weekday()}:
+            return None  # the page contradicts itself: which part is wrong is not ours to guess
+    return parsed
+
+
+def read_dates(text: str | None, *, default: Literal["published", "updated"] = "published", now: datetime | None = None) -> DatesRead:
+    """Split a date line into its published and updated dates by their labels.
+
+    "Ngày đăng 02/04/2023 08:00 | Cập nhật 03/04/2023 09:15" gives both; "Cập nhật lúc 07:30
+    ngày 02/04/2023" gives only an updated date; an unlabelled date takes the ``default`` role
+    (the role of the element it was read from). Each part is parsed by
+    :func:`parse_vn_datetime`, so an ambiguous part is ``None``, never guessed.
+    """
+    if not text:
+        return DatesRead()
+    text = " ".join(text.split())
+    labels = list(_ANY_LABEL.finditer(text))
+    if not labels:
+        parsed = parse_vn_datetime(text, now=now)
+        return DatesRead(published=parsed) if default == "published" else DatesRead(updated=parsed)
+    found: dict[str, ParsedDate | None] = {}
+    head = text[: labels[0].start()]
+    if parse_vn_datetime(head, now=now) is not None:
+        found[default] = parse_vn_datetime(head, now=now)  # "02/04/2023 (cập nhật 03/04/2023)"
+    for index, label in enumerate(labels):
+        end = labels[index + 1].start() if index + 1 < len(labels) else len(text)
+        role = "updated" if _UPDATED_LABEL.fullmatch(label.group(0).strip()) else "published"
+        parsed = parse_vn_datetime(text[label.end():end], now=now)
+        if parsed is not None and role not in found:
+            found[role] = parsed
+    return DatesRead(published=found.get("published"), updated=found.get("updated"))
+
+
+def date_from_url(url: str, pattern: re.Pattern[str], *, now: datetime | None = None) -> ParsedDate | None:
+    """The publication time a platform encodes in its article ids (``yyMMddHHmmss``), if valid.
+
+    ``pattern`` comes from the profile (``[urls] id_date``) and has six groups: year (two
+    digits), month, day, hour, minute, second. An impossible value gives ``None``.
+    """
+    match = pattern.search(url)
+    if match is None or len(match.groups()) != _ID_DATE_GROUPS:
+        return None
+    yy, month, day, hour, minute, second = (int(g) for g in match.groups())
+    return _build(2000 + yy, month, day, hour, minute, second, date_only=False, now=now)
 
 
 def _without_dates(text: str) -> str:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bs4 import BeautifulSoup
-from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+from crawler.extract.dom import HtmlElement, parse_html
 
 _WHITESPACE = re.compile(r"\s+")  # \s covers U+00A0 and the other Unicode spaces in str patterns
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00]")
@@ -23,7 +22,6 @@ BLOCK_TAGS = frozenset(
 )
 CELL_TAGS = frozenset({"td", "th"})
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "iframe", "object", "embed", "svg", "button", "select", "textarea", "input"})
-_NON_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
 def normalize_text(text: str | None) -> str:
@@ -40,14 +38,14 @@ def text_or_none(text: str | None) -> str | None:
     return cleaned or None
 
 
-def element_text(element: Tag | None) -> str:
+def element_text(element: HtmlElement | None) -> str:
     """The visible text of an element on one line (block boundaries become spaces)."""
     if element is None:
         return ""
     return normalize_text(" ".join(paragraphs(element)))
 
 
-def paragraphs(element: Tag) -> list[str]:
+def paragraphs(element: HtmlElement) -> list[str]:
     """The element's text as paragraphs: block elements and ``<br>`` start a new paragraph.
 
     Inline markup (``<strong>Đ</strong>ại``) is joined without spaces so words stay whole;
@@ -59,33 +57,29 @@ def paragraphs(element: Tag) -> list[str]:
     return [line for line in lines if line]
 
 
-def _collect(node: Tag, parts: list[str]) -> None:
-    for child in node.children:
-        if isinstance(child, NavigableString):
-            if not isinstance(child, _NON_TEXT):
-                # A newline in the source is only a line wrap; paragraphs come from markup.
-                parts.append(str(child).replace("\r", " ").replace("\n", " "))
-            continue
-        if not isinstance(child, Tag):
-            continue
-        name = child.name
-        if name in SKIP_TAGS:
-            continue
-        if name == "br":
-            parts.append("\n")
-        elif name in BLOCK_TAGS:
-            parts.append("\n")
-            _collect(child, parts)
-            parts.append("\n")
-        elif name in CELL_TAGS:
-            parts.append(" ")
-            _collect(child, parts)
-            parts.append(" ")
-        else:
-            _collect(child, parts)
+def _collect(node: HtmlElement, parts: list[str]) -> None:
+    # A newline in the source is only a line wrap; paragraphs come from markup.
+    if node.text:
+        parts.append(node.text.replace("\r", " ").replace("\n", " "))
+    for child in node:
+        name = child.tag
+        if isinstance(name, str) and name not in SKIP_TAGS:
+            if name == "br":
+                parts.append("\n")
+            elif name in BLOCK_TAGS:
+                parts.append("\n")
+                _collect(child, parts)
+                parts.append("\n")
+            elif name in CELL_TAGS:
+                parts.append(" ")
+                _collect(child, parts)
+                parts.append(" ")
+            else:
+                _collect(child, parts)
+        if child.tail:
+            parts.append(child.tail.replace("\r", " ").replace("\n", " "))
 
 
 def html_fragment_text(html: str) -> str:
     """Visible text of an HTML fragment, paragraphs separated by blank lines."""
-    soup = BeautifulSoup(html, "lxml")
-    return "\n\n".join(paragraphs(soup))
+    return "\n\n".join(paragraphs(parse_html(html)))

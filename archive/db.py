@@ -103,6 +103,31 @@ def m001_initial(db: Database) -> None:
         db.execute(sql)
 
 
+@migrations()
+def m002_history(db: Database) -> None:
+    """Takedowns, provenance of versions, the durable crawl frontier and richer crawl rows.
+
+    Added in place (ALTER TABLE ADD COLUMN), so an archive made by m001 upgrades on open.
+    """
+    for table, column, kind in (
+        ("articles", "gone_at", "TEXT"), ("articles", "gone_status", "INTEGER"),
+        ("article_versions", "origin", "TEXT"), ("snapshots", "origin", "TEXT"),
+        ("crawls", "mode", "TEXT"), ("crawls", "requests", "INTEGER DEFAULT 0"),
+        ("crawls", "not_modified", "INTEGER DEFAULT 0"), ("crawls", "articles_gone", "INTEGER DEFAULT 0"),
+        ("crawls", "resumed_from", "INTEGER"), ("crawls", "pid", "INTEGER"),
+    ):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    db.execute(
+        """CREATE TABLE frontier (
+            portal_id TEXT NOT NULL, url TEXT NOT NULL, meta TEXT, headers TEXT,
+            state TEXT NOT NULL DEFAULT 'pending', crawl_id INTEGER, added_at TEXT, done_at TEXT,
+            PRIMARY KEY (portal_id, url))"""
+    )
+    db.execute("CREATE INDEX frontier_pending ON frontier(portal_id, state)")
+    db.execute("CREATE INDEX articles_fetched_url ON articles(fetched_url)")
+    db.execute("CREATE INDEX snapshots_portal ON snapshots(portal_id, last_fetched_at)")
+
+
 def open_db(path: str | Path, *, create: bool = False) -> Database:
     """Open (and migrate) an archive; refuse a missing file unless ``create``, and non-SQLite files.
 
@@ -144,12 +169,13 @@ def sync_portals(db: Database, portals: Iterable[dict[str, Any]]) -> None:
         db["portals"].upsert_all(rows, pk="id", alter=False)
 
 
-def start_crawl(db: Database, portal_id: str, *, args: dict[str, Any] | None = None, max_pages: int | None = None) -> int:
+def start_crawl(db: Database, portal_id: str, *, args: dict[str, Any] | None = None, max_pages: int | None = None,
+                mode: str | None = None, resumed_from: int | None = None, pid: int | None = None) -> int:
     """Open a ``crawls`` row (outcome ``running``) and return its id."""
     with db.conn:
         table = db["crawls"].insert(
             {"portal_id": portal_id, "started_at": utcnow(), "outcome": "running", "max_pages": max_pages,
-             "args": json.dumps(args or {}, ensure_ascii=False)}
+             "args": json.dumps(args or {}, ensure_ascii=False), "mode": mode, "resumed_from": resumed_from, "pid": pid}
         )
     return int(table.last_pk)
 
@@ -163,7 +189,7 @@ def finish_crawl(db: Database, crawl_id: int, *, outcome: str, counts: dict[str,
         db["crawls"].update(crawl_id, row)
 
 
-def store_snapshot(db: Database, *, url: str, body: bytes, status: int, headers: dict[str, Any], portal_id: str | None = None, crawl_id: int | None = None, fetched_at: str | None = None) -> int:
+def store_snapshot(db: Database, *, url: str, body: bytes, status: int, headers: dict[str, Any], portal_id: str | None = None, crawl_id: int | None = None, fetched_at: str | None = None, origin: str = "crawl") -> int:
     """Keep a raw response, gzip-compressed and deduplicated by sha256; return the snapshot id.
 
     Fetching the same bytes from the same URL again only moves ``last_fetched_at``.
@@ -177,13 +203,15 @@ def store_snapshot(db: Database, *, url: str, body: bytes, status: int, headers:
         )
         existing = db.execute("SELECT id FROM snapshots WHERE url = ? AND sha256 = ?", [url, digest]).fetchone()
         if existing:
-            db.execute("UPDATE snapshots SET last_fetched_at = ?, crawl_id = ? WHERE id = ?", [fetched_at, crawl_id, existing[0]])
+            db.execute("UPDATE snapshots SET last_fetched_at = max(coalesce(last_fetched_at, ''), ?), "
+                       "first_fetched_at = min(coalesce(first_fetched_at, ?), ?), crawl_id = ? WHERE id = ?",
+                       [fetched_at, fetched_at, fetched_at, crawl_id, existing[0]])
             return int(existing[0])
         cursor = db.execute(
             """INSERT INTO snapshots(portal_id, crawl_id, url, status, content_type, headers, sha256,
-               first_fetched_at, last_fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               first_fetched_at, last_fetched_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [portal_id, crawl_id, url, status, _header(headers, "Content-Type"),
-             json.dumps(headers, ensure_ascii=False), digest, fetched_at, fetched_at],
+             json.dumps(headers, ensure_ascii=False), digest, fetched_at, fetched_at, origin],
         )
         return int(cursor.lastrowid)
 
@@ -206,35 +234,210 @@ def content_hash(article: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, province: str | None = None, snapshot_id: int | None = None, seen_at: str | None = None) -> StoreResult:
+def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, province: str | None = None, snapshot_id: int | None = None, seen_at: str | None = None, origin: str = "crawl", sighting: bool = True) -> StoreResult:
     """Store one extracted article under its canonical ``url``.
 
     Returns ``new`` (first time), ``updated`` (content changed: a version is added) or
-    ``unchanged`` (only ``last_seen_at`` moves).
+    ``unchanged`` (only ``last_seen_at`` moves). ``origin`` says where the content came from
+    (``crawl``, ``reextract``, ``warc``, ``mirror``) and is kept on the version. A
+    ``sighting`` (a fetch, an import) moves ``last_seen_at`` and clears ``gone_at``;
+    re-extraction from a stored snapshot is no sighting and only refreshes the content.
     """
     seen_at = seen_at or utcnow()
     row = _article_row(article)
     digest = content_hash(row)
     with db.conn:
-        existing = db.execute("SELECT id, content_hash, version FROM articles WHERE url = ?", [row["url"]]).fetchone()
+        existing = db.execute("SELECT id, content_hash, version, first_seen_at, last_seen_at FROM articles WHERE url = ?", [row["url"]]).fetchone()
         if existing and existing[1] == digest:
-            db.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", [seen_at, existing[0]])
+            if sighting:
+                db.execute("UPDATE articles SET last_seen_at = max(coalesce(last_seen_at, ''), ?), first_seen_at = min(coalesce(first_seen_at, ?), ?), "
+                           "gone_at = NULL, gone_status = NULL WHERE id = ?", [seen_at, seen_at, seen_at, existing[0]])
+            else:  # same content: metadata an improved extractor reads (body_html, word_count, ...) still follows
+                db["articles"].update(existing[0], {k: row[k] for k in _METADATA_COLUMNS})
             return "unchanged"
         version = existing[2] + 1 if existing else 1
-        row.update(portal_id=portal_id, province=province, content_hash=digest, last_seen_at=seen_at,
-                   version=version, snapshot_id=snapshot_id)
+        row.update(portal_id=portal_id, province=province, content_hash=digest, version=version, snapshot_id=snapshot_id)
         if existing:
             article_id = existing[0]
+            if sighting:
+                row.update(last_seen_at=max(existing[4] or "", seen_at), first_seen_at=min(existing[3] or seen_at, seen_at),
+                           gone_at=None, gone_status=None)
             db["articles"].update(article_id, row)
         else:
-            row["first_seen_at"] = seen_at
+            row.update(first_seen_at=seen_at, last_seen_at=seen_at)
             article_id = db["articles"].insert(row).last_pk
         db["article_versions"].insert(
             {"article_id": article_id, "version": version, "content_hash": digest, "seen_at": seen_at,
-             "snapshot_id": snapshot_id, "extractor": row.get("extractor"),
+             "snapshot_id": snapshot_id, "extractor": row.get("extractor"), "origin": origin,
              **{k: row.get(k) for k in ("title", "lead", "body", "body_html", "author", "published_at", "updated_at", "category", "images", "attachments")}}
         )
     return "updated" if existing else "new"
+
+
+_METADATA_COLUMNS = ("fetched_url", "body_html", "published_date_only", "tags", "image_url", "word_count", "extractor")
+
+
+def touch_article(db: Database, url: str, *, seen_at: str | None = None) -> bool:
+    """A conditional request answered 304: the article was seen unchanged. False when unknown."""
+    seen_at = seen_at or utcnow()
+    with db.conn:
+        cursor = db.execute(
+            "UPDATE articles SET last_seen_at = max(coalesce(last_seen_at, ''), ?), gone_at = NULL, gone_status = NULL "
+            "WHERE id = (SELECT id FROM articles WHERE url = ? OR fetched_url = ? LIMIT 1)", [seen_at, url, url])
+    return cursor.rowcount > 0
+
+
+def mark_gone(db: Database, url: str, *, status: int, at: str | None = None) -> bool:
+    """The portal no longer serves an archived article (404/410, or a redirect to its home page).
+
+    The article and its versions stay; ``gone_at`` keeps the first time it was found missing.
+    Returns False when the URL is not an archived article.
+    """
+    at = at or utcnow()
+    with db.conn:
+        cursor = db.execute(
+            "UPDATE articles SET gone_at = coalesce(gone_at, ?), gone_status = ? WHERE url = ? OR fetched_url = ?",
+            [at, status, url, url])
+    return cursor.rowcount > 0
+
+
+def known_articles(db: Database, portal_id: str) -> dict[str, dict[str, Any]]:
+    """The portal's archived articles keyed by canonical and fetched URL, with HTTP validators.
+
+    What an incremental crawl needs to skip known articles and to re-check them with a
+    conditional request (``etag``/``last_modified`` of the newest snapshot of the page).
+    """
+    rows = db.execute(
+        """SELECT a.url, a.fetched_url, a.gone_at,
+                  (SELECT s.headers FROM snapshots s WHERE s.url = coalesce(a.fetched_url, a.url) AND s.status = 200
+                   ORDER BY s.last_fetched_at DESC, s.id DESC LIMIT 1)
+           FROM articles a WHERE a.portal_id = ?""", [portal_id]).fetchall()
+    known: dict[str, dict[str, Any]] = {}
+    for url, fetched_url, gone_at, headers in rows:
+        parsed = json.loads(headers) if headers else {}
+        info = {"url": url, "fetched_url": fetched_url or url, "gone_at": gone_at,
+                "etag": _header(parsed, "ETag"), "last_modified": _header(parsed, "Last-Modified")}
+        known[url] = info
+        if fetched_url:
+            known.setdefault(fetched_url, info)
+    return known
+
+
+def portal_article_count(db: Database, portal_id: str) -> int:
+    return int(db.execute("SELECT count(*) FROM articles WHERE portal_id = ?", [portal_id]).fetchone()[0])
+
+
+# -- the durable crawl frontier ------------------------------------------------------------
+# One frontier per portal: every request a crawl decides to make is a row before it is sent
+# and is marked done only after what it produced (stored article, recorded links) is durable.
+# A crawl killed at any point leaves the rows still ``pending``; the next crawl of the portal
+# starts from them instead of the start pages. Rows are crawl state, not archive content: a
+# crawl that finishes clears them.
+
+def frontier_pending(db: Database, portal_id: str) -> list[dict[str, Any]]:
+    """Requests of an unfinished crawl of the portal, oldest first."""
+    rows = db.execute(
+        "SELECT url, meta, headers, crawl_id FROM frontier WHERE portal_id = ? AND state = 'pending' ORDER BY rowid",
+        [portal_id]).fetchall()
+    return [{"url": u, "meta": json.loads(m or "{}"), "headers": json.loads(h or "{}"), "crawl_id": c} for u, m, h, c in rows]
+
+
+def frontier_last_crawl(db: Database, portal_id: str) -> int | None:
+    """The crawl that left the pending requests (the one a new crawl resumes)."""
+    row = db.execute("SELECT max(crawl_id) FROM frontier WHERE portal_id = ?", [portal_id]).fetchone()
+    return row[0] if row else None
+
+
+def frontier_add(db: Database, portal_id: str, url: str, *, meta: dict[str, Any] | None = None, headers: dict[str, str] | None = None, crawl_id: int | None = None) -> bool:
+    """Record a request before it is sent; False when this crawl already knows the URL."""
+    with db.conn:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO frontier(portal_id, url, meta, headers, state, crawl_id, added_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+            [portal_id, url, json.dumps(meta or {}, ensure_ascii=False), json.dumps(headers or {}), crawl_id, utcnow()])
+    return cursor.rowcount > 0
+
+
+def frontier_done(db: Database, portal_id: str, url: str) -> None:
+    with db.conn:
+        db.execute("UPDATE frontier SET state = 'done', done_at = ? WHERE portal_id = ? AND url = ?", [utcnow(), portal_id, url])
+
+
+def frontier_clear(db: Database, portal_id: str) -> None:
+    with db.conn:
+        db.execute("DELETE FROM frontier WHERE portal_id = ?", [portal_id])
+
+
+def close_stale_crawls(db: Database, portal_id: str, *, alive: Any = None) -> list[int]:
+    """Crawl rows left ``running`` by a process that no longer exists become ``killed``.
+
+    A SIGKILL or a power cut gives the process no chance to close its row; the next crawl of
+    the portal closes it so the ``crawls`` table tells what happened. ``alive(pid)`` decides
+    whether a process still runs (default: a signal-0 probe on this machine).
+    """
+    alive = alive or _pid_alive
+    rows = db.execute("SELECT id, pid FROM crawls WHERE portal_id = ? AND outcome = 'running'", [portal_id]).fetchall()
+    stale = [cid for cid, pid in rows if not (pid and alive(pid))]
+    with db.conn:
+        for cid in stale:
+            db.execute("UPDATE crawls SET outcome = 'killed', message = 'the crawl process ended without closing its run "
+                       "(killed or power cut); the next crawl resumes its pending requests' WHERE id = ?", [cid])
+    return stale
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def bump_crawl(db: Database, crawl_id: int, column: str) -> None:
+    """Count one stored article on the open crawl row, so a killed crawl's row still tells what it did."""
+    if column not in {"articles_new", "articles_updated", "articles_unchanged", "articles_gone", "not_modified"}:
+        raise ValueError(column)
+    with db.conn:
+        seen = ", articles_seen = articles_seen + 1" if column in {"articles_new", "articles_updated", "articles_unchanged"} else ""
+        db.execute(f"UPDATE crawls SET {column} = coalesce({column}, 0) + 1{seen} WHERE id = ?", [crawl_id])
+
+
+# -- reading history -------------------------------------------------------------------------
+
+def find_article(db: Database, url: str) -> dict[str, Any] | None:
+    """The article stored under ``url`` (canonical or fetched URL)."""
+    cursor = db.execute("SELECT * FROM articles WHERE url = ? OR fetched_url = ? ORDER BY url = ? DESC LIMIT 1", [url, url, url])
+    row = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], row)) if row else None
+
+
+def article_versions(db: Database, article_id: int) -> list[dict[str, Any]]:
+    cursor = db.execute("SELECT * FROM article_versions WHERE article_id = ? ORDER BY version", [article_id])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def latest_snapshot(db: Database, url: str) -> dict[str, Any] | None:
+    """The newest successful snapshot of a page, for re-extraction."""
+    cursor = db.execute("SELECT * FROM snapshots WHERE url = ? AND status = 200 ORDER BY last_fetched_at DESC, id DESC LIMIT 1", [url])
+    row = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], row)) if row else None
+
+
+def iter_snapshots(db: Database, portal_id: str) -> Iterable[dict[str, Any]]:
+    """Every snapshot of a portal with its body, oldest first (for WARC export)."""
+    cursor = db.execute("SELECT id FROM snapshots WHERE portal_id = ? ORDER BY first_fetched_at, id", [portal_id])
+    for (snapshot_id,) in cursor.fetchall():
+        c = db.execute("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
+        row = dict(zip([d[0] for d in c.description], c.fetchone()))
+        row["headers"] = json.loads(row["headers"] or "{}")
+        row["body"] = snapshot_body(db, snapshot_id)
+        yield row
 
 
 _ARTICLE_COLUMNS = ("url", "fetched_url", "title", "lead", "body", "body_html", "author", "published_at",

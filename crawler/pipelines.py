@@ -8,12 +8,14 @@ spider opens and closed with its outcome, counters and the full Scrapy stats whe
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 
 from archive import db as store
+from crawler.items import GoneItem, NotModifiedItem
 
 logger = logging.getLogger(__name__)
 STAT = "portal_archive"
@@ -36,24 +38,46 @@ class ArchivePipeline:
         spider = self.crawler.spider
         self.db = store.open_db(self.db_path, create=True)
         store.sync_portals(self.db, [spider.portal.to_row()])
-        self.crawl_id = store.start_crawl(self.db, spider.portal.id, max_pages=spider.max_pages,
-                                          args={"max_pages": spider.max_pages, "start_urls": spider.portal.resolved_start_urls()})
+        frontier = getattr(spider, "frontier", None)
+        resumed_from = frontier.resumed_from if frontier is not None else None
+        self.crawl_id = store.start_crawl(self.db, spider.portal.id, max_pages=spider.max_pages, mode=spider.mode,
+                                          resumed_from=resumed_from, pid=os.getpid(),
+                                          args={"max_pages": spider.max_pages, "start_urls": spider.portal.resolved_start_urls(),
+                                                "mode": spider.mode, "overlap": spider.overlap, "resumed_from": resumed_from})
         spider.crawl_id = self.crawl_id
+        if frontier is not None:
+            frontier.crawl_id = self.crawl_id
         logger.info("%s: crawl %s into %s", spider.portal.id, self.crawl_id, self.db_path)
 
     def process_item(self, item: Any) -> Any:
         spider = self.crawler.spider
         adapter = ItemAdapter(item)
-        snapshot_id = store.store_snapshot(
-            self.db, url=adapter["fetched_url"], body=adapter["raw"], status=adapter["status"],
-            headers=adapter["headers"], portal_id=adapter["portal_id"], crawl_id=self.crawl_id,
-            fetched_at=adapter["fetched_at"],
-        )
-        result = store.upsert_article(self.db, adapter["article"], portal_id=adapter["portal_id"],
-                                      province=spider.portal.province, snapshot_id=snapshot_id,
-                                      seen_at=adapter["fetched_at"])
-        self.crawler.stats.inc_value(f"{STAT}/articles_{result}")
+        if isinstance(item, NotModifiedItem):
+            if store.touch_article(self.db, item.url, seen_at=item.fetched_at):
+                self._count("articles_unchanged")
+        elif isinstance(item, GoneItem):
+            store.store_snapshot(self.db, url=item.fetched_url, body=item.raw, status=item.status, headers=item.headers,
+                                 portal_id=item.portal_id, crawl_id=self.crawl_id, fetched_at=item.fetched_at)
+            if store.mark_gone(self.db, item.url, status=item.status, at=item.fetched_at):
+                self._count("articles_gone")
+        else:
+            snapshot_id = store.store_snapshot(
+                self.db, url=adapter["fetched_url"], body=adapter["raw"], status=adapter["status"],
+                headers=adapter["headers"], portal_id=adapter["portal_id"], crawl_id=self.crawl_id,
+                fetched_at=adapter["fetched_at"],
+            )
+            result = store.upsert_article(self.db, adapter["article"], portal_id=adapter["portal_id"],
+                                          province=spider.portal.province, snapshot_id=snapshot_id,
+                                          seen_at=adapter["fetched_at"])
+            self._count(f"articles_{result}")
+        frontier = getattr(spider, "frontier", None)
+        if frontier is not None:
+            frontier.done(adapter.get("frontier_url"))  # only now: the result above is committed
         return item
+
+    def _count(self, column: str) -> None:
+        self.crawler.stats.inc_value(f"{STAT}/{column}")
+        store.bump_crawl(self.db, self.crawl_id, column)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.db is None or self.crawl_id is None:
@@ -66,16 +90,22 @@ class ArchivePipeline:
             "articles_unchanged": get("articles_unchanged"), "errors": get("errors"),
             "date_missing": get("date_missing"),
             "warnings": sum(int(v) for k, v in stats.get_stats().items() if k.startswith(f"{STAT}/warnings/")),
+            "requests": int(stats.get_value("downloader/request_count", 0)),
+            "not_modified": get("not_modified"), "articles_gone": get("articles_gone"),
         }
         counts["articles_seen"] = counts["articles_new"] + counts["articles_updated"] + counts["articles_unchanged"]
-        outcome, message = crawl_outcome(reason, spider.pages_ok, counts["articles_seen"], spider.start_failures)
+        outcome, message = crawl_outcome(reason, spider.pages_ok, counts["articles_seen"] + get("known_skipped"), spider.start_failures)
         store.finish_crawl(self.db, self.crawl_id, outcome=outcome, counts=counts, message=message, stats=stats.get_stats())
         self.db.close()
         self.db = None
 
 
 def crawl_outcome(reason: str, pages_ok: int, articles: int, start_failures: list[str]) -> tuple[str, str]:
-    """How a run ended, in the words an operator reads in ``crawls.outcome``/``message``."""
+    """How a run ended, in the words an operator reads in ``crawls.outcome``/``message``.
+
+    ``articles`` counts the articles the run saw: fetched ones and, in an incremental crawl,
+    archived ones its listings showed (so a day with nothing new is not a failure).
+    """
     if reason in {"shutdown", "cancelled"}:
         return "interrupted", f"stopped before the end ({reason})"
     if pages_ok == 0:

@@ -46,3 +46,12 @@ EXTENSIONS = {"crawler.extensions.ProgressLine": 500}
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("PORTAL_ARCHIVE_LOG_LEVEL", "INFO")
+
+# History (incremental and resumable crawls). A crawl is incremental unless PORTAL_ARCHIVE_FULL
+# (``portal-archive crawl --full``); a listing's pagination walk stops after OVERLAP pages whose
+# articles are all archived. Every request is recorded in the archive's durable frontier
+# (crawler.middlewares) so a killed crawl resumes where it stopped.
+PORTAL_ARCHIVE_FULL = False
+PORTAL_ARCHIVE_OVERLAP = 1
+PORTAL_ARCHIVE_FRONTIER = True
+SPIDER_MIDDLEWARES = {"crawler.middlewares.FrontierMiddleware": 50}

@@ -5,6 +5,15 @@ profile's job (which links are articles, pagination, sections); this class only 
 start pages → listing pages (pagination, up to ``max_pages``) → article pages (→ articles
 those link, one hop, for items no listing shows). A portal whose registry entry names no
 ``start_urls`` starts at its home page and finds its sections in the menu.
+
+Incremental by default: a listing page whose article links are all archived already ends its
+pagination walk (after ``overlap`` such pages), and its known articles are not fetched again;
+on listing pages that do show new articles, the known ones beside them are re-checked with a
+conditional request (If-None-Match / If-Modified-Since: a 304 costs no body). A first crawl
+knows nothing, so it walks everything. ``full=1`` walks every listing page and re-checks every
+archived article of the portal, which is how takedowns (404/410, or a redirect away from the
+article) are found. Every request goes through the durable frontier
+(:mod:`crawler.middlewares`), so a killed crawl resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -16,27 +25,44 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from archive import db as store
 from crawler.extract import extract_article, find_links
 from crawler.extract.clean import parse_html
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, GoneItem, NotModifiedItem
+from crawler.middlewares import Frontier
 from crawler.registry import Portal, get_portal
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, normalise_url
 
 STAT = "portal_archive"
+LISTING_KINDS = {"start", "home", "section", "listing"}
+RECHECK_STATUSES = [304, 404, 410]
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class PortalSpider(scrapy.Spider):
     name = "portal"
 
-    def __init__(self, portal: str | None = None, max_pages: str | int | None = None, registry: str | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, portal: str | None = None, max_pages: str | int | None = None, registry: str | None = None,
+                 full: str | bool | None = None, overlap: str | int | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not portal:
             raise ValueError("the portal spider needs a portal id: scrapy crawl portal -a portal=ID")
         self.portal_id = portal
         self.registry_path = registry
         self.max_pages = int(max_pages) if max_pages not in (None, "", "0", 0) else None
+        self.full = _flag(full)
+        self.overlap = int(overlap) if overlap not in (None, "") else None
         self.start_failures: list[str] = []
         self.pages_ok = 0
+        self.known: dict[str, dict[str, Any]] = {}
+        self.frontier: Frontier | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "PortalSpider":
@@ -47,7 +73,19 @@ class PortalSpider(scrapy.Spider):
             raise ValueError(f"portal {spider.portal.id} is disabled (platform {spider.portal.platform!r}); enable it with a known platform in the registry first")
         spider.profile = spider.portal.profile()
         spider.allowed_domains = spider.portal.allowed_domains
+        settings = crawler.settings
+        if spider.overlap is None:
+            spider.overlap = max(1, settings.getint("PORTAL_ARCHIVE_OVERLAP", 1))
+        spider.full = spider.full or settings.getbool("PORTAL_ARCHIVE_FULL", False)
+        if settings.getbool("PORTAL_ARCHIVE_FRONTIER", True):
+            spider.frontier = Frontier(settings.get("PORTAL_ARCHIVE_DB"), spider.portal.id)
+            spider.known = store.known_articles(spider.frontier.db, spider.portal.id)
+        spider.mode = "full" if spider.full else "incremental"
         return spider
+
+    def closed(self, reason: str) -> None:
+        if self.frontier is not None:
+            self.frontier.close(finished=reason == "finished")
 
     portal: Portal
 
@@ -56,37 +94,119 @@ class PortalSpider(scrapy.Spider):
             yield request
 
     def start_requests(self) -> Iterator[scrapy.Request]:
+        frontier = self.frontier
+        if frontier is not None and frontier.pending:
+            self.crawler.stats.set_value(f"{STAT}/resumed_from", frontier.resumed_from)
+            self.crawler.stats.set_value(f"{STAT}/resumed_requests", len(frontier.pending))
+            self.logger.info("%s: resuming crawl #%s: %d pending requests", self.portal.id, frontier.resumed_from, len(frontier.pending))
+            yield from frontier.requests(callback=self.parse, errback=self.on_error)
+            return
+        if frontier is not None:
+            frontier.reset()
         kind = "start" if self.portal.start_urls else "home"
-        for url in self.portal.resolved_start_urls():
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"kind": kind, "page_number": 1, "start": True})
+        requests = [scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"kind": kind, "page_number": 1, "start": True})
+                    for url in self.portal.resolved_start_urls()]
+        if self.full:  # re-check every archived article, listed or not: how takedowns are found
+            seen: set[str] = set()
+            for info in self.known.values():
+                if info["fetched_url"] not in seen:
+                    seen.add(info["fetched_url"])
+                    requests.append(self._recheck(info["fetched_url"], info, hops=1))
+        for request in requests:
+            if frontier is None or frontier.add(request):
+                yield request
+
+    def _known(self, url: str) -> dict[str, Any] | None:
+        return self.known.get(url) or self.known.get(normalise_url(url))
+
+    def _recheck(self, url: str, info: dict[str, Any], hops: int) -> scrapy.Request:
+        """A conditional request for an archived article: 304 = seen unchanged, 404/410 = gone."""
+        headers = {}
+        if info.get("etag"):
+            headers["If-None-Match"] = info["etag"]
+        if info.get("last_modified"):
+            headers["If-Modified-Since"] = info["last_modified"]
+        return scrapy.Request(url, callback=self.parse, errback=self.on_error, headers=headers or None,
+                              meta={"kind": "article", "article_hops": hops, "known": True,
+                                    "handle_httpstatus_list": RECHECK_STATUSES})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        kind = response.meta.get("kind", "listing")
+        if response.meta.get("known"):
+            verdict = self._recheck_verdict(response)
+            if verdict is not None:
+                yield verdict
+                return
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value(f"{STAT}/non_html_responses")
             return
         self.pages_ok += 1
-        kind = response.meta.get("kind", "listing")
         soup = parse_html(response.text)
-        if kind == "article" or self.profile.is_article_url(response.url):
+        is_article = kind == "article" or self.profile.is_article_url(response.url)
+        if is_article and response.meta.get("article_hops", 0) >= 1:
             yield self._article_item(response)
-            if response.meta.get("article_hops", 0) >= 1:
-                return  # articles linked from articles are not expanded further
+            return  # articles linked from articles are not expanded further
         links = find_links(soup, response.url, self.profile)
-        hops = response.meta.get("article_hops", -1) + 1 if kind == "article" else 0
-        for url in links.articles:
-            yield response.follow(url, callback=self.parse, errback=self.on_error, meta={"kind": "article", "article_hops": hops})
-        if kind == "article":
+        if is_article:
+            # links first, the item last: the pipeline marks this request done once the item is
+            # stored, and by then the links it led to are already in the frontier
+            yield from self._article_links(response, links.articles, hops=response.meta.get("article_hops", -1) + 1)
+            yield self._article_item(response)
             return
+        fresh = [url for url in links.articles if not self._known(url)]
+        fully_known = bool(links.articles) and not fresh and not self.full
+        overlap = response.meta.get("overlap", 0) + 1 if fully_known else 0
+        if fully_known:
+            self.crawler.stats.inc_value(f"{STAT}/known_skipped", len(links.articles))
+        else:
+            yield from self._article_links(response, links.articles, hops=0)
         if kind == "home":
             for url in links.sections:
                 yield response.follow(url, callback=self.parse, errback=self.on_error, meta={"kind": "section", "page_number": 1})
         current = response.meta.get("page_number", 1)
+        if fully_known and overlap >= (self.overlap or 1):
+            self.crawler.stats.inc_value(f"{STAT}/listings_stopped")
+            return  # this listing is archived from here on: its older pages are too
         for url in links.pages:
             number = self.profile.page_number(url) or current + 1
+            if fully_known and number != current + 1:
+                continue  # inside the overlap: walk on page by page only
             if self.max_pages is None or number <= self.max_pages:
-                yield response.follow(url, callback=self.parse, errback=self.on_error, meta={"kind": "listing", "page_number": number})
+                yield response.follow(url, callback=self.parse, errback=self.on_error,
+                                      meta={"kind": "listing", "page_number": number, "overlap": overlap})
             else:
                 self.crawler.stats.inc_value(f"{STAT}/pages_beyond_max_pages")
+
+    def _article_links(self, response: Response, urls: list[str], hops: int) -> Iterator[scrapy.Request]:
+        for url in urls:
+            info = self._known(url)
+            if info is None:
+                yield response.follow(url, callback=self.parse, errback=self.on_error, meta={"kind": "article", "article_hops": hops})
+            elif info["gone_at"] and not self.full:
+                continue  # taken down; only a --full crawl looks again
+            else:
+                yield self._recheck(response.urljoin(url), info, hops)
+
+    def _recheck_verdict(self, response: Response) -> NotModifiedItem | GoneItem | None:
+        """304 → seen unchanged; 404/410 or a redirect off article pages → gone; else None (a normal page)."""
+        request_url = response.meta.get("frontier_url") or (response.meta.get("redirect_urls") or [response.url])[0]
+        stats = self.crawler.stats
+        if response.status == 304:
+            stats.inc_value(f"{STAT}/not_modified")
+            return NotModifiedItem(portal_id=self.portal.id, url=request_url, fetched_at=_now(), frontier_url=response.meta.get("frontier_url"))
+        redirected_away = bool(response.meta.get("redirect_urls")) and not self.profile.is_article_url(response.url)
+        if response.status in (404, 410) or redirected_away:
+            status = response.status if not redirected_away else (response.meta.get("redirect_reasons") or [301])[-1]
+            stats.inc_value(f"{STAT}/gone")
+            self.logger.info("%s: %s is gone (%s → %s)", self.portal.id, request_url, status, response.url)
+            return GoneItem(portal_id=self.portal.id, url=request_url, fetched_url=response.url, fetched_at=_now(),
+                            status=int(status) if isinstance(status, int) else 301, headers=self._headers(response),
+                            raw=response.body, frontier_url=response.meta.get("frontier_url"))
+        return None
+
+    @staticmethod
+    def _headers(response: Response) -> dict[str, list[str]]:
+        return {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
 
     def _article_item(self, response: TextResponse) -> ArticleItem:
         article = extract_article(response.text, response.url, self.profile)
@@ -101,11 +221,10 @@ class PortalSpider(scrapy.Spider):
         url = canonical_url(response.url, article.canonical_url, self.profile)
         article_dict = article.to_dict()
         article_dict.update(url=url, fetched_url=response.url)
-        headers = {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
         return ArticleItem(
-            portal_id=self.portal.id, url=url, fetched_url=response.url,
-            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            status=response.status, headers=headers, raw=response.body, article=article_dict,
+            portal_id=self.portal.id, url=url, fetched_url=response.url, fetched_at=_now(),
+            status=response.status, headers=self._headers(response), raw=response.body, article=article_dict,
+            frontier_url=response.meta.get("frontier_url"),
         )
 
     def on_error(self, failure: Failure) -> None:
@@ -119,6 +238,8 @@ class PortalSpider(scrapy.Spider):
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
         url = request.url if request is not None else "?"
+        if request is not None and self.frontier is not None:
+            self.frontier.done(request.meta.get("frontier_url"))  # failed for good (after retries): not pending
         if request is not None and request.meta.get("start"):
             self.start_failures.append(f"{url}: {reason}")
             self.logger.error("%s: start URL %s failed: %s", self.portal.id, url, reason)

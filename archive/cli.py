@@ -83,18 +83,24 @@ def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
 @registry_option
 @click.option("--max-pages", type=click.IntRange(min=1), default=None, help="Follow each listing's pagination up to this page number (default: all pages).")
 @click.option("--delay", type=click.FloatRange(min=0), default=None, help="Seconds between requests to one host (default 1, AutoThrottle on top).")
+@click.option("--full", is_flag=True, help="Walk every listing page and re-check every archived article (conditional requests); marks taken-down articles gone.")
+@click.option("--overlap", type=click.IntRange(min=1), default=None, help="Incremental crawls: listing pages of already-archived articles walked before stopping (default 1).")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, e.g. --set CONCURRENT_REQUESTS_PER_DOMAIN=1.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line; only errors and the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Scrapy's INFO log on stderr.")
 def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registry: Path | None, max_pages: int | None,
-          delay: float | None, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+          delay: float | None, full: bool, overlap: int | None, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
     """Crawl portals into the archive (polite: robots.txt, AutoThrottle, 2 requests per host).
 
-    Each portal gets its own row in the crawls table. Exit status 1 when any crawl failed.
+    Incremental by default: each listing is walked until a page of already-archived articles.
+    A crawl that was killed or stopped with Ctrl-C resumes where it stopped (its pending
+    requests are kept in the archive). Each portal gets its own row in the crawls table.
+    Exit status 1 when any crawl failed or was interrupted.
 
     \b
     Example:
         portal-archive crawl hanoi-sotttt --max-pages 3
+        portal-archive crawl hanoi-sotttt --full      # weekly: re-check everything, find takedowns
         portal-archive crawl --all --db /srv/archive/archive.db
     """
     portals_by_id = _load_registry(registry)
@@ -109,15 +115,21 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registr
     if delay is not None:
         settings.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
     results = run_crawls(portal_ids, db_path=db_path, registry=registry, max_pages=max_pages,
-                         settings=settings, progress=not quiet, verbose=verbose)
+                         settings=settings, progress=not quiet, verbose=verbose, full=full, overlap=overlap)
     failed = _report(results, db_path)
     if failed:
         sys.exit(1)
 
 
 def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, registry: Path | None, max_pages: int | None = None,
-               settings: dict[str, Any] | None = None, progress: bool = True, verbose: bool = False) -> list[dict[str, Any]]:
-    """Run the ``portal`` spider for each portal in this process; return their ``crawls`` rows."""
+               settings: dict[str, Any] | None = None, progress: bool = True, verbose: bool = False,
+               full: bool = False, overlap: int | None = None) -> list[dict[str, Any]]:
+    """Run the ``portal`` spider for each portal in this process; return their ``crawls`` rows.
+
+    The first Ctrl-C (SIGINT) stops the running crawl gracefully: its row is closed as
+    ``interrupted``, its pending requests stay in the frontier for the next run, and the
+    portals after it are not started.
+    """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
     from twisted.internet import defer
@@ -138,11 +150,13 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
         for pid in portal_ids:
             crawler = process.create_crawler("portal")
             try:
-                yield process.crawl(crawler, portal=pid, max_pages=max_pages)
+                yield process.crawl(crawler, portal=pid, max_pages=max_pages, full=full, overlap=overlap)
             except Exception as exc:  # one failing portal never stops the others
                 click.echo(f"error: {pid}: {exc}", err=True)
             if getattr(crawler.spider, "crawl_id", None):
                 crawl_ids.append(crawler.spider.crawl_id)
+            if crawler.stats.get_value("finish_reason") == "shutdown":
+                break  # Ctrl-C: the portals after this one are not started
 
     one_after_another().addBoth(lambda _: _stop_reactor())
     process.start(stop_after_crawl=False)
@@ -172,7 +186,10 @@ def _report(results: list[dict[str, Any]], db_path: Path) -> bool:
         click.echo(
             f"{row['portal_id']}: {row['outcome']} — {row['pages_fetched']} pages, {row['articles_seen']} articles "
             f"({row['articles_new']} new, {row['articles_updated']} updated, {row['articles_unchanged']} unchanged), "
-            f"{row['errors']} errors, {row['date_missing']} without date; crawl #{row['id']} started {started} → {db_path}"
+            f"{row['errors']} errors, {row['date_missing']} without date; {row.get('mode') or 'crawl'} crawl #{row['id']}"
+            + (f" (resumed #{row['resumed_from']})" if row.get("resumed_from") else "")
+            + f", {row.get('requests') or 0} requests, {row.get('not_modified') or 0} not modified, {row.get('articles_gone') or 0} gone;"
+            f" started {started} → {db_path}"
         )
         if row["outcome"] not in {"ok"}:
             failed = True

@@ -1,0 +1,171 @@
+"""WARC out and in, and saved mirrors in: ``export-warc``, ``import-warc``, ``import-mirror``.
+
+Imported pages are stored as if crawled when the record or copy was made: a snapshot dated by
+the WARC record or the mirror, and an article (version origin ``warc``/``mirror``) when the
+portal's profile sees an article URL. Each import is a row of ``crawls`` (mode
+``import-warc``/``import-mirror``), so the archive's history says where material came from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+from archive import db as store
+from archive.cli import BadInput, _load_registry, _open_archive, cli, db_option, registry_option
+
+
+@cli.command("export-warc")
+@click.option("--portal", "portal_id", required=True, help="The portal whose snapshots are exported.")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@db_option()
+def export_warc(portal_id: str, out: Path, db_path: Path) -> None:
+    """Write a portal's snapshots as a gzipped WARC 1.1 file (one response record per snapshot).
+
+    \b
+    Example:
+        portal-archive export-warc --portal hanoi-sotttt sotttt.warc.gz
+        warcio check sotttt.warc.gz
+    """
+    from archive.warc import write_warc
+
+    if not out.name.endswith((".warc.gz", ".warc")):
+        raise BadInput(f"{out}: name the output *.warc.gz")
+    db = _open_archive(db_path)
+    try:
+        if not db.execute("SELECT 1 FROM portals WHERE id = ?", [portal_id]).fetchone():
+            raise BadInput(f"portal {portal_id!r} is not in the archive {db_path}")
+        count = write_warc(store.iter_snapshots(db, portal_id), out,
+                           info={"software": "portal-archive", "format": "WARC File Format 1.1",
+                                 "description": f"snapshots of portal {portal_id}"})
+    finally:
+        db.close()
+    if count == 0:
+        Path(out).unlink(missing_ok=True)
+        raise BadInput(f"portal {portal_id!r} has no snapshots in {db_path}: nothing exported")
+    click.echo(f"{portal_id}: {count} records → {out}")
+
+
+@cli.command("import-warc")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--portal", "portal_id", default=None, help="Store every record under this portal (default: match each record's host to the registry).")
+@db_option()
+@registry_option
+def import_warc(file: Path, portal_id: str | None, db_path: Path, registry: Path | None) -> None:
+    """Ingest a WARC file (ours or a web archive's) as if its pages had been crawled on the record dates.
+
+    \b
+    Example:
+        portal-archive import-warc hoangmai-2019.warc.gz --portal hanoi-hoang-mai
+    """
+    from archive.warc import WarcError, read_warc
+
+    portals = _load_registry(registry)
+    if portal_id and portal_id not in portals:
+        raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
+    by_host = {host: p for p in portals.values() for host in p.allowed_domains if p.platform != "unknown"}
+    session = _ImportSession(db_path, mode="import-warc", source=str(file))
+    try:
+        for page in read_warc(file):
+            host = (urlsplit(page.url).hostname or "").lower()
+            portal = portals[portal_id] if portal_id else by_host.get(host) or by_host.get(host.removeprefix("www."))
+            if portal is None:
+                session.counts["skipped"] += 1
+                continue
+            session.ingest(portal, page.url, page.body, page.status, page.headers, page.fetched_at, origin="warc")
+    except WarcError as exc:
+        session.abort(str(exc))
+        raise BadInput(str(exc)) from None
+    session.finish()
+
+
+@cli.command("import-mirror")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--portal", "portal_id", required=True, help="The portal the mirror is a copy of.")
+@click.option("--scheme", type=click.Choice(["https", "http"]), default="https", show_default=True, help="Scheme for URLs the mirror records without one (HTTrack, wget hosts).")
+@click.option("--base-url", default=None, help="For a plain copy (neither HTTrack nor wget layout): the URL of the directory's root.")
+@db_option()
+@registry_option
+def import_mirror(directory: Path, portal_id: str, scheme: str, base_url: str | None, db_path: Path, registry: Path | None) -> None:
+    """Ingest an HTTrack or `wget --mirror` copy of a portal (original URLs from the copy itself).
+
+    \b
+    Example:
+        portal-archive import-mirror ../shared/portals/hanoi-sotttt/pages --portal hanoi-sotttt
+        portal-archive import-mirror mirror/ --portal hanoi-hoang-mai    # wget: mirror/hoangmai.hanoi.gov.vn/...
+    """
+    from archive.mirror import iter_mirror
+
+    portals = _load_registry(registry)
+    portal = portals.get(portal_id)
+    if portal is None:
+        raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
+    if portal.platform == "unknown":
+        raise BadInput(f"portal {portal_id} has no known platform yet (platform = 'unknown'): profile it first")
+    hosts = set(portal.allowed_domains)
+    session = _ImportSession(db_path, mode="import-mirror", source=str(directory))
+    for page in iter_mirror(directory, scheme=scheme, base_url=base_url):
+        if page.url is None:
+            session.counts["no_url"] += 1
+            continue
+        if (urlsplit(page.url).hostname or "").lower() not in hosts:
+            session.counts["skipped"] += 1  # another site HTTrack or wget followed links to
+            continue
+        session.ingest(portal, page.url, page.body, 200, {"Content-Type": ["text/html"]}, page.fetched_at, origin="mirror")
+    session.finish()
+
+
+class _ImportSession:
+    """One import: a ``crawls`` row per portal touched, counters, the summary line."""
+
+    def __init__(self, db_path: Path, *, mode: str, source: str) -> None:
+        self.db = _open_archive(db_path, create=True)
+        self.db_path = db_path
+        self.mode = mode
+        self.source = source
+        self.crawl_ids: dict[str, int] = {}
+        self.extractors: dict[str, Any] = {}
+        self.counts = {"pages": 0, "new": 0, "updated": 0, "unchanged": 0, "skipped": 0, "no_url": 0}
+        self.per_portal: dict[str, dict[str, int]] = {}
+
+    def ingest(self, portal: Any, url: str, body: bytes, status: int, headers: dict, fetched_at: str, *, origin: str) -> None:
+        if portal.id not in self.crawl_ids:
+            store.sync_portals(self.db, [portal.to_row()])
+            self.crawl_ids[portal.id] = store.start_crawl(self.db, portal.id, mode=self.mode, args={"source": self.source})
+            from archive.commands.history import page_extractor
+
+            self.extractors[portal.id] = page_extractor(portal)
+            self.per_portal[portal.id] = {"pages_fetched": 0, "articles_new": 0, "articles_updated": 0, "articles_unchanged": 0}
+        result = store.ingest_page(self.db, portal_id=portal.id, url=url, body=body, status=status, headers=headers,
+                                   fetched_at=fetched_at, extract=self.extractors[portal.id], origin=origin,
+                                   province=portal.province, crawl_id=self.crawl_ids[portal.id])
+        self.counts["pages"] += 1
+        self.per_portal[portal.id]["pages_fetched"] += 1
+        if result is not None:
+            self.counts[result] += 1
+            self.per_portal[portal.id][f"articles_{result}"] += 1
+
+    def abort(self, message: str) -> None:
+        for portal_id, crawl_id in self.crawl_ids.items():
+            store.finish_crawl(self.db, crawl_id, outcome="failed", counts=self._row_counts(portal_id), message=message)
+        self.db.close()
+
+    def _row_counts(self, portal_id: str) -> dict[str, int]:
+        counts = dict(self.per_portal[portal_id])
+        counts["articles_seen"] = counts["articles_new"] + counts["articles_updated"] + counts["articles_unchanged"]
+        return counts
+
+    def finish(self) -> None:
+        for portal_id, crawl_id in self.crawl_ids.items():
+            store.finish_crawl(self.db, crawl_id, outcome="ok", counts=self._row_counts(portal_id), message=f"from {self.source}")
+        self.db.close()
+        c = self.counts
+        articles = c["new"] + c["updated"] + c["unchanged"]
+        click.echo(f"{self.mode}: {c['pages']} pages stored, {articles} articles ({c['new']} new, {c['updated']} updated, "
+                   f"{c['unchanged']} unchanged), {c['skipped']} pages of other sites skipped, {c['no_url']} without an original URL"
+                   f" → {self.db_path}")
+        if c["pages"] == 0:
+            raise BadInput(f"{self.source}: no page of a known portal found")

@@ -21,6 +21,7 @@ __all__ = ["HtmlElement", "parse_html", "select", "select_one", "first", "drop",
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _TRANSLATOR = HTMLTranslator()
+_COMBINATOR = re.compile(r"[^\s,>+~]\s*[\s>+~]\s*[^\s,>+~]")
 _DESCENDANT_TEXT = etree.XPath("descendant::text()[not(ancestor::script or ancestor::style)]")
 
 
@@ -51,8 +52,26 @@ def _compiled(css: str, include_self: bool) -> etree.XPath:
 
 
 def select(root: HtmlElement, css: str) -> list[HtmlElement]:
-    """Elements below ``root`` matching ``css``, in document order (the whole page for the root)."""
-    return _compiled(css, root.getparent() is None and root.tag == "html")(root)
+    """Elements below ``root`` matching ``css``, in document order (the whole page for the root).
+
+    As in CSS (and BeautifulSoup's ``select``), the selector's ancestors may lie outside
+    ``root``: ``div.content .author`` called on the ``div.content`` element finds its author.
+    """
+    if root.getparent() is None:
+        return _compiled(css, root.tag == "html")(root)
+    found = _compiled(css, False)(root)
+    if found or not _COMBINATOR.search(css):
+        return found
+    # Only a selector with combinators can need ancestors outside root (slower: whole page).
+    document = root.getroottree().getroot()
+    return [e for e in _compiled(css, True)(document) if e is not root and _inside(e, root)]
+
+
+def _inside(element: HtmlElement, root: HtmlElement) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor is root:
+            return True
+    return False
 
 
 def select_one(root: HtmlElement, css: str) -> HtmlElement | None:

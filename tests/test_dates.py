@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from crawler.extract.dates import PORTAL_TZ, parse_vn_datetime
+from crawler.extract.dates import PORTAL_TZ, parse_vn_datetime, read_dates
 
 NOW = datetime(2026, 11, 25, tzinfo=PORTAL_TZ)
 
@@ -52,3 +52,45 @@ def test_parses_portal_date_forms(text, expected, date_only):
 @pytest.mark.parametrize("text", INVALID)
 def test_refuses_to_guess(text):
     assert parse_vn_datetime(text, now=NOW) is None
+
+
+# A date line can name what each date is; published and updated are never mixed up.
+ROLES = [
+    # text, published, updated
+    ("Cập nhật lúc 07:30 ngày 02/04/2023", None, "2023-04-02T07:30:00+07:00"),
+    ("Ngày đăng 02/04/2023 08:00 | Cập nhật 03/04/2023 09:15", "2023-04-02T08:00:00+07:00", "2023-04-03T09:15:00+07:00"),
+    ("Đăng lúc 08:00 02/04/2023, sửa lúc 09:00 03/04/2023", "2023-04-02T08:00:00+07:00", "2023-04-03T09:00:00+07:00"),
+    ("02/04/2023 08:00 (cập nhật 03/04/2023 09:15)", "2023-04-02T08:00:00+07:00", "2023-04-03T09:15:00+07:00"),
+    ("Ngày đăng 13/05/2016 | 4:59 PM | View count: 1648", "2016-05-13T16:59:00+07:00", None),
+    ("Thứ Tư, 15/01/2020 08:22", "2020-01-15T08:22:00+07:00", None),
+    ("Ngày đăng 31/02/2020 | Cập nhật 03/03/2020", None, "2020-03-03T00:00:00+07:00"),  # the impossible one stays NULL
+]
+
+
+@pytest.mark.parametrize("text,published,updated", ROLES)
+def test_published_and_updated_are_kept_apart(text, published, updated):
+    found = read_dates(text, now=NOW)
+    assert (found.published and found.published.isoformat(), found.updated and found.updated.isoformat()) == (published, updated)
+
+
+def test_an_unlabelled_date_takes_the_role_of_its_element():
+    found = read_dates("03/04/2023 09:15", default="updated", now=NOW)
+    assert (found.published, found.updated.isoformat()) == (None, "2023-04-03T09:15:00+07:00")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Thứ Tư, 15/01/2020 08:22", "2020-01-15T08:22:00+07:00"),
+    ("Thứ 4, 15/01/2020", "2020-01-15T00:00:00+07:00"),
+    ("Chủ nhật, 19/01/2020 07:00", "2020-01-19T07:00:00+07:00"),
+    ("Thứ Hai, 15/01/2020 08:22", None),  # 15/01/2020 was a Wednesday: the page contradicts itself
+    ("Chủ nhật, 18/01/2020", None),
+])
+def test_weekday_must_agree_with_the_date(text, expected):
+    parsed = parse_vn_datetime(text, now=NOW)
+    assert (parsed.isoformat() if parsed else None) == expected
+
+
+def test_date_only_values_are_flagged():
+    assert parse_vn_datetime("ngày 21 tháng 9 năm 2020", now=NOW).date_only is True
+    assert parse_vn_datetime("2024-08-28", now=NOW).date_only is True
+    assert parse_vn_datetime("15:28, 28/08/2024", now=NOW).date_only is False

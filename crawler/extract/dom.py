@@ -20,6 +20,10 @@ from lxml.html import HtmlElement
 __all__ = ["HtmlElement", "parse_html", "select", "select_one", "first", "drop", "inner_html", "flat_text", "find_parent", "is_element"]
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# UTF-8 Vietnamese read as windows-1252/latin-1: a lead byte Ã Ä Æ á followed by a byte that
+# cp1252/latin-1 show as a symbol or control ("Quáº­n", "HoÃ ng", "trÆ°á»ng").
+_MOJIBAKE = re.compile("[\u00c3\u00c4\u00c6\u00e1][\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]")
+_MOJIBAKE_MIN = 3
 _TRANSLATOR = HTMLTranslator()
 _COMBINATOR = re.compile(r"[^\s,>+~]\s*[\s>+~]\s*[^\s,>+~]")
 _DESCENDANT_TEXT = etree.XPath("descendant::text()[not(ancestor::script or ancestor::style)]")
@@ -34,12 +38,27 @@ def parse_html(html: str | bytes) -> HtmlElement:
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     html = _XML_DECLARATION.sub("", html, count=1)
+    html = repair_mojibake(html)
     if not html.strip():
         html = "<html><body></body></html>"
     try:
         return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
         return lxml.html.document_fromstring("<html><body></body></html>")
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 that was decoded as windows-1252/latin-1 (ftfy), when the page shows the signs.
+
+    Portals behind misconfigured proxies serve UTF-8 labelled as ISO-8859-1. The check is a
+    cheap regex; only pages with several tell-tale pairs go through ftfy, which changes text
+    only when the repair is unambiguous.
+    """
+    if len(_MOJIBAKE.findall(text, 0, 200_000)) < _MOJIBAKE_MIN:
+        return text
+    import ftfy
+
+    return ftfy.fix_encoding(text)
 
 
 @lru_cache(maxsize=2048)

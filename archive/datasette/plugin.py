@@ -12,3 +12,32 @@ def prepare_connection(conn) -> None:
     # vn_fold(text): the đ→d fold the FTS index uses, for ad-hoc SQL such as
     # "where vn_fold(title) like '%dai hoi%'".
     conn.create_function("vn_fold", 1, fold_d, deterministic=True)
+
+
+@hookimpl
+def register_routes():
+    from archive.datasette import pages
+
+    return [
+        (r"^/-/search(\.(?P<format>json|atom))?$", pages.search_page),
+        (r"^/-/articles/(?P<id>\d+)(\.(?P<format>json))?$", pages.article_page),
+        (r"^/-/articles/(?P<id>\d+)/original$", pages.original_page),
+        (r"^/-/articles$", pages.article_by_url),
+    ]
+
+
+@hookimpl
+def register_facet_classes():
+    from archive.datasette.facets import YearFacet
+
+    return [YearFacet]
+
+
+@hookimpl
+def menu_links(datasette):
+    return [{"href": datasette.urls.path("/-/search"), "label": "Search the archive"}]
+
+
+@hookimpl
+def extra_template_vars(datasette):
+    return {"archive_search_url": datasette.urls.path("/-/search")}

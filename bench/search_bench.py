@@ -1,0 +1,166 @@
+"""Latency of ranked Vietnamese search on a synthetic archive, next to its baselines.
+
+Usage::
+
+    python bench/search_bench.py                      # 200,000 articles (built once, cached)
+    python bench/search_bench.py --articles 1000000   # the 1M target: p95 < 150 ms ranked
+    python bench/search_bench.py --articles 20000 --repeat 5   # a quick look
+
+The archive is synthesised straight through sqlite (not through ``upsert_article``, which would
+take hours at 1M): titles, leads and bodies drawn from a Zipf distribution over generated
+Vietnamese syllables (onset + vowel + tone mark, with đ), plus a few fixed words at known
+rates, so "common" (quận: in about half of the articles), "rare" (a word in ~0.05%) and
+"phrase" ("cải cách hành chính", ~2%) queries behave like they would on real portals. The
+database is kept at ``--db`` (default /tmp/search-bench-<N>.db) and reused when it exists.
+
+For each query it prints p50/p95 over ``--repeat`` runs of:
+  ranked     archive.search.ranked_search, page 1 (what /-/search runs: count + ranked page)
+  naive      the same match ``ORDER BY bm25(...)`` over every match (the baseline to beat)
+  datasette  Datasette's own table search, GET /db/articles.json?_search=... (unranked,
+             sorted by date, with facets), through the real app in-process
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from archive import db as store  # noqa: E402
+from archive import search  # noqa: E402
+
+ONSETS = ["", "b", "c", "ch", "d", "đ", "g", "gi", "h", "k", "kh", "l", "m", "n", "ng", "nh", "ph", "qu", "s", "t", "th", "tr", "v", "x"]
+VOWELS = ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "oa", "ươ", "uô", "iê"]
+CODAS = ["", "", "n", "ng", "nh", "m", "c", "t", "p", "ch", "i", "u"]
+TONES = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
+QUERIES = {"common": "quan", "common exact": "quận", "rare": "xoan tho", "phrase": '"cai cach hanh chinh"',
+           "prefix": "nga*"}
+
+
+def syllables(rng: random.Random, n: int) -> list[str]:
+    import unicodedata
+
+    out = set()
+    while len(out) < n:
+        vowel = rng.choice(VOWELS)
+        word = rng.choice(ONSETS) + vowel[0] + rng.choice(TONES) + vowel[1:] + rng.choice(CODAS)
+        out.add(unicodedata.normalize("NFC", word))
+    return sorted(out)
+
+
+def build(path: Path, n: int, seed: int = 5) -> None:
+    rng = random.Random(seed)
+    vocab = syllables(rng, 4000)
+    weights = [1 / (i + 1) for i in range(len(vocab))]
+    cum = list(_accumulate(weights))
+
+    def words(k: int) -> str:
+        return " ".join(rng.choices(vocab, cum_weights=cum, k=k))
+
+    db = store.open_db(path, create=True)
+    db.execute("INSERT INTO portals(id, name, province) VALUES ('bench', 'Quận Bench', 'Hà Nội')")
+    conn = db.conn
+    # Fill articles without the per-row FTS triggers, then build both indexes in one pass each.
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles'").fetchall()
+    for name, _ in triggers:
+        conn.execute(f"DROP TRIGGER {name}")
+    started = time.monotonic()
+    batch = []
+    for i in range(n):
+        title = words(8)
+        body_parts = [words(rng.randint(20, 60)) for _ in range(4)]
+        if rng.random() < 0.5:
+            body_parts[rng.randrange(4)] += " quận"
+        if rng.random() < 0.05:
+            title += " quận"
+        if rng.random() < 0.02:
+            body_parts[0] += " cải cách hành chính"
+        if rng.random() < 0.0005:
+            (body_parts if rng.random() < 0.7 else [title])[0] += " xoan thơ"
+        year = 2010 + i * 15 // n
+        batch.append((i + 1, "bench", "Hà Nội", f"https://bench.example/{i}", title, words(25), "\n\n".join(body_parts),
+                      f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T08:00:00+07:00", rng.choice(["Tin tức", "Sự kiện", "Thông báo"])))
+        if len(batch) == 10_000:
+            _flush(conn, batch)
+            print(f"\r{i + 1:,} articles ({time.monotonic() - started:.0f}s)", end="", file=sys.stderr)
+    _flush(conn, batch)
+    print(f"\nindexing ({time.monotonic() - started:.0f}s)", file=sys.stderr)
+    with conn:
+        conn.execute(search.rebuild_sql())
+        conn.execute(f"INSERT INTO {search.EXACT_TABLE}({search.EXACT_TABLE}) VALUES ('rebuild')")
+        for _, sql in triggers:
+            conn.execute(sql)
+        conn.execute("ANALYZE")
+    print(f"built {n:,} articles in {time.monotonic() - started:.0f}s", file=sys.stderr)
+    db.close()
+
+
+def _flush(conn: sqlite3.Connection, batch: list[tuple]) -> None:
+    with conn:
+        conn.executemany("INSERT INTO articles(id, portal_id, province, url, title, lead, body, published_at, category) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+    batch.clear()
+
+
+def _accumulate(values):
+    total = 0.0
+    for v in values:
+        total += v
+        yield total
+
+
+def timed(fn, repeat: int) -> tuple[float, float, object]:
+    result = fn()  # warm the page cache once
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)], result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--db", type=Path, default=None)
+    args = parser.parse_args()
+    path = args.db or Path(f"/tmp/search-bench-{args.articles}.db")
+    if not path.exists():
+        build(path, args.articles)
+    conn = sqlite3.connect(path)
+    from archive.datasette import make_datasette
+
+    ds = make_datasette(path, settings={"sql_time_limit_ms": 60_000, "facet_time_limit_ms": 60_000})
+    loop = asyncio.new_event_loop()
+
+    def datasette_search(q: str):
+        response = loop.run_until_complete(ds.client.get(f"/{path.stem}/articles.json", params={"_search": q, "_size": 20}))
+        assert response.status_code == 200, response.text[:300]
+        return response.json()
+
+    weights = ", ".join(str(w) for w in search.BM25_WEIGHTS)
+    print(f"{args.articles:,} articles, {args.repeat} runs per cell; milliseconds (p50 / p95)\n")
+    print("| query | matches | ranked (ranked_search) | naive ORDER BY bm25 | datasette _search |")
+    print("|---|---|---|---|---|")
+    for label, q in QUERIES.items():
+        parsed = search.parse_query(q)
+        r50, r95, result = timed(lambda: search.ranked_search(conn, parsed, limit=20), args.repeat)
+        naive_sql = (f"SELECT rowid, bm25(articles_fts, {weights}) AS s FROM articles_fts WHERE articles_fts MATCH ? "
+                     "ORDER BY s LIMIT 20")
+        n50, n95, _ = timed(lambda: conn.execute(naive_sql, [parsed.match]).fetchall(), max(3, args.repeat // 4))
+        d50, d95, _ = timed(lambda: datasette_search(q), max(3, args.repeat // 4))
+        window = f" (window {result['ranked_window']:,})" if result["ranked_window"] else ""
+        print(f"| {label}: `{q}` | {result['total']:,}{window} | {r50:.0f} / {r95:.0f} | {n50:.0f} / {n95:.0f} | {d50:.0f} / {d95:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -72,8 +72,11 @@ def test_open_db_refuses_missing_non_sqlite_and_foreign_databases(tmp_path):
 
 def test_wal_mode_and_migrations_are_idempotent(db_path, db):
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    before = [r[0] for r in db.execute("select name from _sqlite_migrations order by id")]
     again = store.open_db(db_path)
-    assert [r[0] for r in again.execute("select name from _sqlite_migrations")] == ["m001_initial"]
+    again_names = [r[0] for r in again.execute("select name from _sqlite_migrations order by id")]
+    assert again_names == before and again_names[0] == "m001_initial"
+    assert store.migrations.pending(again) == [] and len(set(again_names)) == len(again_names)
     again.close()
 
 

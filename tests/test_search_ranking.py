@@ -1,0 +1,188 @@
+"""Ranked search (archive.search) and the researcher's pages of the Datasette plugin."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from archive import db as store
+from archive import search
+from archive.datasette import make_datasette
+
+ARTICLES = [
+    # (title, body, published_at)
+    ("Đại hội Đảng bộ quận Hoàng Mai", "Đại hội đại biểu Đảng bộ quận lần thứ V khai mạc.", "2020-08-25T08:00:00+07:00"),
+    ("Tin văn hóa", "Bà Nguyễn Thị Lan nói về đại hội thể thao của huyện.", "2021-03-01T08:00:00+07:00"),
+    ("Ma trận đề thi", "Học sinh ôn ma trận đề thi và má hồng.", "2022-01-01T08:00:00+07:00"),
+    ("Lời kêu gọi", "Mà các hộ dân cần đăng ký trước ngày 15.", "2022-06-01T08:00:00+07:00"),
+    ("Cải cách hành chính", "Quận đẩy mạnh cải cách hành chính và chuyển đổi số.", "2023-01-01T08:00:00+07:00"),
+    ("Chuyển đổi số", "Hành chính công: cải cách thủ tục, không phải chính sách cải tạo.", "2023-02-01T08:00:00+07:00"),
+    ("Họp báo tháng ba", "Nội dung về cử tri phường Định Công.", "2024-03-01T08:00:00+07:00"),
+    ("Cử tri góp ý", "Phường Định Công tổ chức hội nghị.", "2024-04-01T08:00:00+07:00"),
+]
+
+
+@pytest.fixture
+def conn(db):
+    for i, (title, body, published) in enumerate(ARTICLES):
+        store.upsert_article(db, {"url": f"http://127.0.0.1/a/{i}", "title": title, "body": body,
+                                  "published_at": published}, portal_id="test-portal", province="Hà Nội")
+    return db.conn
+
+
+def titles(conn, query, **kwargs):
+    return [row["title"] for row in search.ranked_search(conn, query, **kwargs)["rows"]]
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("dai hoi dang bo", {"Đại hội Đảng bộ quận Hoàng Mai"}),          # đ folded in the query
+    ("Đại hội Đảng bộ", {"Đại hội Đảng bộ quận Hoàng Mai"}),          # as written
+    ("dinh cong", {"Họp báo tháng ba", "Cử tri góp ý"}),
+    ("nguyen", {"Tin văn hóa"}),                                        # Nguyễn: two marks on one vowel
+    ("huyen", {"Tin văn hóa"}),                                         # huyện
+    ("đân", set()),                                                     # đ typed: not the plain d of "dân"
+    ("dan", {"Lời kêu gọi"}),                                           # dân
+    ("dang", {"Đại hội Đảng bộ quận Hoàng Mai", "Lời kêu gọi"}),       # Đảng, đăng
+])
+def test_folding_both_ways(conn, query, expected):
+    assert set(titles(conn, query)) == expected
+
+
+def test_exact_diacritics_rank_first(conn):
+    # "mà" typed with its mark: the article with "Mà" comes before those with only ma/má
+    assert titles(conn, "mà") == ["Lời kêu gọi", "Ma trận đề thi"]
+    # without marks no preference: the title match ranks first
+    assert titles(conn, "ma")[0] == "Ma trận đề thi"
+
+
+def test_title_match_ranks_above_body_only(conn):
+    assert titles(conn, "chuyen doi so") == ["Chuyển đổi số", "Cải cách hành chính"]
+    assert titles(conn, "cu tri") == ["Cử tri góp ý", "Họp báo tháng ba"]
+
+
+def test_phrase_prefix_and_operators(conn):
+    assert titles(conn, '"cai cach hanh chinh"') == ["Cải cách hành chính"]  # words apart in the other
+    assert set(titles(conn, "cai cach hanh chinh")) == {"Cải cách hành chính", "Chuyển đổi số"}
+    assert set(titles(conn, "nguy*")) == {"Tin văn hóa"}
+    assert set(titles(conn, "ma OR nguyen")) == {"Ma trận đề thi", "Tin văn hóa", "Lời kêu gọi"}
+    assert titles(conn, "dinh cong NOT hop") == ["Cử tri góp ý"]
+
+
+@pytest.mark.parametrize("query,message", [
+    ('"cai cach', "unclosed quote"),
+    ("(dai hoi", "'(' without its ')'"),
+    ("dai)", "')' without its '('"),
+    ("dai AND", "could not be understood"),
+    ("OR dai", "could not be understood"),
+    ("   ", "Type a word"),
+])
+def test_malformed_query_is_a_readable_error(conn, query, message):
+    with pytest.raises(search.SearchError, match=re.escape(message)):
+        search.ranked_search(conn, query)
+
+
+def test_filters_sort_and_paging(conn):
+    assert titles(conn, "cai cach", sort="newest") == ["Chuyển đổi số", "Cải cách hành chính"]
+    assert titles(conn, "phuong", filters=search.Filters(date_from="2024-04-01")) == ["Cử tri góp ý"]
+    assert titles(conn, "phuong", filters=search.Filters(date_to="2024-03-01")) == ["Họp báo tháng ba"]
+    first, second = (search.ranked_search(conn, "cu tri", limit=1, offset=n) for n in (0, 1))
+    assert (first["total"], [r["title"] for r in first["rows"] + second["rows"]]) == (2, ["Cử tri góp ý", "Họp báo tháng ba"])
+
+
+def test_window_ranking_for_very_common_queries(conn, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    monkeypatch.setattr(search, "TITLE_WINDOW", 2)
+    result = search.ranked_search(conn, "cai cach")
+    assert result["ranked_window"] == 2 and result["total"] == 2 or result["total"] <= 2
+    result = search.ranked_search(conn, "phuong OR ma OR cai")
+    # the title match (old, outside the 2 newest) is still found and ranked first
+    assert result["ranked_window"] == 2 and result["rows"][0]["title"] in {"Ma trận đề thi", "Cải cách hành chính"}
+
+
+def test_highlight_marks_the_original_text(conn):
+    parsed = search.parse_query("dai hoi dang")
+    assert search.highlight("Khai mạc Đại hội <Đảng> bộ", parsed) == \
+        "Khai mạc <mark>Đại</mark> <mark>hội</mark> &lt;<mark>Đảng</mark>&gt; bộ"
+
+
+# --- the plugin's pages, through the real Datasette app ------------------------------------
+
+@pytest.fixture
+def ds(conn, db_path):
+    return make_datasette(db_path)
+
+
+async def test_search_page_ranks_and_highlights(ds):
+    response = await ds.client.get("/-/search", params={"q": "dai hoi dang bo"})
+    assert response.status_code == 200
+    assert '<mark>Đại</mark> <mark>hội</mark> <mark>Đảng</mark> <mark>bộ</mark>' in response.text
+    assert re.search(r'id="result-count"><strong>1</strong> article ', response.text)
+
+
+async def test_search_page_malformed_query_is_400_not_500(ds):
+    for path in ("/-/search", "/-/search.json"):
+        response = await ds.client.get(path, params={"q": "dai AND"})
+        assert response.status_code == 400
+        assert "could not be understood" in response.text
+    response = await ds.client.get("/-/search.json", params={"q": "dai", "from": "yesterday"})
+    assert response.status_code == 400 and "from: expected a date" in response.json()["error"]
+
+
+async def test_search_json_and_atom(ds):
+    data = (await ds.client.get("/-/search.json", params={"q": "cu tri", "size": 1})).json()
+    assert (data["total"], data["pages"], data["rows"][0]["title"]) == (2, 2, "Cử tri góp ý")
+    atom = await ds.client.get("/-/search.atom", params={"portal": "test-portal"})
+    assert atom.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(atom.content)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = root.findall("a:entry", ns)
+    assert len(entries) == len(ARTICLES)
+    assert entries[0].find("a:title", ns).text == "Cử tri góp ý"
+    assert entries[0].find("a:id", ns).text.endswith("/-/articles/8")
+
+
+async def test_article_page_versions_and_diff(ds, db):
+    store.upsert_article(db, {"url": "http://127.0.0.1/a/4", "title": "Cải cách hành chính năm 2023",
+                              "body": "Quận đẩy mạnh cải cách hành chính.\n\nThêm một đoạn mới.",
+                              "published_at": "2023-01-01T08:00:00+07:00"}, portal_id="test-portal")
+    data = (await ds.client.get("/-/articles/5.json", params={"from": 1, "to": 2})).json()
+    assert [v["version"] for v in data["versions"]] == [1, 2]
+    assert "+Thêm một đoạn mới." in data["diff"]["unified"]
+    assert "-Title: Cải cách hành chính" in data["diff"]["unified"]
+    page = await ds.client.get("/-/articles/5", params={"from": 1, "to": 2})
+    assert page.status_code == 200 and 'id="diff"' in page.text and "Thêm một đoạn mới." in page.text
+    assert (await ds.client.get("/-/articles/5", params={"from": 1, "to": 9})).status_code == 400
+    assert (await ds.client.get("/-/articles/999")).status_code == 404
+
+
+async def test_original_is_sanitised_with_csp(ds, db):
+    html = (b'<html><head><script>alert(1)</script><link rel="stylesheet" href="http://portal.example/s.css"></head>'
+            b'<body><h1 onclick="x()">Tin</h1><img src="http://portal.example/a.jpg" onerror="alert(2)" alt="anh">'
+            b'<p style="background:url(http://portal.example/b.png)">Noi dung <a href="http://portal.example/x">link</a></p></body></html>')
+    snapshot = store.store_snapshot(db, url="http://portal.example/a", body=html, status=200,
+                                    headers={"Content-Type": "text/html; charset=utf-8"})
+    store.upsert_article(db, {"url": "http://127.0.0.1/a/0", "title": "Đại hội Đảng bộ quận Hoàng Mai",
+                              "body": "x"}, portal_id="test-portal", snapshot_id=snapshot)
+    response = await ds.client.get("/-/articles/1/original")
+    assert response.status_code == 200
+    assert "script-src" not in response.headers["content-security-policy"]  # default-src 'none' covers it
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    body = response.text
+    assert "Noi dung" in body and "<h1>Tin</h1>" in body
+    for leaked in ("<script", "alert(", "onerror", "onclick", "portal.example/s.css", "a.jpg", "b.png", 'href="http'):
+        assert leaked not in body.split("</p>", 1)[1], leaked
+
+
+async def test_year_facet_and_canned_queries(ds, db_path):
+    data = (await ds.client.get(f"/{db_path.stem}/articles.json", params={"_extra": "facet_results", "_size": 0})).json()
+    years = {r["value"]: r["count"] for r in data["facet_results"]["published_at (year)"]["results"]}
+    assert years == {"2020": 1, "2021": 1, "2022": 2, "2023": 2, "2024": 2}
+    rows = (await ds.client.get(f"/{db_path.stem}/term_over_time.json", params={"term": "cai cach", "_shape": "array"})).json()
+    assert rows == [{"year": "2023", "articles": 2}]
+    rows = (await ds.client.get(f"/{db_path.stem}/newest_per_portal.json", params={"n": "1", "_shape": "array"})).json()
+    assert [r["title"] for r in rows] == ["Cử tri góp ý"]
+    rows = (await ds.client.get(f"/{db_path.stem}/articles_per_portal_per_month.json", params={"_shape": "array"})).json()
+    assert len(rows) == 8 and rows[0] == {"portal_id": "test-portal", "month": "2020-08", "articles": 1}

@@ -12,9 +12,10 @@ import gzip
 import hashlib
 import json
 import sqlite3
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable, Iterator, Literal
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -38,6 +39,28 @@ class DatabaseMissing(ArchiveError):
 
 class NotAnArchive(ArchiveError):
     pass
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[None]:
+    """One atomic write: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error.
+
+    ``with db.conn:`` is not enough: sqlite-utils' ``Database.execute`` commits each write that
+    opens an implicit transaction, so an article row and its version would be two commits,
+    and a SIGKILL between them leaves an article without a version.
+    """
+    if db.conn.in_transaction:
+        yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    if db.conn.in_transaction:
+        db.conn.execute("COMMIT")
 
 
 def utcnow() -> str:
@@ -196,7 +219,7 @@ def store_snapshot(db: Database, *, url: str, body: bytes, status: int, headers:
     """
     fetched_at = fetched_at or utcnow()
     digest = hashlib.sha256(body).hexdigest()
-    with db.conn:
+    with transaction(db):
         db.execute(
             "INSERT OR IGNORE INTO snapshot_bodies(sha256, encoding, size, body) VALUES (?, 'gzip', ?, ?)",
             [digest, len(body), gzip.compress(body, compresslevel=6, mtime=0)],
@@ -234,7 +257,7 @@ def content_hash(article: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, province: str | None = None, snapshot_id: int | None = None, seen_at: str | None = None, origin: str = "crawl", sighting: bool = True) -> StoreResult:
+def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, province: str | None = None, snapshot_id: int | None = None, seen_at: str | None = None, origin: str = "crawl", sighting: bool = True, crawl_id: int | None = None) -> StoreResult:
     """Store one extracted article under its canonical ``url``.
 
     Returns ``new`` (first time), ``updated`` (content changed: a version is added) or
@@ -242,18 +265,20 @@ def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, pro
     (``crawl``, ``reextract``, ``warc``, ``mirror``) and is kept on the version. A
     ``sighting`` (a fetch, an import) moves ``last_seen_at`` and clears ``gone_at``;
     re-extraction from a stored snapshot is no sighting and only refreshes the content.
+    With ``crawl_id``, the result is counted on that crawl row in the same transaction.
     """
     seen_at = seen_at or utcnow()
     row = _article_row(article)
     digest = content_hash(row)
-    with db.conn:
+    with transaction(db):
         existing = db.execute("SELECT id, content_hash, version, first_seen_at, last_seen_at FROM articles WHERE url = ?", [row["url"]]).fetchone()
         if existing and existing[1] == digest:
             if sighting:
                 db.execute("UPDATE articles SET last_seen_at = max(coalesce(last_seen_at, ''), ?), first_seen_at = min(coalesce(first_seen_at, ?), ?), "
                            "gone_at = NULL, gone_status = NULL WHERE id = ?", [seen_at, seen_at, seen_at, existing[0]])
             else:  # same content: metadata an improved extractor reads (body_html, word_count, ...) still follows
-                db["articles"].update(existing[0], {k: row[k] for k in _METADATA_COLUMNS})
+                _update(db, "articles", existing[0], {k: row[k] for k in _METADATA_COLUMNS})
+            bump_crawl(db, crawl_id, "articles_unchanged")
             return "unchanged"
         version = existing[2] + 1 if existing else 1
         row.update(portal_id=portal_id, province=province, content_hash=digest, version=version, snapshot_id=snapshot_id)
@@ -262,42 +287,61 @@ def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, pro
             if sighting:
                 row.update(last_seen_at=max(existing[4] or "", seen_at), first_seen_at=min(existing[3] or seen_at, seen_at),
                            gone_at=None, gone_status=None)
-            db["articles"].update(article_id, row)
+            _update(db, "articles", article_id, row)
         else:
             row.update(first_seen_at=seen_at, last_seen_at=seen_at)
-            article_id = db["articles"].insert(row).last_pk
-        db["article_versions"].insert(
+            article_id = _insert(db, "articles", row)
+        _insert(db, "article_versions",
             {"article_id": article_id, "version": version, "content_hash": digest, "seen_at": seen_at,
              "snapshot_id": snapshot_id, "extractor": row.get("extractor"), "origin": origin,
              **{k: row.get(k) for k in ("title", "lead", "body", "body_html", "author", "published_at", "updated_at", "category", "images", "attachments")}}
         )
+        bump_crawl(db, crawl_id, "articles_updated" if existing else "articles_new")
     return "updated" if existing else "new"
+
+
+def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
+    # Plain SQL inside the caller's transaction: sqlite-utils' insert/update open their own
+    # ``with conn:`` block, which commits the caller's transaction half-way (an article row
+    # without its version, after a SIGKILL at the wrong moment).
+    columns = list(row)
+    cursor = db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                        [row[c] for c in columns])
+    return int(cursor.lastrowid)
+
+
+def _update(db: Database, table: str, row_id: int, row: dict[str, Any]) -> None:
+    db.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in row)} WHERE id = ?", [*row.values(), row_id])
 
 
 _METADATA_COLUMNS = ("fetched_url", "body_html", "published_date_only", "tags", "image_url", "word_count", "extractor")
 
 
-def touch_article(db: Database, url: str, *, seen_at: str | None = None) -> bool:
+def touch_article(db: Database, url: str, *, seen_at: str | None = None, crawl_id: int | None = None) -> bool:
     """A conditional request answered 304: the article was seen unchanged. False when unknown."""
     seen_at = seen_at or utcnow()
-    with db.conn:
+    with transaction(db):
         cursor = db.execute(
             "UPDATE articles SET last_seen_at = max(coalesce(last_seen_at, ''), ?), gone_at = NULL, gone_status = NULL "
             "WHERE id = (SELECT id FROM articles WHERE url = ? OR fetched_url = ? LIMIT 1)", [seen_at, url, url])
+        if cursor.rowcount > 0:
+            bump_crawl(db, crawl_id, "articles_unchanged")
     return cursor.rowcount > 0
 
 
-def mark_gone(db: Database, url: str, *, status: int, at: str | None = None) -> bool:
+def mark_gone(db: Database, url: str, *, status: int, at: str | None = None, crawl_id: int | None = None) -> bool:
     """The portal no longer serves an archived article (404/410, or a redirect to its home page).
 
     The article and its versions stay; ``gone_at`` keeps the first time it was found missing.
     Returns False when the URL is not an archived article.
     """
     at = at or utcnow()
-    with db.conn:
+    with transaction(db):
         cursor = db.execute(
             "UPDATE articles SET gone_at = coalesce(gone_at, ?), gone_status = ? WHERE url = ? OR fetched_url = ?",
             [at, status, url, url])
+        if cursor.rowcount > 0:
+            bump_crawl(db, crawl_id, "articles_gone")
     return cursor.rowcount > 0
 
 
@@ -350,7 +394,7 @@ def frontier_last_crawl(db: Database, portal_id: str) -> int | None:
 
 def frontier_add(db: Database, portal_id: str, url: str, *, meta: dict[str, Any] | None = None, headers: dict[str, str] | None = None, crawl_id: int | None = None) -> bool:
     """Record a request before it is sent; False when this crawl already knows the URL."""
-    with db.conn:
+    with transaction(db):
         cursor = db.execute(
             "INSERT OR IGNORE INTO frontier(portal_id, url, meta, headers, state, crawl_id, added_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
             [portal_id, url, json.dumps(meta or {}, ensure_ascii=False), json.dumps(headers or {}), crawl_id, utcnow()])
@@ -358,12 +402,12 @@ def frontier_add(db: Database, portal_id: str, url: str, *, meta: dict[str, Any]
 
 
 def frontier_done(db: Database, portal_id: str, url: str) -> None:
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE frontier SET state = 'done', done_at = ? WHERE portal_id = ? AND url = ?", [utcnow(), portal_id, url])
 
 
 def frontier_clear(db: Database, portal_id: str) -> None:
-    with db.conn:
+    with transaction(db):
         db.execute("DELETE FROM frontier WHERE portal_id = ?", [portal_id])
 
 
@@ -377,7 +421,7 @@ def close_stale_crawls(db: Database, portal_id: str, *, alive: Any = None) -> li
     alive = alive or _pid_alive
     rows = db.execute("SELECT id, pid FROM crawls WHERE portal_id = ? AND outcome = 'running'", [portal_id]).fetchall()
     stale = [cid for cid, pid in rows if not (pid and alive(pid))]
-    with db.conn:
+    with transaction(db):
         for cid in stale:
             db.execute("UPDATE crawls SET outcome = 'killed', message = 'the crawl process ended without closing its run "
                        "(killed or power cut); the next crawl resumes its pending requests' WHERE id = ?", [cid])
@@ -398,13 +442,15 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def bump_crawl(db: Database, crawl_id: int, column: str) -> None:
-    """Count one stored article on the open crawl row, so a killed crawl's row still tells what it did."""
+def bump_crawl(db: Database, crawl_id: int | None, column: str) -> None:
+    """Count one result on the open crawl row (inside the caller's transaction, with the result
+    itself), so a killed crawl's row still tells exactly what it stored."""
+    if crawl_id is None:
+        return
     if column not in {"articles_new", "articles_updated", "articles_unchanged", "articles_gone", "not_modified"}:
         raise ValueError(column)
-    with db.conn:
-        seen = ", articles_seen = articles_seen + 1" if column in {"articles_new", "articles_updated", "articles_unchanged"} else ""
-        db.execute(f"UPDATE crawls SET {column} = coalesce({column}, 0) + 1{seen} WHERE id = ?", [crawl_id])
+    seen = ", articles_seen = articles_seen + 1" if column in {"articles_new", "articles_updated", "articles_unchanged"} else ""
+    db.execute(f"UPDATE crawls SET {column} = coalesce({column}, 0) + 1{seen} WHERE id = ?", [crawl_id])
 
 
 # -- reading history -------------------------------------------------------------------------

@@ -52,13 +52,14 @@ class ArchivePipeline:
     def process_item(self, item: Any) -> Any:
         spider = self.crawler.spider
         adapter = ItemAdapter(item)
+        # Each result is counted on the crawl row in the transaction that stores it.
         if isinstance(item, NotModifiedItem):
-            if store.touch_article(self.db, item.url, seen_at=item.fetched_at):
+            if store.touch_article(self.db, item.url, seen_at=item.fetched_at, crawl_id=self.crawl_id):
                 self._count("articles_unchanged")
         elif isinstance(item, GoneItem):
             store.store_snapshot(self.db, url=item.fetched_url, body=item.raw, status=item.status, headers=item.headers,
                                  portal_id=item.portal_id, crawl_id=self.crawl_id, fetched_at=item.fetched_at)
-            if store.mark_gone(self.db, item.url, status=item.status, at=item.fetched_at):
+            if store.mark_gone(self.db, item.url, status=item.status, at=item.fetched_at, crawl_id=self.crawl_id):
                 self._count("articles_gone")
         else:
             snapshot_id = store.store_snapshot(
@@ -68,7 +69,7 @@ class ArchivePipeline:
             )
             result = store.upsert_article(self.db, adapter["article"], portal_id=adapter["portal_id"],
                                           province=spider.portal.province, snapshot_id=snapshot_id,
-                                          seen_at=adapter["fetched_at"])
+                                          seen_at=adapter["fetched_at"], crawl_id=self.crawl_id)
             self._count(f"articles_{result}")
         frontier = getattr(spider, "frontier", None)
         if frontier is not None:
@@ -77,7 +78,6 @@ class ArchivePipeline:
 
     def _count(self, column: str) -> None:
         self.crawler.stats.inc_value(f"{STAT}/{column}")
-        store.bump_crawl(self.db, self.crawl_id, column)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.db is None or self.crawl_id is None:

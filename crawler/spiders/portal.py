@@ -81,6 +81,9 @@ class PortalSpider(scrapy.Spider):
             spider.frontier = Frontier(settings.get("PORTAL_ARCHIVE_DB"), spider.portal.id)
             spider.known = store.known_articles(spider.frontier.db, spider.portal.id)
         spider.mode = "full" if spider.full else "incremental"
+        from dataclasses import replace
+
+        spider._items_profile = replace(spider.profile, follow_article_links=False)
         return spider
 
     def closed(self, reason: str) -> None:
@@ -153,13 +156,16 @@ class PortalSpider(scrapy.Spider):
             yield from self._article_links(response, links.articles, hops=response.meta.get("article_hops", -1) + 1)
             yield self._article_item(response)
             return
-        fresh = [url for url in links.articles if not self._known(url)]
-        fully_known = bool(links.articles) and not fresh and not self.full
+        # The listing's own items decide whether the page is archived already; sidebar boxes
+        # ("Tin mới", "Xem nhiều") show the same few articles on every page and would not.
+        items = find_links(soup, response.url, self._items_profile).articles if self.profile.item_selectors else links.articles
+        fresh = [url for url in items if not self._known(url)]
+        fully_known = bool(items) and not fresh and not self.full
         overlap = response.meta.get("overlap", 0) + 1 if fully_known else 0
+        item_set = set(items)
         if fully_known:
-            self.crawler.stats.inc_value(f"{STAT}/known_skipped", len(links.articles))
-        else:
-            yield from self._article_links(response, links.articles, hops=0)
+            self.crawler.stats.inc_value(f"{STAT}/known_skipped", len(items))
+        yield from self._article_links(response, [u for u in links.articles if not self._known(u) or (u in item_set and not fully_known)], hops=0)
         if kind == "home":
             for url in links.sections:
                 yield response.follow(url, callback=self.parse, errback=self.on_error, meta={"kind": "section", "page_number": 1})
@@ -167,10 +173,13 @@ class PortalSpider(scrapy.Spider):
         if fully_known and overlap >= (self.overlap or 1):
             self.crawler.stats.inc_value(f"{STAT}/listings_stopped")
             return  # this listing is archived from here on: its older pages are too
+        # A first crawl or --full walks every page; an incremental one walks page by page, so
+        # it can stop at the first archived page (unless the platform's page numbers are unknown).
+        page_by_page = not self.full and bool(self.known) and any(self.profile.page_number(u) == current + 1 for u in links.pages)
         for url in links.pages:
             number = self.profile.page_number(url) or current + 1
-            if fully_known and number != current + 1:
-                continue  # inside the overlap: walk on page by page only
+            if page_by_page and number != current + 1:
+                continue
             if self.max_pages is None or number <= self.max_pages:
                 yield response.follow(url, callback=self.parse, errback=self.on_error,
                                       meta={"kind": "listing", "page_number": number, "overlap": overlap})

@@ -242,7 +242,10 @@ async def original_page(datasette, request):
         rows = (await db.execute("SELECT snapshot_id FROM article_versions WHERE article_id = ? AND version = ?",
                                  [article_id, version])).rows
     else:
-        rows = (await db.execute("SELECT snapshot_id FROM articles WHERE id = ?", [article_id])).rows
+        # the latest snapshot, else the newest version that has one (a producer may store without)
+        rows = (await db.execute(
+            "SELECT coalesce(a.snapshot_id, (SELECT v.snapshot_id FROM article_versions v WHERE v.article_id = a.id "
+            "AND v.snapshot_id IS NOT NULL ORDER BY v.version DESC LIMIT 1)) FROM articles a WHERE a.id = ?", [article_id])).rows
     if not rows or rows[0][0] is None:
         return Response.text("No archived page stored for this article.", status=404, headers=original.HEADERS)
     snapshot_id = rows[0][0]

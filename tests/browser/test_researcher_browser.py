@@ -1,0 +1,145 @@
+"""The researcher's path in real headless Chromium against ``portal-archive serve`` on a demo archive.
+
+Debian's /usr/bin/chromium and /usr/bin/chromedriver (installed by .ci/run) through Selenium;
+skipped with the reason when they are absent. Screenshots go to docs/img/ (shown in the README).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from archive import db as store
+from tests.conftest import ROOT, run_cli
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+IMG = ROOT / "docs" / "img"
+PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+
+pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+                                reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)")
+
+
+@pytest.fixture(scope="module")
+def archive_url(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("browser")
+    db_path = tmp / "demo.db"
+    result = run_cli("demo", "--no-serve", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    db = store.open_db(db_path)
+    # a second version of the congress article, and an article whose body and snapshot carry a payload
+    row = db.execute("SELECT url, title, body, published_at FROM articles WHERE title LIKE 'Khai mạc Đại hội%'").fetchone()
+    store.upsert_article(db, {"url": row[0], "title": row[1] + " (cập nhật)", "body": row[2] + "\n\nĐoạn bổ sung sau khi đăng.",
+                              "published_at": row[3]}, portal_id="demo-hoang-mai", province="Hà Nội")
+    snapshot = store.store_snapshot(db, url="http://127.0.0.1:9/xss", status=200, headers={"Content-Type": "text/html"},
+                                    body=f"<html><body><p>Trang gốc</p>{PAYLOAD}</body></html>".encode())
+    store.upsert_article(db, {"url": "http://127.0.0.1:9/xss", "title": f"Thử mã độc {PAYLOAD}", "body": f"Nội dung {PAYLOAD}",
+                              "published_at": "2024-05-01T08:00:00+07:00"}, portal_id="demo-hoang-mai", snapshot_id=snapshot)
+    db.close()
+    server = subprocess.Popen([sys.executable, "-u", "-m", "archive.cli", "serve", "--db", str(db_path), "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    line = server.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    assert match, line
+    base = f"http://127.0.0.1:{match.group(1)}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            import time
+            time.sleep(0.1)
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--window-size=1200,1000",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def test_search_filter_read_diff_original_export(browser, archive_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    IMG.mkdir(parents=True, exist_ok=True)
+    browser.get(archive_url + "/-/search")
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys("dai hoi dang bo")
+    box.submit()
+    results = browser.find_elements(By.CSS_SELECTOR, "#results li.result")
+    assert results, browser.page_source[:500]
+    first = results[0].find_element(By.CSS_SELECTOR, "h3 a")
+    assert first.text.startswith("Khai mạc Đại hội Đảng bộ quận Hoàng Mai")
+    assert [m.text for m in first.find_elements(By.TAG_NAME, "mark")] == ["Đại", "hội", "Đảng", "bộ"]
+    count = int(browser.find_element(By.CSS_SELECTOR, "#result-count strong").text.replace(",", ""))
+    browser.save_screenshot(str(IMG / "search.png"))
+
+    # filter by portal and a date range
+    Select(browser.find_element(By.NAME, "portal")).select_by_value("demo-hoang-mai")
+    browser.execute_script("document.querySelector('[name=from]').value = '2020-01-01';"
+                           "document.querySelector('[name=to]').value = '2020-12-31';")
+    browser.find_element(By.CSS_SELECTOR, "#archive-search input[type=submit]").click()
+    dates = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#results .date")]
+    assert dates and all(d.startswith("2020") for d in dates)
+    assert int(browser.find_element(By.CSS_SELECTOR, "#result-count strong").text) < count
+
+    # export CSV of the same search (Datasette's own CSV)
+    csv_url = browser.find_element(By.ID, "export-csv").get_attribute("href")
+    rows = list(csv.DictReader(io.StringIO(urllib.request.urlopen(csv_url).read().decode("utf-8"))))
+    assert rows and all(r["published_at"].startswith("2020") for r in rows)
+    assert any(r["title"].startswith("Khai mạc Đại hội Đảng bộ") for r in rows)
+
+    # open the article: clean text, versions, diff, archived original
+    browser.find_element(By.CSS_SELECTOR, "#results li.result h3 a").click()
+    assert browser.find_element(By.ID, "article-title").text.endswith("(cập nhật)")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#versions tr")) == 3
+    browser.save_screenshot(str(IMG / "article.png"))
+    browser.find_element(By.CSS_SELECTOR, "#diff-form input[type=submit]").click()
+    diff = browser.find_element(By.ID, "diff")
+    assert "Đoạn bổ sung sau khi đăng." in diff.text
+    browser.execute_script("document.getElementById('diff').scrollIntoView()")
+    browser.save_screenshot(str(IMG / "diff.png"))
+    frame = browser.find_element(By.ID, "original")
+    browser.execute_script("arguments[0].scrollIntoView()", frame)
+    browser.save_screenshot(str(IMG / "original.png"))
+    browser.switch_to.frame(frame)
+    assert "Archived copy of" in browser.find_element(By.TAG_NAME, "body").text
+    browser.switch_to.default_content()
+
+
+def test_stored_payload_never_runs(browser, archive_url):
+    from selenium.webdriver.common.by import By
+
+    browser.get(archive_url + "/-/search?q=thu+ma+doc")
+    assert "onerror" in browser.find_element(By.ID, "results").text  # shown as text, not markup
+    browser.find_element(By.CSS_SELECTOR, "#results li.result h3 a").click()
+    assert browser.find_element(By.ID, "article-title").text.startswith("Thử mã độc <img")
+    browser.get(browser.current_url + "/original")
+    assert "Trang gốc" in browser.find_element(By.TAG_NAME, "body").text
+    for url in (browser.current_url, browser.current_url.rsplit("/", 1)[0]):
+        browser.get(url)
+        assert browser.execute_script("return window.__pwned === undefined"), url
+        browser.switch_to.default_content()

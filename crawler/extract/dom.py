@@ -24,6 +24,7 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # cp1252/latin-1 show as a symbol or control ("Quáº­n", "HoÃ ng", "trÆ°á»ng").
 _MOJIBAKE = re.compile("[\u00c3\u00c4\u00c6\u00e1][\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]")
 _MOJIBAKE_MIN = 3
+_MOJIBAKE_SIGNS = ("\u00c3", "\u00c4", "\u00c6", "\u00e1\u00ba", "\u00e1\u00bb")  # cheap test before the regex
 _TRANSLATOR = HTMLTranslator()
 _COMBINATOR = re.compile(r"[^\s,>+~]\s*[\s>+~]\s*[^\s,>+~]")
 _DESCENDANT_TEXT = etree.XPath("descendant::text()[not(ancestor::script or ancestor::style)]")
@@ -54,7 +55,7 @@ def repair_mojibake(text: str) -> str:
     cheap regex; only pages with several tell-tale pairs go through ftfy, which changes text
     only when the repair is unambiguous.
     """
-    if len(_MOJIBAKE.findall(text, 0, 200_000)) < _MOJIBAKE_MIN:
+    if not any(sign in text for sign in _MOJIBAKE_SIGNS) or len(_MOJIBAKE.findall(text, 0, 200_000)) < _MOJIBAKE_MIN:
         return text
     import ftfy
 
@@ -70,16 +71,17 @@ def _compiled(css: str, include_self: bool) -> etree.XPath:
         raise ValueError(f"bad CSS selector {css!r}: {exc}") from None
 
 
-def select(root: HtmlElement, css: str) -> list[HtmlElement]:
+def select(root: HtmlElement, css: str, *, outer_ancestors: bool = True) -> list[HtmlElement]:
     """Elements below ``root`` matching ``css``, in document order (the whole page for the root).
 
     As in CSS (and BeautifulSoup's ``select``), the selector's ancestors may lie outside
     ``root``: ``div.content .author`` called on the ``div.content`` element finds its author.
+    ``outer_ancestors=False`` skips that (slower) case, for furniture lists matched inside a body.
     """
     if root.getparent() is None:
         return _compiled(css, root.tag == "html")(root)
     found = _compiled(css, False)(root)
-    if found or not _COMBINATOR.search(css):
+    if found or not outer_ancestors or not _COMBINATOR.search(css):
         return found
     # Only a selector with combinators can need ancestors outside root (slower: whole page).
     document = root.getroottree().getroot()

@@ -43,7 +43,10 @@ def registry_option(func: Callable) -> Callable:
 
 @click.group()
 @click.version_option(package_name="portal-archive")
-def cli() -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), envvar="PORTAL_ARCHIVE_CONFIG", default=None,
+              help="TOML file of option defaults (default: ./portal-archive.toml when present). Env: PORTAL_ARCHIVE_CONFIG.")
+@click.pass_context
+def cli(ctx: click.Context, config_file: str | None) -> None:
     """Archive the news of Vietnamese district portals into SQLite and search it with Datasette.
 
     \b
@@ -52,7 +55,18 @@ def cli() -> None:
         portal-archive portals           list the registered portals
         portal-archive crawl PORTAL_ID   crawl one portal into data/archive.db
         portal-archive serve             browse and search the archive
+
+    \b
+    Settings come from command-line options, then environment variables
+    (PORTAL_ARCHIVE_DB, PORTAL_ARCHIVE_REGISTRY, PORTAL_ARCHIVE_CONTACT), then the
+    config file (see docs/operations.md), then the defaults shown by --help.
     """
+    from archive.config import config_path, load_config
+
+    path = config_path(config_file)
+    if path is not None:
+        ctx.default_map = load_config(path, cli)
+    ctx.meta["config_path"] = path
 
 
 @cli.command()

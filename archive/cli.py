@@ -102,14 +102,19 @@ def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, e.g. --set CONCURRENT_REQUESTS_PER_DOMAIN=1.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line; only errors and the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Scrapy's INFO log on stderr.")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Append Scrapy's INFO log to this file.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="json: one JSON object per log line, for log shippers.")
+@click.option("--strict", is_flag=True, help="Exit 1 when a crawl is degraded (layout drift), not only when it failed.")
 def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registry: Path | None, max_pages: int | None,
-          delay: float | None, full: bool, overlap: int | None, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+          delay: float | None, full: bool, overlap: int | None, overrides: tuple[str, ...], quiet: bool, verbose: bool,
+          log_file: Path | None, log_format: str, strict: bool) -> None:
     """Crawl portals into the archive (polite: robots.txt, AutoThrottle, 2 requests per host).
 
     Incremental by default: each listing is walked until a page of already-archived articles.
     A crawl that was killed or stopped with Ctrl-C resumes where it stopped (its pending
     requests are kept in the archive). Each portal gets its own row in the crawls table.
-    Exit status 1 when any crawl failed or was interrupted.
+    Exit status 1 when any crawl failed or was interrupted (or, with --strict, degraded);
+    3 when a portal was skipped because another run is crawling it.
 
     \b
     Example:
@@ -128,11 +133,30 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registr
     settings = _parse_overrides(overrides)
     if delay is not None:
         settings.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
-    results = run_crawls(portal_ids, db_path=db_path, registry=registry, max_pages=max_pages,
-                         settings=settings, progress=not quiet, verbose=verbose, full=full, overlap=overlap)
-    failed = _report(results, db_path)
+    from contextlib import ExitStack
+
+    from archive.locks import PortalLocked, portal_lock
+    from archive.logs import configure_logging
+
+    with ExitStack() as locks:
+        runnable = []
+        for pid in portal_ids:  # never two runs of one portal at once (cron overlap, a manual run)
+            try:
+                locks.enter_context(portal_lock(db_path.parent / "locks", pid))
+                runnable.append(pid)
+            except PortalLocked as exc:
+                click.echo(f"error: {exc}", err=True)
+        if not runnable:
+            sys.exit(3)
+        logging_settings = configure_logging(log_file=log_file, log_format=log_format, verbose=verbose)
+        results = run_crawls(runnable, db_path=db_path, registry=registry, max_pages=max_pages,
+                             settings={**logging_settings, **settings}, progress=not quiet, verbose=verbose,
+                             full=full, overlap=overlap)
+    failed = _report(results, db_path, strict=strict)
     if failed:
         sys.exit(1)
+    if len(runnable) < len(portal_ids):
+        sys.exit(3)
 
 
 def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, registry: Path | None, max_pages: int | None = None,
@@ -156,7 +180,8 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
     scrapy_settings.set("LOG_LEVEL", "INFO" if verbose else "CRITICAL", priority="cmdline")
     for key, value in (settings or {}).items():
         scrapy_settings.set(key, value, priority="cmdline")
-    process = CrawlerProcess(scrapy_settings)
+    # archive.logs may have installed the handlers already (--log-file, --log-format json)
+    process = CrawlerProcess(scrapy_settings, install_root_handler=not scrapy_settings.getbool("PORTAL_ARCHIVE_OWN_LOGGING"))
     crawl_ids: list[int] = []
 
     @defer.inlineCallbacks
@@ -193,7 +218,8 @@ def _row(db: Any, sql: str, *params: Any) -> tuple[list[str], tuple]:
     return [d[0] for d in cursor.description], cursor.fetchone()
 
 
-def _report(results: list[dict[str, Any]], db_path: Path) -> bool:
+def _report(results: list[dict[str, Any]], db_path: Path, strict: bool = False) -> bool:
+    """Print each crawl row; True when one failed (or, with ``strict``, is degraded)."""
     failed = False
     for row in results:
         started = row["started_at"]
@@ -205,7 +231,10 @@ def _report(results: list[dict[str, Any]], db_path: Path) -> bool:
             + f", {row.get('requests') or 0} requests, {row.get('not_modified') or 0} not modified, {row.get('articles_gone') or 0} gone;"
             f" started {started} → {db_path}"
         )
-        if row["outcome"] not in {"ok"}:
+        if row["outcome"] == "degraded":
+            failed = failed or strict
+            click.echo(f"{'error' if strict else 'warning'}: {row['portal_id']}: {row['message']}", err=True)
+        elif row["outcome"] != "ok":
             failed = True
             click.echo(f"error: {row['portal_id']}: {row['message']}", err=True)
     return failed
@@ -246,7 +275,7 @@ def extract(source: str, portal_id: str | None, page_url: str | None, registry: 
     else:
         profile = recognise_platform(parse_html(html), url)
         if profile is None:
-            raise BadInput(f"{source}: no known platform recognised; pass --portal ID")
+            click.echo(f"warning: {source}: no known platform recognised; using the generic fallback (pass --portal ID to choose)", err=True)
     article = extract_article(html, url, profile).to_dict()
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))

@@ -557,3 +557,13 @@ def articles_for_reextraction(db: Database, *, portal_id: str | None = None, sin
             WHERE {' AND '.join(where)} ORDER BY a.id""", params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def crawl_drift(db: Database, crawl_id: int, stats: dict[str, Any]) -> list[str]:
+    """Layout-drift reasons of a crawl against the portal's recent crawls (see archive.health).
+
+    Part of the storage API so the crawler keeps talking to the archive through this module.
+    """
+    from archive.health import crawl_drift as _crawl_drift
+
+    return _crawl_drift(db, crawl_id, stats)

@@ -45,7 +45,8 @@ class PortalHealth:
 
 def coverage_from_stats(stats: dict[str, Any]) -> dict[str, float] | None:
     """Share of the crawl's articles that had each field, from the crawl's Scrapy stats."""
-    seen = sum(int(stats.get(f"portal_archive/articles_{k}", 0)) for k in ("new", "updated", "unchanged"))
+    # Articles extracted in this crawl (a 304 re-check extracts nothing and does not count).
+    seen = int(stats.get(COVERAGE_STAT + "articles", 0))
     if seen == 0:
         return None
     shares = {name: int(stats.get(COVERAGE_STAT + name, 0)) / seen for name in COVERAGE_FIELDS}
@@ -75,7 +76,7 @@ def detect_drift(current: dict[str, float], history: list[dict[str, float]], dro
 def crawl_drift(db: Database, crawl_id: int, stats: dict[str, Any]) -> list[str]:
     """Drift reasons of one crawl against the portal's previous crawls."""
     current = coverage_from_stats(stats)
-    if current is None or int(stats.get("portal_archive/articles_new", 0)) + int(stats.get("portal_archive/articles_updated", 0)) + int(stats.get("portal_archive/articles_unchanged", 0)) < MIN_ARTICLES_FOR_DRIFT:
+    if current is None or int(stats.get(COVERAGE_STAT + "articles", 0)) < MIN_ARTICLES_FOR_DRIFT:
         return []
     portal_id = db.execute("select portal_id from crawls where id = ?", [crawl_id]).fetchone()[0]
     rows = db.execute(

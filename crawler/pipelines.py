@@ -95,6 +95,11 @@ class ArchivePipeline:
         }
         counts["articles_seen"] = counts["articles_new"] + counts["articles_updated"] + counts["articles_unchanged"]
         outcome, message = crawl_outcome(reason, spider.pages_ok, counts["articles_seen"] + get("known_skipped"), spider.start_failures)
+        if outcome == "ok":
+            drift = store.crawl_drift(self.db, self.crawl_id, stats.get_stats())
+            if drift:  # a redesign the profile no longer reads: keep the articles, raise the alarm
+                outcome, message = "degraded", "layout drift: " + "; ".join(drift)
+                logger.warning("%s: %s", spider.portal.id, message)
         store.finish_crawl(self.db, self.crawl_id, outcome=outcome, counts=counts, message=message, stats=stats.get_stats())
         self.db.close()
         self.db = None

@@ -105,8 +105,10 @@ def test_extract_bad_input(tmp_path):
     assert missing.exit_code == 2 and "no such file" in missing.output
     plain = tmp_path / "plain.html"
     plain.write_text("<html><body><p>Xin chào</p></body></html>", encoding="utf-8")
-    unknown = runner.invoke(cli, ["extract", str(plain)])
-    assert unknown.exit_code == 2 and "no known platform recognised; pass --portal ID" in unknown.output
+    unknown = runner.invoke(cli, ["extract", str(plain), "--json"])
+    assert unknown.exit_code == 0
+    assert "no known platform recognised; using the generic fallback" in unknown.output
+    assert '"extractor": "fallback:trafilatura"' in unknown.output
     bad_portal = runner.invoke(cli, ["extract", str(plain), "--portal", "hanoi-nowhere"])
     assert bad_portal.exit_code == 2 and "unknown portal id 'hanoi-nowhere'" in bad_portal.output
     unreachable = runner.invoke(cli, ["extract", "http://127.0.0.1:1/vi/a"])

@@ -70,7 +70,7 @@ def test_drift_is_a_drop_against_recent_history():
 
 
 def test_coverage_from_crawl_stats():
-    stats = {"portal_archive/articles_new": 8, "portal_archive/articles_unchanged": 2,
+    stats = {"portal_archive/articles_new": 8, "portal_archive/articles_unchanged": 5, "portal_archive/coverage/articles": 10,
              "portal_archive/coverage/title": 10, "portal_archive/coverage/published_at": 5,
              "portal_archive/extractor/profile:liferay-hanoi": 9, "portal_archive/extractor/fallback:trafilatura": 1}
     coverage = coverage_from_stats(stats)

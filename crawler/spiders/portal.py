@@ -27,6 +27,7 @@ from twisted.python.failure import Failure
 
 from archive import db as store
 from crawler.extract import extract_article, find_links
+from crawler.extract.listing import links_from_json
 from crawler.extract.clean import parse_html
 from crawler.items import ArticleItem, GoneItem, NotModifiedItem
 from crawler.middlewares import Frontier
@@ -144,6 +145,11 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"{STAT}/non_html_responses")
             return
         self.pages_ok += 1
+        if b"json" in (response.headers.get("Content-Type") or b"").lower():
+            # a listing API answering JSON ("Xem thêm" pages of VCCorp's CMS)
+            links = links_from_json(response.text, response.url, self.profile)
+            yield from self._walk_listing(response, kind, links, links.articles)
+            return
         soup = parse_html(response.text)
         is_article = kind == "article" or self.profile.is_article_url(response.url)
         if is_article and response.meta.get("article_hops", 0) >= 1:
@@ -159,6 +165,10 @@ class PortalSpider(scrapy.Spider):
         # The listing's own items decide whether the page is archived already; sidebar boxes
         # ("Tin mới", "Xem nhiều") show the same few articles on every page and would not.
         items = find_links(soup, response.url, self._items_profile).articles if self.profile.item_selectors else links.articles
+        yield from self._walk_listing(response, kind, links, items)
+
+    def _walk_listing(self, response: Response, kind: str, links: Any, items: list[str]) -> Iterator[Any]:
+        """Follow a listing page's articles, sections and further pages (incrementally)."""
         fresh = [url for url in items if not self._known(url)]
         fully_known = bool(items) and not fresh and not self.full
         overlap = response.meta.get("overlap", 0) + 1 if fully_known else 0
@@ -227,6 +237,11 @@ class PortalSpider(scrapy.Spider):
         if article.published_at is None:
             stats.inc_value(f"{STAT}/date_missing")
         stats.inc_value(f"{STAT}/extractor/{article.extractor}")
+        # Field coverage of this crawl, compared with the portal's history by the drift alarm.
+        stats.inc_value(f"{STAT}/coverage/articles")
+        for name in ("title", "published_at", "lead", "body", "images"):
+            if getattr(article, name):
+                stats.inc_value(f"{STAT}/coverage/{name}")
         url = canonical_url(response.url, article.canonical_url, self.profile)
         article_dict = article.to_dict()
         article_dict.update(url=url, fetched_url=response.url)

@@ -152,3 +152,16 @@ def test_broken_config_is_one_line_and_exit_2(tmp_path, content, message):
     result = CliRunner().invoke(cli, ["--config", str(config), "portals"])
     assert result.exit_code == 2
     assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+async def test_crawl_health_canned_query_in_datasette(db_path, db):
+    from archive.datasette import make_datasette
+
+    add_crawl(db, "test-portal", "ok", new=2, errors=1, pages=4)
+    add_crawl(db, "test-portal", "failed", errors=3, pages=3, message="start URL unreachable")
+    add_articles(db, "test-portal", ["2026-11-01T08:00:00+07:00"])
+    response = await make_datasette(db_path).client.get(f"/{db_path.stem}/crawl_health.json?_shape=array")
+    assert response.status_code == 200
+    rows = response.json()
+    assert [(r["portal"], r["outcome"], r["error_rate"], r["newest_article"]) for r in rows] == [
+        ("test-portal", "failed", 1.0, "2026-11-01T08:00:00+07:00")]

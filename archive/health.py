@@ -122,7 +122,7 @@ def _cadence_days(db: Database, portal_id: str) -> float | None:
 
 def _flags(health: PortalHealth, now: datetime) -> list[str]:
     flags = []
-    if health.outcome in {"failed", "interrupted", "degraded"}:
+    if health.outcome in {"failed", "interrupted", "killed", "degraded"}:
         flags.append(health.outcome)
     if health.error_rate is not None and health.error_rate > 0.5:
         flags.append("errors")

@@ -25,7 +25,8 @@ def status(db_path: Path, portal_ids: tuple[str, ...], as_json: bool, strict: bo
     \b
     Flags:
         failed       the last crawl could not fetch its start pages or found no article
-        interrupted  the last crawl was stopped before the end
+        interrupted  the last crawl was stopped before the end (Ctrl-C / SIGTERM)
+        killed       the last crawl's process died (SIGKILL, power cut); the next run resumes it
         degraded     the last crawl's field coverage dropped (layout drift: see docs/operations.md)
         errors       more than half of the last crawl's requests failed
         stale        the newest article is older than 3 × the portal's usual gap (min. 14 days)

@@ -165,3 +165,41 @@ async def test_crawl_health_canned_query_in_datasette(db_path, db):
     rows = response.json()
     assert [(r["portal"], r["outcome"], r["error_rate"], r["newest_article"]) for r in rows] == [
         ("test-portal", "failed", 1.0, "2026-11-01T08:00:00+07:00")]
+
+
+class _Stream:
+    def __init__(self, tty: bool) -> None:
+        self.tty, self.written = tty, []
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> None:
+        self.written.append(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_line_rewrites_itself_on_a_terminal_and_prints_lines_otherwise():
+    from types import SimpleNamespace
+
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from crawler.extensions import ProgressLine
+
+    from scrapy.settings import Settings
+
+    crawler = SimpleNamespace(spider=SimpleNamespace(portal_id="demo-hoang-mai"), settings=Settings())
+    crawler.stats = MemoryStatsCollector(crawler)
+    crawler.stats.set_value("response_received_count", 12)
+    crawler.stats.set_value("portal_archive/articles_new", 5)
+    terminal, log = _Stream(tty=True), _Stream(tty=False)
+    on_terminal, in_log = ProgressLine(crawler, terminal), ProgressLine(crawler, log)
+    for ext in (on_terminal, in_log):
+        ext.tick()
+        ext.tick()  # within the interval: not printed again
+        ext.closed()
+    assert len(terminal.written) == 2 and all(w.startswith("\r\x1b[K") for w in terminal.written)
+    assert terminal.written[-1].endswith("\n") and "demo-hoang-mai: 12 pages, 5 new / 0 updated" in terminal.written[0]
+    assert len(log.written) == 2 and all(not w.startswith("\r") and w.endswith("\n") for w in log.written)

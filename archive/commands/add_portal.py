@@ -54,24 +54,12 @@ def add_portal(url: str, portal_id: str | None, name: str | None, province: str 
         portal-archive add-portal https://hoangmai.hanoi.gov.vn/vi/trang-chu --name "Quận Hoàng Mai"
         portal-archive add-portal https://hoangmai.hanoi.gov.vn/vi/trang-chu --write   # then review the test
     """
+    from archive.commands.probe import open_home_page
     from crawler.extract import extract_article, find_links
-    from crawler.extract.dom import parse_html
-    from crawler.extract.recognise import recognise_platform
     from crawler.fetch import FetchError, read_source
-    from crawler.profiles import ProfileError, load_profile
     from crawler.registry import RegistryError, default_registry_path, load_registry
 
-    if not url.startswith(("http://", "https://")):
-        raise BadInput(f"{url}: give the portal's home page as an http(s) URL")
-    try:
-        html, home_url = read_source(url)
-    except FetchError as exc:
-        raise click.ClickException(str(exc)) from None
-    root = parse_html(html)
-    try:
-        profile = load_profile(platform_name) if platform_name else recognise_platform(root, home_url)
-    except ProfileError as exc:
-        raise BadInput(str(exc)) from None
+    root, home_url, profile = open_home_page(url, platform_name)
     if profile is None:
         raise click.ClickException(f"{home_url}: no known platform recognised (see `portal-archive probe {url}`); write a profile first")
     items_only = dataclasses.replace(profile, follow_article_links=False)  # sidebars link articles on every page

@@ -34,26 +34,11 @@ def probe(url: str, platform_name: str | None, max_sections: int, limit: int, as
         portal-archive probe https://govap.hochiminhcity.gov.vn/ --platform liferay-hcmc --json
     """
     from crawler.extract import extract_article, find_links
-    from crawler.extract.dom import parse_html
-    from crawler.extract.recognise import recognise_platform, scores
+    from crawler.extract.recognise import scores
     from crawler.fetch import FetchError, read_source
-    from crawler.profiles import ProfileError, load_profile
 
-    if not url.startswith(("http://", "https://")):
-        raise BadInput(f"{url}: give the portal's http(s) URL")
-    try:
-        html, final_url = read_source(url)
-    except FetchError as exc:
-        raise click.ClickException(str(exc)) from None
-    root = parse_html(html)
+    root, final_url, profile = open_home_page(url, platform_name)
     report: dict[str, Any] = {"url": final_url, "scores": scores(root, final_url)}
-    if platform_name:
-        try:
-            profile = load_profile(platform_name)
-        except ProfileError as exc:
-            raise BadInput(str(exc)) from None
-    else:
-        profile = recognise_platform(root, final_url)
     report["platform"] = profile.name if profile else None
     articles: list[str] = []
     if profile is not None:
@@ -90,6 +75,30 @@ def probe(url: str, platform_name: str | None, max_sections: int, limit: int, as
     if profile is None:
         raise click.ClickException(f"{final_url}: no known platform recognised (scores above); "
                                    "the crawler would use the generic fallback only — write a profile or pass --platform")
+
+
+def open_home_page(url: str, platform_name: str | None) -> tuple[Any, str, Any]:
+    """Fetch a portal's home page: (parsed page, final URL, the named or recognised profile or None).
+
+    Shared by ``probe`` and ``add-portal``; bad input is exit 2, an unreachable page exit 1.
+    """
+    from crawler.extract.dom import parse_html
+    from crawler.extract.recognise import recognise_platform
+    from crawler.fetch import FetchError, read_source
+    from crawler.profiles import ProfileError, load_profile
+
+    if not url.startswith(("http://", "https://")):
+        raise BadInput(f"{url}: give the portal's home page as an http(s) URL")
+    try:
+        html, final_url = read_source(url)
+    except FetchError as exc:
+        raise click.ClickException(str(exc)) from None
+    root = parse_html(html)
+    try:
+        profile = load_profile(platform_name) if platform_name else recognise_platform(root, final_url)
+    except ProfileError as exc:
+        raise BadInput(str(exc)) from None
+    return root, final_url, profile
 
 
 def _print(report: dict[str, Any], limit: int) -> None:

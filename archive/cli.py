@@ -105,9 +105,11 @@ def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Append Scrapy's INFO log to this file.")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="json: one JSON object per log line, for log shippers.")
 @click.option("--strict", is_flag=True, help="Exit 1 when a crawl is degraded (layout drift), not only when it failed.")
+@click.option("--distributed", "redis_url", metavar="REDIS_URL", default=None,
+              help="Be one worker of a distributed crawl: requests shared in Redis, items pushed there for `portal-archive ingest` (docs/scaling.md).")
 def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registry: Path | None, max_pages: int | None,
           delay: float | None, full: bool, overlap: int | None, overrides: tuple[str, ...], quiet: bool, verbose: bool,
-          log_file: Path | None, log_format: str, strict: bool) -> None:
+          log_file: Path | None, log_format: str, strict: bool, redis_url: str | None) -> None:
     """Crawl portals into the archive (polite: robots.txt, AutoThrottle, 2 requests per host).
 
     Incremental by default: each listing is walked until a page of already-archived articles.
@@ -133,6 +135,13 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registr
     settings = _parse_overrides(overrides)
     if delay is not None:
         settings.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
+    if redis_url:  # a worker: Redis holds the queue, `portal-archive ingest` writes the archive
+        from crawler.distributed import DistributedError, distributed_settings
+
+        try:
+            settings = {**distributed_settings(redis_url), **settings}
+        except DistributedError as exc:
+            raise BadInput(str(exc)) from None
     from contextlib import ExitStack
 
     from archive.locks import PortalLocked, portal_lock
@@ -142,7 +151,8 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registr
         runnable = []
         for pid in portal_ids:  # never two runs of one portal at once (cron overlap, a manual run)
             try:
-                locks.enter_context(portal_lock(db_path.parent / "locks", pid))
+                if not redis_url:  # the workers of a distributed crawl share their portals
+                    locks.enter_context(portal_lock(db_path.parent / "locks", pid))
                 runnable.append(pid)
             except PortalLocked as exc:
                 click.echo(f"error: {exc}", err=True)

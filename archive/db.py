@@ -567,3 +567,30 @@ def crawl_drift(db: Database, crawl_id: int, stats: dict[str, Any]) -> list[str]
     from archive.health import crawl_drift as _crawl_drift
 
     return _crawl_drift(db, crawl_id, stats)
+
+
+# -- items from a queue (distributed crawls) ------------------------------------------------------
+
+def store_crawled_item(db: Database, kind: str, item: dict[str, Any], *, province: str | None = None,
+                       crawl_id: int | None = None) -> str | None:
+    """Store one crawl result given as plain data, with the calls ``crawler/pipelines.py`` makes.
+
+    ``kind`` is ``article`` (fields of ``crawler.items.ArticleItem``: a fetched page and its
+    extracted ``article``), ``not_modified`` (a 304 re-check) or ``gone`` (404/410 or a redirect
+    away). Returns the ``crawls`` counter the result went to (``articles_new``, ...) or None.
+    The result is counted on ``crawl_id`` in the same transaction; inside a caller's
+    :func:`transaction` nothing is committed here, so a queue consumer can commit a batch at once.
+    """
+    if kind == "not_modified":
+        return "articles_unchanged" if touch_article(db, item["url"], seen_at=item["fetched_at"], crawl_id=crawl_id) else None
+    if kind == "gone":
+        store_snapshot(db, url=item["fetched_url"], body=item.get("raw") or b"", status=item["status"], headers=item.get("headers") or {},
+                       portal_id=item["portal_id"], crawl_id=crawl_id, fetched_at=item["fetched_at"])
+        return "articles_gone" if mark_gone(db, item["url"], status=item["status"], at=item["fetched_at"], crawl_id=crawl_id) else None
+    if kind != "article":
+        raise ArchiveError(f"unknown item kind {kind!r}")
+    snapshot_id = store_snapshot(db, url=item["fetched_url"], body=item["raw"], status=item["status"], headers=item["headers"],
+                                 portal_id=item["portal_id"], crawl_id=crawl_id, fetched_at=item["fetched_at"])
+    result = upsert_article(db, item["article"], portal_id=item["portal_id"], province=province, snapshot_id=snapshot_id,
+                            seen_at=item["fetched_at"], crawl_id=crawl_id)
+    return f"articles_{result}"

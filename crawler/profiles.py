@@ -26,7 +26,7 @@ _SECTIONS: dict[str, set[str]] = {
     "urls": {"article", "exclude", "page_number", "id_date"},
     "listing": {"items", "pagination", "sections", "follow_article_links", "api", "api_source", "api_items"},
     "article": {"scope", "title", "published", "updated", "lead", "lead_image", "body", "author", "category", "tags", "date_attributes"},
-    "clean": {"drop", "stop_at", "drop_labels", "drop_hidden"},
+    "clean": {"drop", "stop_at", "drop_labels", "drop_prefixes", "drop_hidden"},
 }
 
 
@@ -64,6 +64,7 @@ class Profile:
     drop: tuple[str, ...] = ()
     stop_at: tuple[str, ...] = ()
     drop_labels: tuple[str, ...] = ()
+    drop_prefixes: tuple[str, ...] = ()
     drop_hidden: bool = True
 
     def is_article_url(self, url: str) -> bool:
@@ -180,5 +181,6 @@ def _build(name: str, data: dict[str, Any]) -> Profile:
         drop=_strings(data, "clean", "drop"),
         stop_at=_strings(data, "clean", "stop_at"),
         drop_labels=_strings(data, "clean", "drop_labels"),
+        drop_prefixes=_strings(data, "clean", "drop_prefixes"),
         drop_hidden=bool(data.get("clean", {}).get("drop_hidden", True)),
     )

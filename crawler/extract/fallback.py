@@ -23,7 +23,6 @@ EXTRACTOR = "fallback:trafilatura"
 # Furniture lines that start with a label and go on with a number or a name ("Lượt xem: 665",
 # "Bản quyền thuộc UBND quận …"). Only short blocks are checked, so prose that happens to
 # begin with these words is kept.
-FURNITURE_PREFIXES = ("Lượt xem", "Số lượt xem", "View count", "Bản quyền thuộc", "Bản quyền ©", "Copyright", "Ngày đăng", "Cập nhật lúc", "Nguồn tin")
 _PREFIX_LINE_MAX = 160
 _CONTAINER_MIN_TEXT = 80
 
@@ -148,7 +147,7 @@ def plain_trafilatura(html: str, url: str) -> dict:
 
 def _drop_prefixed_lines(body: HtmlElement, author: str | None) -> None:
     """Short blocks opening with a furniture label, and a trailing byline equal to the author."""
-    prefixes = tuple(label_key(p) for p in FURNITURE_PREFIXES)
+    prefixes = tuple(label_key(p) for p in load_profile("base").drop_prefixes)  # crawler/platforms/base.toml
     blocks = [e for e in elements(body) if e.tag in {"p", "div", "li", "td", "h2", "h3", "h4", "h5", "h6"} and e is not body]
     for element in blocks:
         if element.getparent() is None:

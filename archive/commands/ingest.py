@@ -1,0 +1,273 @@
+"""``portal-archive ingest --from redis://…``: the one writer of a distributed crawl.
+
+Workers (``portal-archive crawl --distributed``) push their items onto one Redis list; this
+process pops them in batches and stores them through the storage API
+(:func:`archive.db.store_crawled_item`, the calls the local crawl's pipeline makes), one SQLite
+transaction per batch: SQLite wants one writer, and one commit per batch instead of per
+article is what makes the ingest fast.
+
+Crash safety: a batch is moved (atomically) from the items list to a processing list before it
+is stored, and deleted from there only after its transaction commits. An ingest killed in
+between leaves the batch in the processing list; the next ingest stores it first (storage is
+idempotent: the same article again only moves ``last_seen_at``).
+
+The ``crawls`` rows: workers announce themselves on the list (``open``/``close`` messages with
+their Scrapy stats). The ingest opens one row per portal per distributed run (mode
+``distributed``) at the first worker's ``open``, counts each stored result on it in the
+storage transaction, adds up the workers' page/request/error counts at their ``close``, and
+closes it when every worker of the run has closed or died (heartbeat gone).
+
+The wire format (JSON per message, raw bodies zlib + base64) is written by
+``crawler/distributed.py``; the archive never imports the crawler.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive import db as store
+from archive.cli import cli, db_option
+
+ITEMS_KEY = "portal-archive:items"
+EVENTS = {"open", "close"}
+# Move up to ARGV[1] messages from the items list to the processing list, in one step.
+_TAKE = """
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items > 0 then
+  redis.call('RPUSH', KEYS[2], unpack(items))
+  redis.call('LTRIM', KEYS[1], #items, -1)
+end
+return items
+"""
+WORKER_COUNTS = ("pages_fetched", "requests", "errors", "date_missing", "warnings", "not_modified")
+
+
+@dataclass
+class Run:
+    """One portal's distributed run as the ingest sees it."""
+
+    crawl_id: int
+    open_workers: dict[str, str | None] = field(default_factory=dict)  # worker -> heartbeat key
+    closed: dict[str, str] = field(default_factory=dict)  # worker -> close reason
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(WORKER_COUNTS, 0))
+    pages_ok: int = 0
+    start_failures: list[str] = field(default_factory=list)
+
+
+def worker_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """The ``crawls`` columns a worker's Scrapy stats contribute (as crawler/pipelines.py reads them)."""
+    get = lambda key: int(stats.get(f"portal_archive/{key}", 0) or 0)  # noqa: E731
+    return {"pages_fetched": int(stats.get("response_received_count", 0) or 0),
+            "requests": int(stats.get("downloader/request_count", 0) or 0),
+            "errors": get("errors"), "date_missing": get("date_missing"), "not_modified": get("not_modified"),
+            "warnings": sum(int(v) for k, v in stats.items() if k.startswith("portal_archive/warnings/"))}
+
+
+def decode(message: bytes) -> dict[str, Any]:
+    data = json.loads(message)
+    raw = data.pop("raw_zlib_b64", None)
+    if raw is not None:
+        data["raw"] = zlib.decompress(base64.b64decode(raw))
+    return data
+
+
+class Ingest:
+    """Pops, stores, keeps the crawls rows. ``step()`` handles one batch; ``run()`` loops."""
+
+    def __init__(self, server: Any, db: Any, *, batch: int = 500, key: str = ITEMS_KEY) -> None:
+        self.server = server
+        self.db = db
+        self.batch = batch
+        self.key = key
+        self.processing = f"{key}:ingesting"
+        self.runs: dict[str, Run] = {}
+        self.stored: dict[str, int] = {}
+        self.items = 0
+        self.stopping = False
+
+    # -- the loop ------------------------------------------------------------------------
+    def step(self, wait: float = 1.0) -> int:
+        """Store one batch (a leftover of a killed ingest first); return the messages handled."""
+        messages = self.server.lrange(self.processing, 0, -1)
+        if not messages:
+            first = self.server.blmove(self.key, self.processing, wait, "LEFT", "RIGHT") if wait else None
+            if first is None:
+                messages = self.server.eval(_TAKE, 2, self.key, self.processing, self.batch)
+            else:
+                messages = [first, *self.server.eval(_TAKE, 2, self.key, self.processing, self.batch - 1)]
+        if not messages:
+            return 0
+        self.handle([decode(m) for m in messages])
+        self.server.delete(self.processing)  # only now: the batch is committed
+        return len(messages)
+
+    def run(self, stop_after_idle: float | None = None, report: Any = None) -> None:
+        idle_since = time.monotonic()
+        while not self.stopping:
+            if self.step():
+                idle_since = time.monotonic()
+                if report:
+                    report(self)
+                continue
+            self.close_dead_runs()
+            if stop_after_idle is not None and time.monotonic() - idle_since >= stop_after_idle and not self.live_workers():
+                break
+        self.close_dead_runs(final=True)
+
+    # -- messages ------------------------------------------------------------------------
+    def handle(self, messages: list[dict[str, Any]]) -> None:
+        segment: list[dict[str, Any]] = []
+        for message in messages:
+            if message.get("type") in EVENTS:
+                self.store(segment)
+                segment = []
+                self.event(message)
+            else:
+                segment.append(message)
+        self.store(segment)
+
+    def store(self, messages: list[dict[str, Any]]) -> None:
+        """One transaction for a run of items: one commit, not one per article."""
+        if not messages:
+            return
+        for portal_id in {m["portal_id"] for m in messages}:
+            self.run_for(portal_id)
+        with store.transaction(self.db):
+            for message in messages:
+                counter = store.store_crawled_item(self.db, message["type"], message, province=message.get("province"),
+                                                   crawl_id=self.runs[message["portal_id"]].crawl_id)
+                if counter:
+                    self.stored[counter] = self.stored.get(counter, 0) + 1
+        self.items += len(messages)
+
+    def run_for(self, portal_id: str, portal: dict[str, Any] | None = None) -> Run:
+        run = self.runs.get(portal_id)
+        if run is None:
+            if portal:
+                store.sync_portals(self.db, [portal])
+            elif not self.db.execute("SELECT 1 FROM portals WHERE id = ?", [portal_id]).fetchone():
+                store.sync_portals(self.db, [{"id": portal_id, "name": portal_id}])
+            crawl_id = store.start_crawl(self.db, portal_id, mode="distributed", pid=os.getpid(),
+                                         args={"mode": "distributed", "ingest": self.key})
+            run = self.runs[portal_id] = Run(crawl_id)
+        return run
+
+    def event(self, message: dict[str, Any]) -> None:
+        portal_id, worker = message["portal_id"], message["worker"]
+        if message["type"] == "open":
+            run = self.run_for(portal_id, message.get("portal"))
+            run.open_workers[worker] = message.get("heartbeat_key")
+            return
+        run = self.run_for(portal_id)
+        run.open_workers.pop(worker, None)
+        run.closed[worker] = message.get("reason", "?")
+        for key, value in worker_counts(message.get("stats") or {}).items():
+            run.counts[key] += value
+        run.pages_ok += int(message.get("pages_ok") or 0)
+        run.start_failures += message.get("start_failures") or []
+        if not self.alive(run):
+            self.finish(portal_id)
+
+    # -- closing runs ----------------------------------------------------------------------
+    def alive(self, run: Run) -> list[str]:
+        """Workers of the run that have not closed and still have a heartbeat."""
+        return [w for w, key in run.open_workers.items() if key is None or self.server.exists(key)]
+
+    def live_workers(self) -> bool:
+        return any(self.alive(run) for run in self.runs.values())
+
+    def close_dead_runs(self, final: bool = False) -> None:
+        for portal_id, run in list(self.runs.items()):
+            if final or not self.alive(run):
+                if run.closed or final or not run.open_workers:
+                    self.finish(portal_id)
+
+    def finish(self, portal_id: str) -> None:
+        run = self.runs.pop(portal_id)
+        row = self.db.execute("SELECT articles_seen FROM crawls WHERE id = ?", [run.crawl_id]).fetchone()
+        seen = int(row[0] or 0) if row else 0
+        reasons = set(run.closed.values())
+        missing = sorted(run.open_workers)
+        if reasons & {"shutdown", "cancelled"}:
+            outcome, message = "interrupted", "a worker was stopped before the end; run the workers again to finish"
+        elif not run.closed:
+            outcome, message = "killed", "no worker closed its run (killed?); start workers again: the queue in Redis is kept"
+        elif run.pages_ok == 0:
+            outcome, message = "failed", ("no page could be fetched" if not run.start_failures
+                                          else f"start URL unreachable ({len(run.start_failures)} failed), first: {run.start_failures[0]}")
+        elif seen == 0:
+            outcome, message = "failed", "no article found: check the start URLs and the platform profile"
+        elif reasons - {"finished"}:
+            outcome, message = "failed", f"a worker closed early: {', '.join(sorted(reasons - {'finished'}))}"
+        else:
+            outcome, message = "ok", ""
+        if missing:
+            message = (message + "; " if message else "") + (
+                f"worker(s) {', '.join(missing)} stopped without closing; the others re-queued their requests")
+        run.counts["articles_seen"] = seen
+        store.finish_crawl(self.db, run.crawl_id, outcome=outcome, message=message,
+                           counts={k: v for k, v in run.counts.items() if k != "articles_seen"},
+                           stats={"workers": {**run.closed, **dict.fromkeys(missing, "no close")}})
+
+
+@cli.command()
+@click.option("--from", "redis_url", required=True, metavar="REDIS_URL", help="The Redis the workers push to, e.g. redis://127.0.0.1:6379/0.")
+@db_option()
+@click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="Items stored per SQLite transaction.")
+@click.option("--stop-after-idle", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Exit once no item came for this long and no worker is alive (default: run until Ctrl-C).")
+@click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
+def ingest(redis_url: str, db_path: Path, batch: int, stop_after_idle: float | None, quiet: bool) -> None:
+    """Store the items of a distributed crawl: the one process that writes the archive.
+
+    Workers (`portal-archive crawl --distributed REDIS_URL ...`, on any machine) push items to
+    Redis; run exactly one ingest per archive, next to the database. See docs/scaling.md.
+
+    \b
+    Example:
+        portal-archive ingest --from redis://10.0.0.5:6379/0 --db /srv/archive/archive.db
+        portal-archive ingest --from redis://127.0.0.1:6379/0 --stop-after-idle 60 -q
+    """
+    import redis
+
+    server = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
+    try:
+        server.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise click.ClickException(f"{redis_url}: cannot use Redis ({exc}); is redis-server running and the URL right?") from None
+    try:
+        db = store.open_db(db_path, create=True)
+    except store.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    worker = Ingest(server, db, batch=batch)
+    started = time.monotonic()
+
+    def stop(*_: Any) -> None:
+        worker.stopping = True  # finish the batch in hand, then close the crawls rows
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    last = [0.0]
+
+    def report(w: Ingest) -> None:
+        if not quiet and time.monotonic() - last[0] >= 5:
+            last[0] = time.monotonic()
+            click.echo(f"ingest: {w.items} items stored, {server.llen(w.key)} waiting", err=True)
+
+    try:
+        worker.run(stop_after_idle, report)
+    finally:
+        db.close()
+    elapsed = max(time.monotonic() - started, 1e-6)
+    counts = ", ".join(f"{v} {k.removeprefix('articles_')}" for k, v in sorted(worker.stored.items())) or "nothing"
+    click.echo(f"ingest: {worker.items} items ({counts}) into {db_path} in {elapsed:.1f}s")

@@ -1,0 +1,172 @@
+"""Ingest speed and size: articles/s into SQLite with FTS, bytes per article, snapshot compression.
+
+Generates N distinct articles of the demo portal (liferay-hanoi markup, rendered by
+archive.demo), extracts each once (not timed), then stores the same items into fresh archives
+three ways, all through ``archive.db.store_crawled_item`` (snapshot + article + version + FTS,
+counted on a crawls row):
+
+- baseline: one commit per write, as the local crawl's pipeline does (snapshot, then article);
+- batched: the ingest's way, one transaction per ``--batch`` items;
+- via Redis: the real ``portal-archive ingest`` loop (``Ingest.run``) popping the items the
+  workers' encoding put on a Redis list (needs ``redis-server``; skipped when absent).
+
+Sizes: the archive file after a WAL checkpoint, per article; snapshot bodies as stored (gzip)
+against the raw HTML.
+
+    python bench/ingest_bench.py [--articles 5000] [--batch 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archive import db as store  # noqa: E402
+from archive.demo import DemoPortal, generate_articles  # noqa: E402
+
+PORTAL = {"id": "demo-hoang-mai", "name": "Quận Hoàng Mai (demo)", "province": "Hà Nội", "platform": "liferay-hanoi",
+          "base_url": "http://127.0.0.1", "start_urls": []}
+
+
+def make_items(n: int) -> list[dict[str, Any]]:
+    """N crawled-article items (raw page + extracted fields), as the spider would yield them."""
+    from crawler.extract import extract_article
+    from crawler.profiles import load_profile
+
+    profile = load_profile("liferay-hanoi")
+    items = []
+    with DemoPortal(generate_articles(n)) as site:
+        for article in site.articles:
+            page = site.handle(article.path)
+            url = site.base_url + article.path
+            extracted = extract_article(page.body.decode("utf-8"), url, profile).to_dict()
+            extracted.update(url=url, fetched_url=url)
+            items.append({"type": "article", "portal_id": PORTAL["id"], "url": url, "fetched_url": url,
+                          "fetched_at": "2025-06-01T01:00:00+00:00", "status": 200,
+                          "headers": {"Content-Type": [page.content_type]}, "raw": page.body, "article": extracted,
+                          "province": PORTAL["province"]})
+    return items
+
+
+def fresh_archive(path: Path) -> tuple[Any, int]:
+    db = store.open_db(path, create=True)
+    store.sync_portals(db, [PORTAL])
+    return db, store.start_crawl(db, PORTAL["id"], mode="bench")
+
+
+def store_items(db: Any, crawl_id: int, items: list[dict[str, Any]], batch: int) -> None:
+    """batch == 1: every storage call commits on its own (the baseline)."""
+    if batch == 1:
+        for item in items:
+            store.store_crawled_item(db, "article", item, province=item["province"], crawl_id=crawl_id)
+        return
+    for start in range(0, len(items), batch):
+        with store.transaction(db):
+            for item in items[start:start + batch]:
+                store.store_crawled_item(db, "article", item, province=item["province"], crawl_id=crawl_id)
+
+
+def sizes(db: Any, path: Path, n: int) -> dict[str, float]:
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw, packed = db.execute("SELECT sum(size), sum(length(body)) FROM snapshot_bodies").fetchone()
+    return {"bytes_per_article": path.stat().st_size / n, "raw_per_article": raw / n, "snapshot_per_article": packed / n,
+            "ratio": packed / raw}
+
+
+def timed_local(items: list[dict[str, Any]], batch: int, tmp: Path) -> dict[str, float]:
+    path = tmp / f"local-{batch}.db"
+    db, crawl_id = fresh_archive(path)
+    started = time.perf_counter()
+    store_items(db, crawl_id, items, batch)
+    seconds = time.perf_counter() - started
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == len(items)
+    result = {"seconds": seconds, **sizes(db, path, len(items))}
+    db.close()
+    return result
+
+
+def timed_redis(items: list[dict[str, Any]], batch: int, tmp: Path) -> dict[str, float] | None:
+    """The ingest command's loop, fed through a real Redis list (encode → RPUSH → pop → store)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    import redis
+
+    from archive.commands.ingest import Ingest
+    from crawler.distributed import ITEMS_KEY, encode_item
+    from crawler.items import ArticleItem
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL)
+    try:
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        fields = ("portal_id", "url", "fetched_url", "fetched_at", "status", "headers", "raw", "article")
+        encoded = [encode_item(ArticleItem(**{k: item[k] for k in fields}), worker="bench:1", province=item["province"])
+                   for item in items]
+        for start in range(0, len(encoded), 1000):
+            client.rpush(ITEMS_KEY, *encoded[start:start + 1000])
+        path = tmp / "redis.db"
+        db = store.open_db(path, create=True)
+        ingest = Ingest(client, db, batch=batch)
+        started = time.perf_counter()
+        while ingest.step(wait=0):
+            pass
+        seconds = time.perf_counter() - started
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == len(items)
+        result = {"seconds": seconds, **sizes(db, path, len(items)),
+                  "wire_per_article": sum(len(m) for m in encoded) / len(items)}
+        db.close()
+        return result
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+    items = make_items(args.articles)
+    n = len(items)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        baseline = timed_local(items, 1, tmp)
+        batched = timed_local(items, args.batch, tmp)
+        via_redis = timed_redis(items, args.batch, tmp)
+    print(f"| ingest of {n} articles (SQLite + FTS) | articles/s | vs baseline | bytes/article on disk |\n|---|---|---|---|")
+    rows = [("baseline: one commit per write (the local pipeline)", baseline),
+            (f"batched: {args.batch} per transaction", batched)]
+    if via_redis:
+        rows.append((f"`portal-archive ingest` loop via Redis, batch {args.batch}", via_redis))
+    for label, result in rows:
+        rate = n / result["seconds"]
+        print(f"| {label} | {rate:,.0f} | {rate / (n / baseline['seconds']):.2f}× | {result['bytes_per_article']:,.0f} |")
+    print(f"\nraw HTML {batched['raw_per_article']:,.0f} bytes/article; stored snapshot (gzip) "
+          f"{batched['snapshot_per_article']:,.0f} bytes/article = {batched['ratio']:.1%} of raw")
+    if via_redis:
+        print(f"on the Redis list: {via_redis['wire_per_article']:,.0f} bytes/article (JSON, body zlib + base64)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,17 +1,19 @@
 """The researcher's path in real headless Chromium against ``portal-archive serve`` on a demo archive.
 
 Debian's /usr/bin/chromium and /usr/bin/chromedriver (installed by .ci/run) through Selenium;
-skipped with the reason when they are absent. Screenshots go to docs/img/ (shown in the README).
+skipped with the reason when they are absent. Screenshots go to $PORTAL_ARCHIVE_SCREENSHOTS (docs/img/ for the README) or a temp folder.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -22,7 +24,9 @@ from tests.conftest import ROOT, run_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-IMG = ROOT / "docs" / "img"
+# Screenshots land in a temporary folder, so a test run leaves the checkout clean; set
+# PORTAL_ARCHIVE_SCREENSHOTS=docs/img to refresh the ones shown in the README.
+IMG = Path(os.environ.get("PORTAL_ARCHIVE_SCREENSHOTS") or tempfile.mkdtemp(prefix="portal-archive-screenshots-"))
 PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
 pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),

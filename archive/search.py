@@ -273,7 +273,7 @@ def ranked_search(conn: sqlite3.Connection, query: str | ParsedQuery, *, filters
             params["window_from"] = _nth_newest(conn, params, join, filter_sql, ":match", RANK_WINDOW)
             params["title_from"] = _nth_newest(conn, params, join, filter_sql, ":title_match", TITLE_WINDOW)
             hits = {h[0]: h for h in _hits(conn, parsed, params, join, filter_sql, ":title_match",
-                                           " AND f.rowid >= :title_from", "rowid >= :title_from", want)}
+                                           " AND f.rowid >= :title_from", "rowid >= :title_from", want, all_title=True)}
             for h in _hits(conn, parsed, params, join, filter_sql, ":match", " AND f.rowid >= :window_from",
                            "rowid >= :window_from", want):
                 hits.setdefault(h[0], h)
@@ -296,13 +296,17 @@ def _nth_newest(conn: sqlite3.Connection, params: dict[str, Any], join: str, fil
 
 
 def _hits(conn: sqlite3.Connection, parsed: ParsedQuery, params: dict[str, Any], join: str, filter_sql: str, match: str,
-          range_sql: str, title_range: str, want: int, sort: str = "rank") -> list[tuple]:
+          range_sql: str, title_range: str, want: int, sort: str = "rank", all_title: bool = False) -> list[tuple]:
     """(id, score, not_exact, not_title) of the best ``want`` matches: articles with the words
-    exactly as typed first, then title matches, then bm25 (title above lead above body)."""
+    exactly as typed first, then title matches, then bm25 (title above lead above body).
+
+    ``all_title``: every match of ``match`` is a title match already (the title window), so
+    the title flag needs no sub-select over the index.
+    """
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     exact_sql = (f"(f.rowid NOT IN (SELECT rowid FROM {EXACT_TABLE} WHERE {EXACT_TABLE} MATCH :exact AND {title_range}))"
                  if parsed.exact_match else "0")
-    title_sql = f"(f.rowid NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title_match AND {title_range}))"
+    title_sql = "0" if all_title else f"(f.rowid NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title_match AND {title_range}))"
     order = SORTS["rank"] if sort == "rank" else SORTS[sort]
     return conn.execute(
         f"SELECT f.rowid, bm25({FTS_TABLE}, {weights}) AS score, {exact_sql} AS exact, {title_sql} AS title "

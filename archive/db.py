@@ -167,12 +167,20 @@ def open_db(path: str | Path, *, create: bool = False) -> Database:
     elif path.stat().st_size and path.open("rb").read(16) != SQLITE_HEADER:
         raise NotAnArchive(f"{path}: not an SQLite database")
     db = Database(path)
-    db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA busy_timeout=30000")
-    db.execute("PRAGMA foreign_keys=ON")
     tables = set(db.table_names())
     if tables and "_sqlite_migrations" not in tables:
         raise NotAnArchive(f"{path}: an SQLite database, but not a portal-archive archive (tables: {', '.join(sorted(tables)[:5])})")
+    if tables:  # an archive of a newer release: its schema has steps this code does not know
+        known = {m.name for m in migrations._migrations} | {m.name for m in search_migrations._migrations}
+        newer = sorted({row[0] for row in db.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set IN (?, ?)", [migrations.name, search_migrations.name])} - known)
+        if newer:
+            db.close()
+            raise NotAnArchive(f"{path}: made by a newer portal-archive (schema steps {', '.join(newer)} unknown here); "
+                               "upgrade portal-archive to use it — nothing was changed")
+    db.execute("PRAGMA journal_mode=WAL")  # only now: a refused file is left exactly as it was
+    db.execute("PRAGMA foreign_keys=ON")
     migrations.apply(db)
     search_migrations.apply(db)  # the search module's own schema (ranking indexes), applied after
     return db

@@ -7,18 +7,47 @@ the links it yielded are rows, the article it yielded is stored (the pipeline ma
 A crawl that starts while its portal has pending rows continues from them; the frontier also
 serves as the crawl's duplicate filter across restarts (a URL already in it is not requested
 again). A crawl that finishes clears it.
+
+Also here: the downloader middlewares for servers that ask for something (``Retry-After`` on
+429/503, an unavailable robots.txt) and what a crawl does when the archive cannot be written.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any, AsyncIterator, Iterable, Iterator
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _RobotsTxtMiddleware
 
 from archive import db as store
 
+logger = logging.getLogger(__name__)
+
 # Request meta that describes where a request sits in the crawl (all JSON); nothing else is kept.
 _META_KEYS = ("kind", "page_number", "start", "article_hops", "known", "overlap", "handle_httpstatus_list", "depth")
+
+
+def storage_failed(crawler: Any, exc: Exception) -> None:
+    """The archive cannot be written (disk full, read-only file, I/O error): stop the crawl.
+
+    Fetching on while nothing can be stored would only load the portal for nothing. One clear
+    line (logged as CRITICAL, so ``portal-archive crawl -q`` shows it), the reason goes to the
+    ``crawls`` row when it can still be written, and the crawl closes as ``storage_error``. What
+    was stored is intact (each article is one transaction) and the requests not yet stored stay
+    pending in the frontier, so the next run resumes them.
+    """
+    spider = crawler.spider
+    if getattr(spider, "storage_error", None):
+        return
+    db_path = crawler.settings.get("PORTAL_ARCHIVE_DB")
+    spider.storage_error = (f"cannot write the archive {db_path} ({exc}): free disk space or make the database writable, "
+                            "then crawl again; what was stored is intact and the next run resumes")
+    logger.critical("%s: %s", getattr(spider, "portal_id", spider.name), spider.storage_error)
+    from scrapy.utils.defer import _schedule_coro
+
+    _schedule_coro(crawler.engine.close_spider_async(reason="storage_error"))
 
 
 class Frontier:
@@ -87,12 +116,19 @@ class _Outputs:
         self.spider = spider
         self.frontier: Frontier | None = getattr(spider, "frontier", None)
         self.produced_item = False
+        self.failed = False
 
     def keep(self, output: Any) -> bool:
         if self.frontier is None:
             return True
         if isinstance(output, Request):
-            if self.frontier.add(output):
+            try:
+                added = self.frontier.add(output)
+            except sqlite3.Error as exc:  # not recorded, so not sent: the response stays pending
+                storage_failed(self.spider.crawler, exc)
+                self.failed = True
+                return False
+            if added:
                 return True
             self.spider.crawler.stats.inc_value("portal_archive/frontier_duplicates")
             return False
@@ -100,5 +136,122 @@ class _Outputs:
         return True
 
     def finish(self) -> None:
-        if self.frontier is not None and not self.produced_item:
-            self.frontier.done(self.response.request.meta.get("frontier_url"))
+        if self.frontier is not None and not self.produced_item and not self.failed:
+            try:
+                self.frontier.done(self.response.request.meta.get("frontier_url"))
+            except sqlite3.Error as exc:
+                storage_failed(self.spider.crawler, exc)
+
+
+# -- downloader middlewares: what a flaky or unwelcoming server asks for ------------------------
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP date), or None."""
+    import time
+    from email.utils import parsedate_to_datetime
+
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class RetryAfterMiddleware:
+    """A 429/503 with ``Retry-After``: wait as the server asks before Scrapy's retry, within bounds.
+
+    Scrapy's RetryMiddleware retries at once, whatever the header says. Here the retry of such
+    a response waits the asked time (the other requests to the host go on at the polite pace),
+    and a wait longer than ``PORTAL_ARCHIVE_RETRY_AFTER_MAX`` seconds (default 60) is not retried
+    in this run at all: the page fails with its status, and the next crawl asks again (an
+    article never stored stays unknown, so the next run fetches it).
+    """
+
+    STATUSES = (429, 503)
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.max_wait = crawler.settings.getfloat("PORTAL_ARCHIVE_RETRY_AFTER_MAX", 60.0)
+        self.retry_codes = set(crawler.settings.getlist("RETRY_HTTP_CODES"))
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "RetryAfterMiddleware":
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Any, spider: Any = None) -> Any:
+        if response.status not in self.STATUSES or response.status not in self.retry_codes or request.meta.get("dont_retry"):
+            return response
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait is None:
+            return response
+        stats = self.crawler.stats
+        if wait > self.max_wait:
+            stats.inc_value("portal_archive/retry_after_too_long")
+            logger.warning("%s answered %s with Retry-After %.0f s (more than %.0f s): not retried in this run",
+                           request.url, response.status, wait, self.max_wait)
+            request.meta["dont_retry"] = True
+            return response
+        stats.inc_value("portal_archive/retry_after_waits")
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+
+        await maybe_deferred_to_future(deferLater(reactor, wait))
+        return response
+
+
+class RobotsTxtMiddleware(_RobotsTxtMiddleware):
+    """robots.txt as RFC 9309 says: a 5xx answer means *disallow all*.
+
+    Scrapy reads the body of a 500 page as robots.txt rules (none: everything allowed). A
+    portal whose robots.txt answers 5xx is not crawled in this run (after the usual retries);
+    4xx still means "no rules". A robots.txt that cannot be fetched at all (refused, timeout)
+    stays Scrapy's "no rules": the pages then fail on their own, with the real reason in the
+    crawl's message. Also fixed here: Scrapy 2.19 let one of the first concurrent requests of
+    a host pass unchecked.
+    """
+
+    DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._refusals: dict[str, str] = {}
+
+    async def robot_parser(self, request: Request) -> Any:
+        # Scrapy 2.19 hands ``None`` (= no rules) to one of the requests that waited on the
+        # same robots.txt download, so it went out unchecked; the parser is in _parsers by then.
+        from scrapy.utils.httpobj import urlparse_cached
+        from twisted.internet.defer import Deferred
+
+        parser = await super().robot_parser(request)
+        current = self._parsers.get(urlparse_cached(request).netloc)
+        return current if parser is None and not isinstance(current, Deferred) else parser
+
+    async def _parse_robots(self, response: Any, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._refuse(netloc, f"robots.txt answered HTTP {response.status}")
+            response = response.replace(body=self.DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)
+
+    def _refuse(self, netloc: str, reason: str) -> None:
+        self._refusals[netloc] = reason
+        self._stats.inc_value("portal_archive/robots_unavailable")
+        logger.warning("%s: %s; nothing is fetched from this host in this run (RFC 9309: disallow all)", netloc, reason)
+
+    def process_request_2(self, rp: Any, request: Request) -> None:
+        from scrapy.exceptions import IgnoreRequest
+        from scrapy.utils.httpobj import urlparse_cached
+
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest:
+            reason = self._refusals.get(urlparse_cached(request).netloc)
+            raise IgnoreRequest(f"{reason}: disallowed (RFC 9309)" if reason else "Forbidden by robots.txt") from None

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
+from scrapy.exceptions import DropItem
 
 from archive import db as store
 from crawler.items import GoneItem, NotModifiedItem
+from crawler.middlewares import storage_failed
 
 logger = logging.getLogger(__name__)
 STAT = "portal_archive"
@@ -50,6 +53,13 @@ class ArchivePipeline:
         logger.info("%s: crawl %s into %s", spider.portal.id, self.crawl_id, self.db_path)
 
     def process_item(self, item: Any) -> Any:
+        try:
+            return self._store(item)
+        except sqlite3.Error as exc:  # disk full, read-only file: stop, keep the request pending
+            storage_failed(self.crawler, exc)
+            raise DropItem(f"not stored: {exc}") from None
+
+    def _store(self, item: Any) -> Any:
         spider = self.crawler.spider
         adapter = ItemAdapter(item)
         # Each result is counted on the crawl row in the transaction that stores it.
@@ -95,12 +105,21 @@ class ArchivePipeline:
         }
         counts["articles_seen"] = counts["articles_new"] + counts["articles_updated"] + counts["articles_unchanged"]
         outcome, message = crawl_outcome(reason, spider.pages_ok, counts["articles_seen"] + get("known_skipped"), spider.start_failures)
-        if outcome == "ok":
-            drift = store.crawl_drift(self.db, self.crawl_id, stats.get_stats())
-            if drift:  # a redesign the profile no longer reads: keep the articles, raise the alarm
-                outcome, message = "degraded", "layout drift: " + "; ".join(drift)
-                logger.warning("%s: %s", spider.portal.id, message)
-        store.finish_crawl(self.db, self.crawl_id, outcome=outcome, counts=counts, message=message, stats=stats.get_stats())
+        if getattr(spider, "storage_error", None):
+            outcome, message = "failed", spider.storage_error
+        try:
+            if outcome == "ok":
+                drift = store.crawl_drift(self.db, self.crawl_id, stats.get_stats())
+                if drift:  # a redesign the profile no longer reads: keep the articles, raise the alarm
+                    outcome, message = "degraded", "layout drift: " + "; ".join(drift)
+                    logger.warning("%s: %s", spider.portal.id, message)
+            try:
+                store.finish_crawl(self.db, self.crawl_id, outcome=outcome, counts=counts, message=message, stats=stats.get_stats())
+            except sqlite3.Error:  # a full disk may still take the row's outcome without the stats
+                store.finish_crawl(self.db, self.crawl_id, outcome=outcome, counts={}, message=message)
+        except sqlite3.Error as exc:
+            logger.critical("%s: crawl #%s could not be closed in %s (%s); the next run marks it killed and resumes",
+                            spider.portal.id, self.crawl_id, self.db_path, exc)
         self.db.close()
         self.db = None
 

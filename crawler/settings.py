@@ -36,6 +36,15 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+PORTAL_ARCHIVE_RETRY_AFTER_MAX = 60.0  # a 429/503's Retry-After is waited up to this; longer: next run
+# A body shorter than its Content-Length, or a connection reset mid-body, is an error, never a
+# (half) page to store. Scrapy's default, written out because the archive depends on it.
+DOWNLOAD_FAIL_ON_DATALOSS = True
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RetryAfterMiddleware": 560,  # sees a 429/503 before RetryMiddleware (550)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,  # a 5xx robots.txt means disallow all (RFC 9309)
+}
 CLOSESPIDER_ERRORCOUNT = 100  # a spider bug on every page should stop the run, not hammer the site
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

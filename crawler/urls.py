@@ -6,12 +6,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawler.profiles import Profile
 
-_TRACKING_PREFIXES = ("utm_",)
+# utm_*: campaign tracking; p_p_*: Liferay's portlet rendering state (p_p_id, p_p_lifecycle,
+# p_p_state, p_p_mode, p_p_col_*), which Liferay portals append to article links and which
+# never changes the article. (Only identity uses these rules: requests keep their URL.)
+_TRACKING_PREFIXES = ("utm_", "p_p_")
 _TRACKING_PARAMS = {"fbclid", "gclid", "zarsrc", "zalo_source", "_ga", "mc_cid", "mc_eid"}
 
 
 def normalise_url(url: str) -> str:
-    """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
+    """Lower-case scheme and host, no default port, no fragment, no tracking or portlet-state parameters."""
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     port = parts.port

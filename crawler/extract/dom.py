@@ -43,9 +43,28 @@ def parse_html(html: str | bytes) -> HtmlElement:
     if not html.strip():
         html = "<html><body></body></html>"
     try:
-        return lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
         return lxml.html.document_fromstring("<html><body></body></html>")
+    _void_containers(root)
+    return root
+
+
+def _void_containers(root: HtmlElement) -> None:
+    """Give back what libxml2 put *inside* ``<embed>`` (a void element in HTML, a container to
+    libxml2): the rest of the paragraph, or of the whole article after an old Flash player,
+    would otherwise be dropped with the embed as furniture."""
+    for element in list(root.iter("embed")):
+        children = list(element)
+        if not children and not element.text:
+            continue
+        parent, tail = element.getparent(), element.tail
+        element.tail, element.text = element.text, None
+        index = parent.index(element)
+        for offset, child in enumerate(children, 1):
+            parent.insert(index + offset, child)  # moves the child out, with its own tail
+        last = children[-1] if children else element
+        last.tail = (last.tail or "") + (tail or "") or None
 
 
 def repair_mojibake(text: str) -> str:

@@ -18,6 +18,7 @@ article) are found. Every request goes through the durable frontier
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
@@ -29,8 +30,9 @@ from archive import db as store
 from crawler.extract import extract_article, find_links
 from crawler.extract.listing import links_from_json
 from crawler.extract.clean import parse_html
+from crawler.fetch import decode_html
 from crawler.items import ArticleItem, GoneItem, NotModifiedItem
-from crawler.middlewares import Frontier
+from crawler.middlewares import Frontier, storage_failed
 from crawler.registry import Portal, get_portal
 from crawler.urls import canonical_url, normalise_url
 
@@ -145,22 +147,31 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"{STAT}/non_html_responses")
             return
         self.pages_ok += 1
-        if b"json" in (response.headers.get("Content-Type") or b"").lower():
+        if kind == "article" and self._redirected_away(response):
+            # a first fetch of an article link that lands on the home page (or any non-article
+            # page): that page is not the article, so nothing is stored under the article's URL
+            self.crawler.stats.inc_value(f"{STAT}/redirected_away")
+            self.logger.info("%s: %s redirects to %s, not an article: not stored", self.portal.id,
+                             response.meta["redirect_urls"][0], response.url)
+            return
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        text = decode_html(response.body, content_type)  # not response.text: see crawler.fetch
+        if "json" in content_type.lower():
             # a listing API answering JSON ("Xem thêm" pages of VCCorp's CMS)
-            links = links_from_json(response.text, response.url, self.profile)
+            links = links_from_json(text, response.url, self.profile)
             yield from self._walk_listing(response, kind, links, links.articles)
             return
-        soup = parse_html(response.text)
+        soup = parse_html(text)
         is_article = kind == "article" or self.profile.is_article_url(response.url)
         if is_article and response.meta.get("article_hops", 0) >= 1:
-            yield self._article_item(response)
+            yield self._article_item(response, text)
             return  # articles linked from articles are not expanded further
         links = find_links(soup, response.url, self.profile)
         if is_article:
             # links first, the item last: the pipeline marks this request done once the item is
             # stored, and by then the links it led to are already in the frontier
             yield from self._article_links(response, links.articles, hops=response.meta.get("article_hops", -1) + 1)
-            yield self._article_item(response)
+            yield self._article_item(response, text)
             return
         # The listing's own items decide whether the page is archived already; sidebar boxes
         # ("Tin mới", "Xem nhiều") show the same few articles on every page and would not.
@@ -213,9 +224,9 @@ class PortalSpider(scrapy.Spider):
         if response.status == 304:
             stats.inc_value(f"{STAT}/not_modified")
             return NotModifiedItem(portal_id=self.portal.id, url=request_url, fetched_at=_now(), frontier_url=response.meta.get("frontier_url"))
-        redirected_away = bool(response.meta.get("redirect_urls")) and not self.profile.is_article_url(response.url)
+        redirected_away = self._redirected_away(response)
         if response.status in (404, 410) or redirected_away:
-            status = response.status if not redirected_away else (response.meta.get("redirect_reasons") or [301])[-1]
+            status = response.status if not redirected_away else (response.meta.get("redirect_reasons") or [301])[0]
             stats.inc_value(f"{STAT}/gone")
             self.logger.info("%s: %s is gone (%s → %s)", self.portal.id, request_url, status, response.url)
             return GoneItem(portal_id=self.portal.id, url=request_url, fetched_url=response.url, fetched_at=_now(),
@@ -223,12 +234,16 @@ class PortalSpider(scrapy.Spider):
                             raw=response.body, frontier_url=response.meta.get("frontier_url"))
         return None
 
+    def _redirected_away(self, response: Response) -> bool:
+        """An article request that was redirected to a page that is no article (the home page)."""
+        return bool(response.meta.get("redirect_urls")) and not self.profile.is_article_url(response.url)
+
     @staticmethod
     def _headers(response: Response) -> dict[str, list[str]]:
         return {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
 
-    def _article_item(self, response: TextResponse) -> ArticleItem:
-        article = extract_article(response.text, response.url, self.profile)
+    def _article_item(self, response: TextResponse, text: str) -> ArticleItem:
+        article = extract_article(text, response.url, self.profile)
         stats = self.crawler.stats
         for warning in article.warnings:
             field = warning.split(":", 1)[0]
@@ -263,7 +278,10 @@ class PortalSpider(scrapy.Spider):
             reason = failure.getErrorMessage() or failure.type.__name__
         url = request.url if request is not None else "?"
         if request is not None and self.frontier is not None:
-            self.frontier.done(request.meta.get("frontier_url"))  # failed for good (after retries): not pending
+            try:
+                self.frontier.done(request.meta.get("frontier_url"))  # failed for good (after retries): not pending
+            except sqlite3.Error as exc:
+                storage_failed(self.crawler, exc)
         if request is not None and request.meta.get("start"):
             self.start_failures.append(f"{url}: {reason}")
             self.logger.error("%s: start URL %s failed: %s", self.portal.id, url, reason)

@@ -1,0 +1,170 @@
+"""Faults in what a page says (issue 8, points 5, 8, 9, 10): encodings, URL variants, broken
+and hostile HTML. Each faulted article is compared with the same article extracted from its
+clean page: whatever arrives, the archive stores the same clean article, once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+from archive.demo import generate_articles
+from crawler.extract import extract_article
+from crawler.profiles import load_profile
+from tests.faults.server import Alias, FaultPortal, Rewrite
+
+ARTICLES = generate_articles(8, seed=23)
+PROFILE = load_profile("liferay-hanoi")
+META = b'<meta content="text/html; charset=UTF-8" http-equiv="content-type" />'
+BODY_START = b'<div class="journal-content-article">\n'
+
+
+def reference(site: FaultPortal, article) -> dict:
+    """The article as extracted from its clean page."""
+    clean = extract_article(site.page(article.path).body.decode("utf-8"), site.base_url + article.path, PROFILE)
+    return {"title": clean.title, "lead": clean.lead, "body": clean.body, "published_at": clean.published_at}
+
+
+def stored(faults, site: FaultPortal, article) -> dict:
+    row = faults.article(site.base_url + article.path) or {}
+    return {k: row.get(k) for k in ("title", "lead", "body", "published_at")}
+
+
+def cp1258(html: bytes) -> bytes:
+    """windows-1258 as Vietnamese pages used it: base letters plus combining tone marks."""
+    out = []
+    for char in unicodedata.normalize("NFC", html.decode("utf-8")):
+        try:
+            out.append(char.encode("cp1258"))
+        except UnicodeEncodeError:
+            decomposed = unicodedata.normalize("NFD", char)
+            base = unicodedata.normalize("NFC", decomposed[0] + "".join(m for m in decomposed[1:] if m not in "\u0300\u0301\u0303\u0309\u0323"))
+            tones = "".join(m for m in decomposed[1:] if m in "\u0300\u0301\u0303\u0309\u0323")
+            out.append((base + tones).encode("cp1258", errors="xmlcharrefreplace"))
+    return b"".join(out)
+
+
+def in_body(extra: bytes):
+    return lambda body: body.replace(BODY_START, BODY_START + extra, 1)
+
+
+ENCODINGS = {  # article index -> (what, body transformation, Content-Type)
+    0: ("windows-1258, declared in <meta>", lambda b: cp1258(b.replace(b"charset=UTF-8", b"charset=windows-1258")), "text/html"),
+    1: ("windows-1258, declared nowhere", lambda b: cp1258(b.replace(META, b"")), "text/html"),
+    2: ("UTF-8 labelled windows-1252 by the server", lambda b: b, "text/html; charset=windows-1252"),
+    3: ("UTF-8 labelled iso-8859-1 by the server", lambda b: b, "text/html; charset=iso-8859-1"),
+    4: ("NFD (decomposed) text", lambda b: unicodedata.normalize("NFD", b.decode("utf-8")).encode("utf-8"), None),
+    5: ("a UTF-8 BOM, no charset anywhere", lambda b: b"\xef\xbb\xbf" + b.replace(META, b""), "text/html"),
+    6: ("stray NUL bytes", lambda b: b.replace("Quận Hoàng Mai".encode(), "Quận\x00 Hoàng\x00 Mai".encode())
+        .replace(b"<title>", b"<title>\x00").replace(b"</p>", b"\x00</p>"), None),
+}
+
+
+@pytest.mark.fault("5. wrong and legacy encodings, NFD, BOM, NUL bytes, invalid UTF-8")
+def test_every_encoding_fault_stores_the_same_clean_article(faults):
+    a = ARTICLES
+    with FaultPortal(ARTICLES) as site:
+        for i, (_, body, content_type) in ENCODINGS.items():
+            site.on(a[i].path, Rewrite(body, content_type))
+        # invalid UTF-8 (a lone 0xFF byte) at the end of the body's first paragraph
+        invalid = lambda b: b[:b.index(b"</p>", b.index(BODY_START))] + b"\xff" + b[b.index(b"</p>", b.index(BODY_START)):]  # noqa: E731
+        site.on(a[7].path, Rewrite(invalid))
+        assert b"\xff" in site.handle(a[7].path).body and b"\x00" in site.handle(a[6].path).body
+        result = faults.crawl(site)
+        assert result.returncode == 0, result.stderr
+        for i, (what, _, _) in ENCODINGS.items():
+            got = stored(faults, site, a[i])
+            assert got == reference(site, a[i]), what
+            assert "\ufffd" not in got["body"] and "\x00" not in got["body"], what
+            assert unicodedata.is_normalized("NFC", got["body"]), what
+        seventh = stored(faults, site, a[7])
+        assert seventh["body"].count("\ufffd") == 1  # the one undecodable byte, visible, nothing else lost
+        assert {**seventh, "body": seventh["body"].replace("\ufffd", "")} == reference(site, a[7])
+    faults.expect(site, ARTICLES)
+
+
+@pytest.mark.fault("8. one article under several URLs")
+def test_an_article_under_many_urls_is_stored_once(faults):
+    a = ARTICLES
+    with FaultPortal(ARTICLES) as site:
+        with_link, without_link = a[0], a[1]
+        shouting = re.sub(r"(\d+-)(.*)$", lambda m: m.group(1) + m.group(2).upper(), with_link.path)
+        site.on(shouting, Alias(with_link.path))  # a server that ignores case (IIS, SharePoint)
+        site.on(without_link.path, Rewrite(lambda b: re.sub(rb'<link href="[^"]*" rel="canonical" />', b"", b)))
+        variants = [
+            f"{with_link.path}?utm_source=zalo&utm_medium=social&fbclid=IwAR0x",
+            f"{with_link.path}?p_p_id=101&p_p_lifecycle=0&p_p_state=normal&p_p_mode=view",
+            f"{with_link.path}/", shouting, f"{with_link.path}#binh-luan",
+            f"{without_link.path}?utm_campaign=tin-moi&zarsrc=30",
+            f"{without_link.path}?p_p_id=101&p_p_lifecycle=0&p_p_col_id=column-1&p_p_col_count=2",
+            f"{site.base_url}{without_link.path}#top",
+        ]
+        links = "".join(f'<h3 class="asset-title"><a href="{v}">biến thể</a></h3>' for v in variants).encode()
+        for category in site.by_category:
+            site.on(f"/vi/{category}", Rewrite(lambda b: b.replace(b'<h3 class="asset-title">', links + b'<h3 class="asset-title">', 1)))
+        result = faults.crawl(site)
+        assert result.returncode == 0, result.stderr
+        assert len(site.hits_of(with_link.path)) >= 3 and len(site.hits_of(without_link.path)) >= 3  # fetched under each URL
+        assert site.hits_of(shouting)
+    faults.expect(site, ARTICLES)
+    assert faults.rows("select count(*), count(distinct title) from articles") == [(8, 8)]
+    assert {u for (u,) in faults.rows("select url from articles")} == set(faults.expected)
+    assert faults.rows("select count(*) from article_versions") == [(8,)]
+
+
+@pytest.mark.fault("9. malformed HTML: unclosed tags, nested forms, a huge inline base64 image")
+def test_malformed_html_is_still_extracted(faults):
+    a = ARTICLES
+    image = b'<img src="data:image/jpeg;base64,' + b"/9j/" * (3 * 1024 * 1024 // 4) + b'" alt="">'
+
+    def break_it(body: bytes) -> bytes:
+        body = body.replace(BODY_START, BODY_START + b"<form action='/search'><form method='post'><input name='q'>", 1)
+        start = body.index(BODY_START)
+        head, rest = body[:start], body[start:]
+        first = rest.index(b"</p>")
+        rest = rest[:first] + image + rest[first:]
+        return head + rest.replace(b"</p>", b"").replace(b"</span>", b"").replace(b"</li>", b"")
+
+    with FaultPortal(ARTICLES) as site:
+        site.on(a[2].path, Rewrite(break_it))
+        assert len(site.handle(a[2].path).body) > 3_000_000
+        result = faults.crawl(site)
+        assert result.returncode == 0, result.stderr
+        assert stored(faults, site, a[2]) == reference(site, a[2])
+        row = faults.article(site.base_url + a[2].path)
+        assert "base64" not in row["body_html"] and len(row["body_html"]) < 100_000
+    faults.expect(site, ARTICLES)
+
+
+HOSTILE = (b"<script>alert('s')</script><p onclick=\"alert('c')\">\xc4\x90o\xe1\xba\xa1n an to\xc3\xa0n "
+           b"<img src=\"/image/x.png\" onerror=\"alert('i')\"> <a href=\"javascript:alert('j')\">li\xc3\xaan k\xe1\xba\xbft</a> "
+           b"<a href=\" JaVaScRiPt:alert('J')\">hai</a> <a href=\"vbscript:msgbox('v')\">ba</a></p>"
+           b"<iframe src=\"http://evil.example/\"></iframe><p style=\"width: expression(alert('e'))\">CSS</p>"
+           b"<svg onload=\"alert('v')\"><circle/></svg><object data=\"x.swf\"></object><embed src=\"x.swf\">"
+           b"<style>body{background:url(javascript:alert('u'))}</style><form action=\"http://evil.example/\"><input name=\"x\"></form>"
+           b"<math><mtext><img src=x onerror=alert('m')></mtext></math><base href=\"http://evil.example/\">"
+           b"<meta http-equiv=\"refresh\" content=\"0;url=http://evil.example/\">")
+
+
+@pytest.mark.fault("10. hostile content: script, on*=, javascript:, iframe, CSS expressions")
+def test_hostile_markup_is_stored_as_clean_text_and_sanitised_html(faults):
+    a = ARTICLES
+    with FaultPortal(ARTICLES) as site:
+        site.on(a[3].path, Rewrite(in_body(HOSTILE)))
+        result = faults.crawl(site)
+        assert result.returncode == 0, result.stderr
+        clean = reference(site, a[3])
+    faults.expect(site, ARTICLES)
+    row = faults.article(site.base_url + a[3].path)
+    # the hostile block's words stay text (a javascript: link's text is dropped as furniture,
+    # like "In bài viết"), and the whole article follows it
+    assert row["body"].startswith("Đoạn an toàn") and row["body"].endswith("CSS\n\n" + clean["body"])
+    assert "alert(" not in row["body"]
+    for html in (row["body_html"], faults.rows("select body_html from article_versions where article_id = ?", row["id"])[0][0]):
+        lowered = html.lower()
+        for bad in ("<script", "onerror", "onclick", "onload", "javascript:", "vbscript:", "<iframe", "expression(", "<svg",
+                    "<object", "<embed", "<style", "style=", "<form", "<input", "<math", "<base", "<meta", "alert("):
+            assert bad not in lowered, bad
+        assert "<p>Đoạn an toàn" in html

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
+import os
 import sqlite3
 import subprocess
 import sys
@@ -45,15 +45,19 @@ def our_crawl(articles: int) -> dict:
         registry = write_registry(Path(tmp) / "portals.toml", [entry])
         db_file = Path(tmp) / "bench.db"
         started = time.perf_counter()
-        result = subprocess.run(
+        process = subprocess.Popen(
             [sys.executable, "-m", "archive.cli", "crawl", entry["id"], "--registry", str(registry), "--db", str(db_file),
              "--delay", "0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS=16",
              "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-q"],
-            cwd=ROOT, capture_output=True, text=True)
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(Path(tmp) / "stderr").open("wb"))
+        # wait4: this child's own peak RSS (RUSAGE_CHILDREN would be the max over every child,
+        # `scrapy bench` included)
+        _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
-        if result.returncode != 0:
-            raise SystemExit(f"crawl failed: {result.stderr or result.stdout}")
-        peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise SystemExit(f"crawl failed: {(Path(tmp) / 'stderr').read_text()}")
+        peak_rss_mb = usage.ru_maxrss / 1024
         conn = sqlite3.connect(db_file)
         pages, stored = conn.execute("select pages_fetched, articles_seen from crawls").fetchone()
         stats = json.loads(conn.execute("select stats from crawls").fetchone()[0])

@@ -110,7 +110,11 @@ COLUMNS = ("fault", "expected", "stored", "duplicated", "lost", "spurious", "ref
 
 def figures_table(rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---" for _ in COLUMNS) + "|"]
-    for row in rows:
+    def number(row: dict[str, Any]) -> tuple[int, str]:
+        head = row["fault"].split(".", 1)[0]
+        return (int(head) if head.isdigit() else 99, row["test"])
+
+    for row in sorted(rows, key=number):
         lines.append("| " + " | ".join(f"`{row[c]}`" if c == "test" else str(row[c]) for c in COLUMNS) + " |")
     total = {c: sum(r[c] for r in rows) for c in COLUMNS if c not in ("fault", "test")}
     lines.append(f"| **all {len(rows)} fault tests** | " + " | ".join(str(total[c]) for c in COLUMNS[1:-1]) + " | |")

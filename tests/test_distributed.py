@@ -60,7 +60,7 @@ def redis_url(tmp_path: Path):
 def _worker(url: str, registry: Path, db: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "archive.cli", "crawl", PORTAL, "--distributed", url, "--registry", str(registry),
-         "--db", str(db), "--delay", "0.02", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+         "--db", str(db), "--delay", "0.1", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
          "--set", "PORTAL_ARCHIVE_HEARTBEAT=2", "--set", "SCHEDULER_IDLE_BEFORE_CLOSE=1", "-q", *extra],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

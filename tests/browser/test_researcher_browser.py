@@ -84,6 +84,22 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
+def navigate(browser, action) -> None:
+    """Run an action that loads a new page and wait until it has replaced the old one.
+
+    Selenium's click()/submit() return before the next page arrives; reading elements right
+    away can hit the old page (a stale element on a loaded machine).
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    action()
+    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old_page))
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
 def test_search_filter_read_diff_original_export(browser, archive_url):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -92,7 +108,7 @@ def test_search_filter_read_diff_original_export(browser, archive_url):
     browser.get(archive_url + "/-/search")
     box = browser.find_element(By.NAME, "q")
     box.send_keys("dai hoi dang bo")
-    box.submit()
+    navigate(browser, box.submit)
     results = browser.find_elements(By.CSS_SELECTOR, "#results li.result")
     assert results, browser.page_source[:500]
     first = results[0].find_element(By.CSS_SELECTOR, "h3 a")
@@ -105,7 +121,7 @@ def test_search_filter_read_diff_original_export(browser, archive_url):
     Select(browser.find_element(By.NAME, "portal")).select_by_value("demo-hoang-mai")
     browser.execute_script("document.querySelector('[name=from]').value = '2020-01-01';"
                            "document.querySelector('[name=to]').value = '2020-12-31';")
-    browser.find_element(By.CSS_SELECTOR, "#archive-search input[type=submit]").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "#archive-search input[type=submit]").click)
     dates = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#results .date")]
     assert dates and all(d.startswith("2020") for d in dates)
     assert int(browser.find_element(By.CSS_SELECTOR, "#result-count strong").text) < count
@@ -117,11 +133,11 @@ def test_search_filter_read_diff_original_export(browser, archive_url):
     assert any(r["title"].startswith("Khai mạc Đại hội Đảng bộ") for r in rows)
 
     # open the article: clean text, versions, diff, archived original
-    browser.find_element(By.CSS_SELECTOR, "#results li.result h3 a").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "#results li.result h3 a").click)
     assert browser.find_element(By.ID, "article-title").text.endswith("(cập nhật)")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#versions tr")) == 3
     browser.save_screenshot(str(IMG / "article.png"))
-    browser.find_element(By.CSS_SELECTOR, "#diff-form input[type=submit]").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "#diff-form input[type=submit]").click)
     diff = browser.find_element(By.ID, "diff")
     assert "Đoạn bổ sung sau khi đăng." in diff.text
     browser.execute_script("document.getElementById('diff').scrollIntoView()")
@@ -139,7 +155,7 @@ def test_stored_payload_never_runs(browser, archive_url):
 
     browser.get(archive_url + "/-/search?q=thu+ma+doc")
     assert "onerror" in browser.find_element(By.ID, "results").text  # shown as text, not markup
-    browser.find_element(By.CSS_SELECTOR, "#results li.result h3 a").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "#results li.result h3 a").click)
     assert browser.find_element(By.ID, "article-title").text.startswith("Thử mã độc <img")
     browser.get(browser.current_url + "/original")
     assert "Trang gốc" in browser.find_element(By.TAG_NAME, "body").text

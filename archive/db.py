@@ -8,7 +8,6 @@ nothing is ever deleted by a crawl. WAL mode lets Datasette read while a crawl w
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import sqlite3
@@ -20,6 +19,7 @@ from typing import Any, Iterable, Iterator, Literal
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from archive import compression
 from archive.search import fts_schema_sql, search_migrations
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -151,6 +151,20 @@ def m002_history(db: Database) -> None:
     db.execute("CREATE INDEX snapshots_portal ON snapshots(portal_id, last_fetched_at)")
 
 
+@migrations()
+def m003_compression_dicts(db: Database) -> None:
+    """zstd dictionaries, one per portal, trained on its own pages (see archive/compression.py).
+
+    Older snapshots keep their gzip bodies; ``snapshot_bodies.encoding`` says how to read each.
+    """
+    db.execute(
+        """CREATE TABLE compression_dicts (
+            id INTEGER PRIMARY KEY, portal_id TEXT, created_at TEXT, samples INTEGER,
+            size INTEGER, dict BLOB NOT NULL)"""
+    )
+    db.execute("CREATE INDEX compression_dicts_portal ON compression_dicts(portal_id)")
+
+
 def open_db(path: str | Path, *, create: bool = False) -> Database:
     """Open (and migrate) an archive; refuse a missing file unless ``create``, and non-SQLite files.
 
@@ -221,17 +235,19 @@ def finish_crawl(db: Database, crawl_id: int, *, outcome: str, counts: dict[str,
 
 
 def store_snapshot(db: Database, *, url: str, body: bytes, status: int, headers: dict[str, Any], portal_id: str | None = None, crawl_id: int | None = None, fetched_at: str | None = None, origin: str = "crawl") -> int:
-    """Keep a raw response, gzip-compressed and deduplicated by sha256; return the snapshot id.
+    """Keep a raw response, compressed (zstd with the portal's dictionary) and deduplicated by
+    sha256; return the snapshot id.
 
     Fetching the same bytes from the same URL again only moves ``last_fetched_at``.
     """
     fetched_at = fetched_at or utcnow()
     digest = hashlib.sha256(body).hexdigest()
+    stored = db.execute("SELECT 1 FROM snapshot_bodies WHERE sha256 = ?", [digest]).fetchone()
+    packed = None if stored else compression.compress(body, portal_dictionary(db, portal_id))
     with transaction(db):
-        db.execute(
-            "INSERT OR IGNORE INTO snapshot_bodies(sha256, encoding, size, body) VALUES (?, 'gzip', ?, ?)",
-            [digest, len(body), gzip.compress(body, compresslevel=6, mtime=0)],
-        )
+        if packed is not None:
+            db.execute("INSERT OR IGNORE INTO snapshot_bodies(sha256, encoding, size, body) VALUES (?, ?, ?, ?)",
+                       [digest, packed[0], len(body), packed[1]])
         existing = db.execute("SELECT id FROM snapshots WHERE url = ? AND sha256 = ?", [url, digest]).fetchone()
         if existing:
             db.execute("UPDATE snapshots SET last_fetched_at = max(coalesce(last_fetched_at, ''), ?), "
@@ -256,7 +272,36 @@ def snapshot_body(db: Database, snapshot_id: int) -> bytes:
     if row is None:
         raise ArchiveError(f"snapshot {snapshot_id} not found")
     encoding, body = row
-    return gzip.decompress(body) if encoding == "gzip" else body
+    return compression.decompress(encoding, body, lambda dict_id: _dictionary_bytes(db, dict_id))
+
+
+def _dictionary_bytes(db: Database, dict_id: int) -> bytes:
+    row = db.execute("SELECT dict FROM compression_dicts WHERE id = ?", [dict_id]).fetchone()
+    if row is None:
+        raise ArchiveError(f"compression dictionary {dict_id} is missing: its snapshots cannot be read")
+    return row[0]
+
+
+def portal_dictionary(db: Database, portal_id: str | None) -> tuple[int, bytes] | None:
+    """The portal's zstd dictionary, trained on its newest pages once it has enough of them."""
+    if portal_id is None:
+        return None
+    row = db.execute("SELECT id, dict FROM compression_dicts WHERE portal_id = ? ORDER BY id DESC LIMIT 1", [portal_id]).fetchone()
+    if row is not None:
+        return int(row[0]), row[1]
+    count = db.execute("SELECT count(*) FROM snapshots WHERE portal_id = ?", [portal_id]).fetchone()[0]
+    if count < compression.TRAIN_AFTER:
+        return None
+    ids = [r[0] for r in db.execute("SELECT id FROM snapshots WHERE portal_id = ? ORDER BY id DESC LIMIT ?",
+                                    [portal_id, compression.TRAIN_SAMPLE])]
+    try:
+        data = compression.train([snapshot_body(db, i) for i in ids])
+    except ValueError:
+        return None  # too few distinct pages yet: plain zstd for now
+    with transaction(db):
+        cursor = db.execute("INSERT INTO compression_dicts(portal_id, created_at, samples, size, dict) VALUES (?, ?, ?, ?, ?)",
+                            [portal_id, utcnow(), len(ids), len(data), data])
+    return int(cursor.lastrowid), data
 
 
 def content_hash(article: dict[str, Any]) -> str:

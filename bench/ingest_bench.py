@@ -10,7 +10,7 @@ counted on a crawls row):
 - via Redis: the real ``portal-archive ingest`` loop (``Ingest.run``) popping the items the
   workers' encoding put on a Redis list (needs ``redis-server``; skipped when absent).
 
-Sizes: the archive file after a WAL checkpoint, per article; snapshot bodies as stored (gzip)
+Sizes: the archive file after a WAL checkpoint, per article; snapshot bodies as stored (zstd, with the portal's dictionary once trained)
 against the raw HTML.
 
     python bench/ingest_bench.py [--articles 5000] [--batch 500]
@@ -161,7 +161,7 @@ def main() -> int:
     for label, result in rows:
         rate = n / result["seconds"]
         print(f"| {label} | {rate:,.0f} | {rate / (n / baseline['seconds']):.2f}× | {result['bytes_per_article']:,.0f} |")
-    print(f"\nraw HTML {batched['raw_per_article']:,.0f} bytes/article; stored snapshot (gzip) "
+    print(f"\nraw HTML {batched['raw_per_article']:,.0f} bytes/article; stored snapshot (zstd) "
           f"{batched['snapshot_per_article']:,.0f} bytes/article = {batched['ratio']:.1%} of raw")
     if via_redis:
         print(f"on the Redis list: {via_redis['wire_per_article']:,.0f} bytes/article (JSON, body zlib + base64)")

@@ -86,3 +86,33 @@ def test_crawl_rows_record_outcome_and_stats(db):
     store.finish_crawl(db, crawl_id, outcome="ok", counts={"articles_new": 4, "errors": 1}, stats={"downloader/request_count": 9})
     row = db.execute("select outcome, articles_new, errors, stats, finished_at is not null from crawls").fetchone()
     assert row == ("ok", 4, 1, '{"downloader/request_count": 9}', 1)
+
+
+def test_snapshots_use_a_dictionary_trained_on_the_portal_once_it_has_enough_pages(db):
+    from archive import compression
+
+    import random
+
+    rng = random.Random(7)  # the site's furniture: the same on every page, little repetition inside one
+    furniture = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(20_000))
+    template = "<html><head><title>{0}</title></head><body><div class='menu'>" + furniture + "</div>"
+    pages = [(template.format(i) + f"<p>Bài số {i}: nội dung riêng {i * 7919}</p></body></html>").encode() for i in range(80)]
+    ids = [store.store_snapshot(db, url=f"http://x/{i}", body=page, status=200, headers={}, portal_id="test-portal")
+           for i, page in enumerate(pages)]
+    encodings = [row[0] for row in db.execute("select b.encoding from snapshots s join snapshot_bodies b using (sha256) order by s.id")]
+    assert encodings[:compression.TRAIN_AFTER] == ["zstd"] * compression.TRAIN_AFTER
+    assert set(encodings[compression.TRAIN_AFTER:]) == {"zstd-dict:1"}
+    assert db.execute("select portal_id, samples from compression_dicts").fetchall() == [("test-portal", compression.TRAIN_AFTER)]
+    assert [store.snapshot_body(db, i) for i in ids] == pages  # every encoding reads back
+    plain, with_dict = (db.execute("select length(body) from snapshots s join snapshot_bodies b using (sha256) where s.id = ?", [i]).fetchone()[0]
+                        for i in (ids[10], ids[70]))
+    assert with_dict < plain / 5
+
+
+def test_snapshots_of_earlier_releases_in_gzip_still_read(db):
+    import gzip
+
+    body = "<html><body>Bản cũ</body></html>".encode()
+    db.execute("insert into snapshot_bodies(sha256, encoding, size, body) values ('abc', 'gzip', ?, ?)", [len(body), gzip.compress(body)])
+    db.execute("insert into snapshots(id, url, sha256) values (99, 'http://x/old', 'abc')")
+    assert store.snapshot_body(db, 99) == body

@@ -6,6 +6,8 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,34 @@ def sotttt_crawl(tmp_path_factory, sotttt_site) -> dict:
     result = run_cli("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0",
                      "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-q")
     return {"result": result, "db_path": db_file, "registry": registry, "base_url": sotttt_site.base_url}
+
+
+@contextmanager
+def served_archive(db_path: Path, timeout: float = 30) -> Iterator[str]:
+    """``portal-archive serve`` on a free port in a subprocess; yields its base URL once it answers."""
+    import re
+    import time
+    import urllib.request
+
+    server = subprocess.Popen([sys.executable, "-u", "-m", "archive.cli", "serve", "--db", str(db_path), "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    try:
+        line = server.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+        assert match, f"serve did not start: {line}"
+        base = match.group(1)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "serve did not answer"
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def copy_tree(src: Path, dst: Path) -> Path:

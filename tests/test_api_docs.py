@@ -7,12 +7,11 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, served_archive
 
 DOC = ROOT / "docs" / "api.md"
 BLOCKS = re.findall(r"```(sh|python)\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
@@ -22,18 +21,8 @@ BLOCKS = re.findall(r"```(sh|python)\n(.*?)```", DOC.read_text(encoding="utf-8")
 def archive(tmp_path_factory):
     db_path = tmp_path_factory.mktemp("api") / "demo.db"
     assert run_cli("demo", "--no-serve", "--db", str(db_path)).returncode == 0
-    server = subprocess.Popen([sys.executable, "-u", "-m", "archive.cli", "serve", "--db", str(db_path), "--port", "0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    base = re.search(r"(http://127\.0\.0\.1:\d+)/", server.stdout.readline()).group(1)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
+    with served_archive(db_path) as base:
+        yield base
 
 
 def run_block(kind: str, code: str, base: str) -> str:

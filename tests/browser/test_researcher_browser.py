@@ -9,10 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -20,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from archive import db as store
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli, served_archive
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -49,22 +46,8 @@ def archive_url(tmp_path_factory):
     store.upsert_article(db, {"url": "http://127.0.0.1:9/xss", "title": f"Thử mã độc {PAYLOAD}", "body": f"Nội dung {PAYLOAD}",
                               "published_at": "2024-05-01T08:00:00+07:00"}, portal_id="demo-hoang-mai", snapshot_id=snapshot)
     db.close()
-    server = subprocess.Popen([sys.executable, "-u", "-m", "archive.cli", "serve", "--db", str(db_path), "--port", "0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    line = server.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    assert match, line
-    base = f"http://127.0.0.1:{match.group(1)}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            import time
-            time.sleep(0.1)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
+    with served_archive(db_path) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

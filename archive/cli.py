@@ -8,7 +8,6 @@ are one line on stderr with a non-zero exit status (2 for bad input).
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -351,7 +350,6 @@ def demo(db_path: Path, no_serve: bool, port: int) -> None:
         portal-archive demo --no-serve --db /tmp/demo.db
     """
     from archive.demo import DemoPortal
-    from crawler.registry import Portal
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)

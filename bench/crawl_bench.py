@@ -75,7 +75,7 @@ def main() -> int:
     ours = our_crawl(args.articles)
     bench_rate = bench_pages / bench_seconds
     our_rate = ours["pages"] / ours["crawl_seconds"]
-    print(f"| crawler | pages | seconds | pages/s | ratio to scrapy bench | peak RSS |\n|---|---|---|---|---|---|")
+    print("| crawler | pages | seconds | pages/s | ratio to scrapy bench | peak RSS |\n|---|---|---|---|---|---|")
     print(f"| scrapy bench (baseline: no parsing, no storage) | {bench_pages} | {bench_seconds:.1f} | {bench_rate:.1f} | 1.00 | — |")
     print(f"| portal-archive crawl ({ours['articles']} articles stored) | {ours['pages']} | {ours['crawl_seconds']:.1f} | "
           f"{our_rate:.1f} | {our_rate / bench_rate:.2f} | {ours['peak_rss_mb']:.0f} MB |")

@@ -13,7 +13,6 @@ import sqlite3
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-import pytest
 
 from tests.conftest import SOTTTT, requires_shared, run_cli
 

@@ -27,7 +27,7 @@ def demo_run(tmp_path_factory):
 def test_demo_crawls_the_sample_portal_and_reports(demo_run):
     result, db_file = demo_run
     assert result.returncode == 0, result.stderr
-    base_url = re.search(r"Sample portal on (http://127\.0\.0\.1:\d+)", result.stdout).group(1)
+    assert re.search(r"Sample portal on http://127\.0\.0\.1:\d+ — crawling it into ", result.stdout)
     assert re.search(r"demo-hoang-mai: ok — \d+ pages, 25 articles \(25 new, 0 updated, 0 unchanged\), 0 errors, 1 without date", result.stdout)
     assert re.search(r"Demo crawl done in [\d.]+s", result.stdout)
     # The progress line (plain lines when stderr is not a terminal) ends with the final count.

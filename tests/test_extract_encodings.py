@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 
-import pytest
 
 from crawler.extract import extract_article
 from crawler.fetch import decode_html

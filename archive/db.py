@@ -629,13 +629,17 @@ def store_crawled_item(db: Database, kind: str, item: dict[str, Any], *, provinc
     """Store one crawl result given as plain data, with the calls ``crawler/pipelines.py`` makes.
 
     ``kind`` is ``article`` (fields of ``crawler.items.ArticleItem``: a fetched page and its
-    extracted ``article``), ``not_modified`` (a 304 re-check) or ``gone`` (404/410 or a redirect
-    away). Returns the ``crawls`` counter the result went to (``articles_new``, ...) or None.
+    extracted ``article``), ``not_modified`` (a 304 re-check), ``gone`` (404/410 or a redirect
+    away) or ``page`` (a listing or home page: its snapshot only). Returns the ``crawls`` counter the result went to (``articles_new``, ...) or None.
     The result is counted on ``crawl_id`` in the same transaction; inside a caller's
     :func:`transaction` nothing is committed here, so a queue consumer can commit a batch at once.
     """
     if kind == "not_modified":
         return "articles_unchanged" if touch_article(db, item["url"], seen_at=item["fetched_at"], crawl_id=crawl_id) else None
+    if kind == "page":
+        store_snapshot(db, url=item["fetched_url"], body=item.get("raw") or b"", status=item["status"], headers=item.get("headers") or {},
+                       portal_id=item["portal_id"], crawl_id=crawl_id, fetched_at=item["fetched_at"])
+        return None
     if kind == "gone":
         store_snapshot(db, url=item["fetched_url"], body=item.get("raw") or b"", status=item["status"], headers=item.get("headers") or {},
                        portal_id=item["portal_id"], crawl_id=crawl_id, fetched_at=item["fetched_at"])

@@ -367,7 +367,7 @@ class InflightMiddleware:
 # portal: the ingest keeps the crawls row from them) or the item kind "article" /
 # "not_modified" / "gone" with the item's fields; the raw body travels zlib-compressed, base64.
 
-ITEM_TYPES = {"ArticleItem": "article", "NotModifiedItem": "not_modified", "GoneItem": "gone"}
+ITEM_TYPES = {"ArticleItem": "article", "NotModifiedItem": "not_modified", "GoneItem": "gone", "PageItem": "page"}
 
 
 def encode_item(item: Any, *, worker: str, province: str | None) -> bytes:

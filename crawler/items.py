@@ -3,7 +3,8 @@
 ``ArticleItem`` is a fetched article page; ``NotModifiedItem`` a conditional re-check the
 portal answered with 304 (the archived article was seen, unchanged, without a body);
 ``GoneItem`` an archived article the portal no longer serves (404/410, or a redirect to a
-page that is not an article). Each carries the frontier key of the request that produced it,
+page that is not an article); ``PageItem`` any other fetched page (a listing, the home page),
+kept as a snapshot only, so the archive holds every response it fetched. Each carries the frontier key of the request that produced it,
 so the pipeline marks the request done only once its result is stored.
 """
 
@@ -41,6 +42,17 @@ class GoneItem:
     fetched_url: str  # where the request ended (differs after a redirect)
     fetched_at: str
     status: int  # 404, 410, or the redirect status (301/302/...) when sent elsewhere
+    headers: dict[str, Any] = field(default_factory=dict)
+    raw: bytes = b""
+    frontier_url: str | None = None
+
+
+@dataclass
+class PageItem:
+    portal_id: str
+    fetched_url: str
+    fetched_at: str
+    status: int
     headers: dict[str, Any] = field(default_factory=dict)
     raw: bytes = b""
     frontier_url: str | None = None

@@ -17,7 +17,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from archive import db as store
-from crawler.items import GoneItem, NotModifiedItem
+from crawler.items import GoneItem, NotModifiedItem, PageItem
 from crawler.middlewares import storage_failed
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,9 @@ class ArchivePipeline:
         if isinstance(item, NotModifiedItem):
             if store.touch_article(self.db, item.url, seen_at=item.fetched_at, crawl_id=self.crawl_id):
                 self._count("articles_unchanged")
+        elif isinstance(item, PageItem):
+            store.store_snapshot(self.db, url=item.fetched_url, body=item.raw, status=item.status, headers=item.headers,
+                                 portal_id=item.portal_id, crawl_id=self.crawl_id, fetched_at=item.fetched_at)
         elif isinstance(item, GoneItem):
             store.store_snapshot(self.db, url=item.fetched_url, body=item.raw, status=item.status, headers=item.headers,
                                  portal_id=item.portal_id, crawl_id=self.crawl_id, fetched_at=item.fetched_at)

@@ -46,9 +46,13 @@ def test_crawl_succeeds_and_reports(sotttt_crawl):
     stats = json.loads(crawl[5])
     assert stats["portal_archive/articles_new"] == 159
     assert stats["robotstxt/request_count"] >= 1
-    # Listing pages of every category were walked through their pagination.
-    listing_urls = {unquote(urlsplit(u).path) for (u,) in conn.execute("select url from snapshots")}
-    assert len(listing_urls) == 159
+    # Every fetched page is kept as a snapshot: each article page, and every listing page of every
+    # category, walked through its pagination, plus the home page.
+    snapshot_paths = {unquote(urlsplit(u).path).lstrip("/"): kind for (u, kind) in conn.execute(
+        "select s.url, case when s.url in (select fetched_url from articles) then 'article' else 'page' end from snapshots s")}
+    assert sorted(p for p, k in snapshot_paths.items() if k == "article") == sorted(m["path"] for m in reachable_articles)
+    listings = sorted(m["path"] for m in manifest if m["kind"] == "listing") + ["vi/trang-chu.html"]
+    assert sorted(p for p, k in snapshot_paths.items() if k == "page") == sorted(listings)
     assert crawl[1] > 200
 
 

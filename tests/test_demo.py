@@ -35,7 +35,10 @@ def test_demo_crawls_the_sample_portal_and_reports(demo_run):
     conn = sqlite3.connect(db_file)
     assert conn.execute("select count(*) from articles where portal_id='demo-hoang-mai'").fetchone()[0] == 25
     assert conn.execute("select outcome from crawls").fetchall() == [("ok",)]
-    assert conn.execute("select count(*) from snapshots").fetchone()[0] == 25
+    # every fetched page is kept: 25 articles and the 3 category listings + page 2 of one (+ its page 1 URL)
+    assert conn.execute("select count(*) from snapshots where url in (select fetched_url from articles)").fetchone()[0] == 25
+    listings = [u for (u,) in conn.execute("select url from snapshots where url not in (select fetched_url from articles)")]
+    assert len(listings) >= 4 and all("/vi/" in u and "view_content" not in u for u in listings)
     listing_pages = conn.execute("select pages_fetched from crawls").fetchone()[0] - 25
     assert listing_pages >= 4  # 3 category pages + page 2 of tin-tuc-su-kien (+ robots.txt)
 

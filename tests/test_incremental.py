@@ -65,7 +65,11 @@ def test_no_change_recrawl_costs_a_handful_of_requests_and_full_rechecks_everyth
     assert weekly["requests"] >= 60 + listing_pages
     db_file = tmp_path / "archive.db"
     assert count(db_file, "select count(*) from article_versions") == 60
-    assert count(db_file, "select count(*) from snapshots") == 60
+    # every fetched page is kept: the 60 articles, and each listing URL once (base page + its
+    # numbered pages; the unchanged re-fetches of later runs add no row)
+    assert count(db_file, "select count(*) from snapshots where url in (select fetched_url from articles)") == 60
+    assert count(db_file, "select count(*) from snapshots where url not in (select fetched_url from articles)") == \
+        len(portal.categories) + listing_pages
     assert count(db_file, "select count(*) from frontier") == 0  # finished crawls leave no frontier
 
 

@@ -31,7 +31,7 @@ from crawler.extract import extract_article, find_links
 from crawler.extract.listing import links_from_json
 from crawler.extract.clean import parse_html
 from crawler.fetch import decode_html
-from crawler.items import ArticleItem, GoneItem, NotModifiedItem
+from crawler.items import ArticleItem, GoneItem, NotModifiedItem, PageItem
 from crawler.middlewares import Frontier, storage_failed
 from crawler.registry import Portal, get_portal
 from crawler.urls import canonical_url, normalise_url
@@ -160,6 +160,7 @@ class PortalSpider(scrapy.Spider):
             # a listing API answering JSON ("Xem thêm" pages of VCCorp's CMS)
             links = links_from_json(text, response.url, self.profile)
             yield from self._walk_listing(response, kind, links, links.articles)
+            yield self._page_item(response)
             return
         soup = parse_html(text)
         is_article = kind == "article" or self.profile.is_article_url(response.url)
@@ -177,6 +178,12 @@ class PortalSpider(scrapy.Spider):
         # ("Tin mới", "Xem nhiều") show the same few articles on every page and would not.
         items = find_links(soup, response.url, self._items_profile).articles if self.profile.item_selectors else links.articles
         yield from self._walk_listing(response, kind, links, items)
+        yield self._page_item(response)  # last: the request is done once its links are queued and this is stored
+
+    def _page_item(self, response: Response) -> PageItem:
+        """A listing or home page, kept as a snapshot (the archive keeps every page it fetched)."""
+        return PageItem(portal_id=self.portal.id, fetched_url=response.url, fetched_at=_now(), status=response.status,
+                        headers=self._headers(response), raw=response.body, frontier_url=response.meta.get("frontier_url"))
 
     def _walk_listing(self, response: Response, kind: str, links: Any, items: list[str]) -> Iterator[Any]:
         """Follow a listing page's articles, sections and further pages (incrementally)."""

@@ -62,7 +62,8 @@ def browser(tmp_path_factory):
                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(15)  # generous: CI runs the browser beside other test processes
+    driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
 

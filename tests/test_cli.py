@@ -14,12 +14,14 @@ from archive.cli import cli
 from archive.demo import DemoPortal
 from tests.conftest import FIXTURES, ROOT, run_cli, write_registry
 
-COMMANDS = ("portals", "crawl", "extract", "serve", "demo")
+COMMANDS = ("portals", "crawl", "extract", "serve", "demo", "status", "schedule", "check-config", "probe", "add-portal",
+            "history", "reextract", "export-warc", "import-warc", "import-mirror", "ingest")
 
 
 def test_every_command_has_help_with_an_example():
     runner = CliRunner()
     top = runner.invoke(cli, ["--help"])
+    assert sorted(cli.commands) == sorted(COMMANDS)  # a new command is added here, with its help
     for command in COMMANDS:
         assert command in top.output
         result = runner.invoke(cli, [command, "--help"])

@@ -176,7 +176,8 @@ def open_db(path: str | Path, *, create: bool = False) -> Database:
         if not create:
             raise DatabaseMissing(f"{path}: database not found (run a crawl first, or check --db / $PORTAL_ARCHIVE_DB)")
         path.parent.mkdir(parents=True, exist_ok=True)
-    elif path.is_dir():
+        _create_atomically(path)
+    if path.is_dir():
         raise NotAnArchive(f"{path}: is a directory, not a database file")
     elif path.stat().st_size and path.open("rb").read(16) != SQLITE_HEADER:
         raise NotAnArchive(f"{path}: not an SQLite database")
@@ -198,6 +199,31 @@ def open_db(path: str | Path, *, create: bool = False) -> Database:
     migrations.apply(db)
     search_migrations.apply(db)  # the search module's own schema (ranking indexes), applied after
     return db
+
+
+def _create_atomically(path: Path) -> None:
+    """Build a new archive beside ``path`` and link it into place only once it is complete.
+
+    A reader (Datasette, a monitoring script) opening the path while a first crawl creates the
+    schema would otherwise meet a half-initialised file ("database disk image is malformed").
+    ``os.link`` fails if another process created the archive meanwhile; its file is kept.
+    """
+    import os
+
+    temporary = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    try:
+        db = Database(temporary)
+        db.execute("PRAGMA journal_mode=WAL")
+        migrations.apply(db)
+        search_migrations.apply(db)
+        db.close()
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # created by another process in the meantime: use that one
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{temporary}{suffix}").unlink(missing_ok=True)
 
 
 def sync_portals(db: Database, portals: Iterable[dict[str, Any]]) -> None:

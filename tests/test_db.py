@@ -116,3 +116,47 @@ def test_snapshots_of_earlier_releases_in_gzip_still_read(db):
     db.execute("insert into snapshot_bodies(sha256, encoding, size, body) values ('abc', 'gzip', ?, ?)", [len(body), gzip.compress(body)])
     db.execute("insert into snapshots(id, url, sha256) values (99, 'http://x/old', 'abc')")
     assert store.snapshot_body(db, 99) == body
+
+
+def test_a_new_archive_appears_complete_or_not_at_all(tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "new.db"
+    real_link = os.link
+    migrations_when_visible = []
+
+    def watching_link(src, dst):  # the moment the archive becomes visible to readers
+        conn = sqlite3.connect(src)
+        migrations_when_visible.append(conn.execute("select count(*) from _sqlite_migrations").fetchone()[0])
+        conn.close()
+        real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", watching_link)
+    db = store.open_db(path, create=True)
+    applied = db.execute("select count(*) from _sqlite_migrations").fetchone()[0]
+    assert migrations_when_visible == [applied] and applied >= 3
+    assert sorted(p.name for p in tmp_path.iterdir() if "creating" in p.name) == []
+    db.close()
+
+
+def test_an_archive_created_meanwhile_by_another_process_is_kept(tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "new.db"
+    real_link = os.link
+    calls = []
+
+    def racing_link(src, dst):  # another crawl created the archive first and stored a portal
+        calls.append(dst)
+        if len(calls) > 1:  # the other process's own creation
+            return real_link(src, dst)
+        other = store.open_db(dst, create=True)
+        store.sync_portals(other, [{"id": "first-portal", "name": "Quận Một", "level": "quận", "province": "Hà Nội",
+                                    "base_url": "http://127.0.0.1", "platform": "liferay-hanoi"}])
+        other.close()
+        raise FileExistsError(dst)
+
+    monkeypatch.setattr(os, "link", racing_link)
+    db = store.open_db(path, create=True)
+    assert db.execute("select id from portals").fetchall() == [("first-portal",)]
+    db.close()

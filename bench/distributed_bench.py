@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive.demo import DemoPortal, generate_articles  # noqa: E402
 from tests.conftest import write_registry  # noqa: E402
+from tests.servers import redis_server  # noqa: E402
 
 
 def _cpu(pid: int) -> float:
@@ -84,18 +84,8 @@ def main() -> int:
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("needs redis-server (apt-get install redis-server)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    redis = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                             stdout=subprocess.DEVNULL)
-    try:
-        time.sleep(0.5)
-        with tempfile.TemporaryDirectory() as tmp:
-            runs = [one_run(w, args.articles, f"redis://127.0.0.1:{port}/0", Path(tmp)) for w in (1, 2)]
-    finally:
-        redis.terminate()
-        redis.wait()
+    with redis_server(binary) as url, tempfile.TemporaryDirectory() as tmp:
+        runs = [one_run(w, args.articles, url, Path(tmp)) for w in (1, 2)]
     base = runs[0]["pages"] / runs[0]["seconds"]
     print("| distributed crawl | pages | seconds (first→last request) | pages/s | vs 1 worker | articles stored | CPU s per process |")
     print("|---|---|---|---|---|---|---|")

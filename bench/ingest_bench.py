@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive import db as store  # noqa: E402
 from archive.demo import DemoPortal, generate_articles  # noqa: E402
+from tests.servers import redis_server  # noqa: E402
 
 PORTAL = {"id": "demo-hoang-mai", "name": "Quận Hoàng Mai (demo)", "province": "Hà Nội", "platform": "liferay-hanoi",
           "base_url": "http://127.0.0.1", "start_urls": []}
@@ -106,19 +105,8 @@ def timed_redis(items: list[dict[str, Any]], batch: int, tmp: Path) -> dict[str,
     from crawler.distributed import ITEMS_KEY, encode_item
     from crawler.items import ArticleItem
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL)
-    try:
-        client = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
+    with redis_server(binary) as url:
+        client = redis.Redis.from_url(url)
         fields = ("portal_id", "url", "fetched_url", "fetched_at", "status", "headers", "raw", "article")
         encoded = [encode_item(ArticleItem(**{k: item[k] for k in fields}), worker="bench:1", province=item["province"])
                    for item in items]
@@ -136,9 +124,6 @@ def timed_redis(items: list[dict[str, Any]], batch: int, tmp: Path) -> dict[str,
                   "wire_per_article": sum(len(m) for m in encoded) / len(items)}
         db.close()
         return result
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def main() -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import mimetypes
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -92,3 +94,39 @@ class FailingSite(StaticSite):
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
+
+
+@contextmanager
+def redis_server(binary: str, directory: Path | None = None, timeout: float = 10) -> Iterator[str]:
+    """A throw-away ``redis-server`` on 127.0.0.1 at a free port, no persistence; yields its URL.
+
+    Shared by the distributed-crawl test and the ingest/distributed benchmarks.
+    """
+    import socket
+    import subprocess
+    import time
+
+    import redis
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    server = subprocess.Popen(args + (["--dir", str(directory)] if directory else []),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -20,6 +20,7 @@ import pytest
 
 from archive.demo import DemoPortal, generate_articles
 from tests.conftest import ROOT, run_cli, write_registry
+from tests.servers import redis_server
 
 redis = pytest.importorskip("redis")
 PORTAL = "demo-hoang-mai"
@@ -39,22 +40,8 @@ def redis_url(tmp_path: Path):
         if os.environ.get("CI"):
             pytest.fail("redis-server is missing: .ci/run installs it (apt-get install redis-server)")
         pytest.skip("needs Debian's redis-server (apt-get install redis-server)")
-    port = _free_port()
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                               "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
+    with redis_server(binary, tmp_path) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _worker(url: str, registry: Path, db: Path, *extra: str) -> subprocess.Popen:

@@ -350,6 +350,7 @@ def demo(db_path: Path, no_serve: bool, port: int) -> None:
         portal-archive demo --no-serve --db /tmp/demo.db
     """
     from archive.demo import DemoPortal
+    from crawler.registry import entries_toml
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -358,7 +359,7 @@ def demo(db_path: Path, no_serve: bool, port: int) -> None:
     with DemoPortal() as site:
         entry = site.registry_entry()
         registry = db_path.parent / f"{db_path.stem}-registry.toml"
-        registry.write_text(_registry_toml([entry]), encoding="utf-8")
+        registry.write_text(entries_toml([entry]), encoding="utf-8")
         click.echo(f"Sample portal on {site.base_url} — crawling it into {db_path}")
         results = run_crawls([entry["id"]], db_path=db_path, registry=registry,
                              settings={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.01, "AUTOTHROTTLE_MAX_DELAY": 1})
@@ -368,16 +369,6 @@ def demo(db_path: Path, no_serve: bool, port: int) -> None:
         sys.exit(1)
     if not no_serve:
         _serve_datasette(db_path, "127.0.0.1", port)
-
-
-def _registry_toml(entries: list[dict[str, Any]]) -> str:
-    lines = []
-    for entry in entries:
-        lines.append("[[portal]]")
-        for key, value in entry.items():
-            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
-        lines.append("")
-    return "\n".join(lines)
 
 
 def _load_registry(registry: Path | None) -> dict[str, Any]:
@@ -390,11 +381,11 @@ def _load_registry(registry: Path | None) -> dict[str, Any]:
 
 
 def _check_crawlable(portals_by_id: dict[str, Any], portal_id: str) -> None:
+    from crawler.registry import unknown_portal
+
     portal = portals_by_id.get(portal_id)
     if portal is None:
-        close = [pid for pid in portals_by_id if portal_id in pid][:5]
-        hint = f" (did you mean {', '.join(close)}?)" if close else " (see `portal-archive portals`)"
-        raise BadInput(f"unknown portal id {portal_id!r}{hint}")
+        raise BadInput(str(unknown_portal(portal_id, portals_by_id)))
     if not portal.enabled:
         raise BadInput(f"portal {portal_id} is disabled (platform {portal.platform!r}); profile its platform and set enabled = true first")
 

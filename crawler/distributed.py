@@ -47,6 +47,8 @@ from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.items import ITEM_KINDS
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "portal-archive"
@@ -365,16 +367,13 @@ class InflightMiddleware:
 # -- items on the wire -------------------------------------------------------------------------
 # One JSON object per message on ITEMS_KEY. ``type`` is "open" / "close" (a worker's run of a
 # portal: the ingest keeps the crawls row from them) or the item kind "article" /
-# "not_modified" / "gone" with the item's fields; the raw body travels zlib-compressed, base64.
-
-ITEM_TYPES = {"ArticleItem": "article", "NotModifiedItem": "not_modified", "GoneItem": "gone", "PageItem": "page"}
-
+# "not_modified" / "gone" / "page" (crawler.items.ITEM_KINDS) with the item's fields; the raw body travels zlib-compressed, base64.
 
 def encode_item(item: Any, *, worker: str, province: str | None) -> bytes:
     fields = asdict(item) if is_dataclass(item) else dict(item)
     raw = fields.pop("raw", None)
     fields.pop("frontier_url", None)
-    message = {"type": ITEM_TYPES.get(type(item).__name__, "article"), "worker": worker, "province": province, **fields}
+    message = {"type": ITEM_KINDS.get(type(item), "article"), "worker": worker, "province": province, **fields}
     if raw is not None:
         message["raw_zlib_b64"] = base64.b64encode(zlib.compress(raw, 1)).decode("ascii")
     return json.dumps(message, ensure_ascii=False).encode("utf-8")

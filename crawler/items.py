@@ -56,3 +56,7 @@ class PageItem:
     headers: dict[str, Any] = field(default_factory=dict)
     raw: bytes = b""
     frontier_url: str | None = None
+
+
+# The kind of each item, as archive.db.store_crawled_item and the Redis wire format name it.
+ITEM_KINDS: dict[type, str] = {ArticleItem: "article", NotModifiedItem: "not_modified", GoneItem: "gone", PageItem: "page"}

@@ -17,7 +17,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from archive import db as store
-from crawler.items import GoneItem, NotModifiedItem, PageItem
+from crawler.items import ITEM_KINDS
 from crawler.middlewares import storage_failed
 
 logger = logging.getLogger(__name__)
@@ -62,28 +62,12 @@ class ArchivePipeline:
     def _store(self, item: Any) -> Any:
         spider = self.crawler.spider
         adapter = ItemAdapter(item)
-        # Each result is counted on the crawl row in the transaction that stores it.
-        if isinstance(item, NotModifiedItem):
-            if store.touch_article(self.db, item.url, seen_at=item.fetched_at, crawl_id=self.crawl_id):
-                self._count("articles_unchanged")
-        elif isinstance(item, PageItem):
-            store.store_snapshot(self.db, url=item.fetched_url, body=item.raw, status=item.status, headers=item.headers,
-                                 portal_id=item.portal_id, crawl_id=self.crawl_id, fetched_at=item.fetched_at)
-        elif isinstance(item, GoneItem):
-            store.store_snapshot(self.db, url=item.fetched_url, body=item.raw, status=item.status, headers=item.headers,
-                                 portal_id=item.portal_id, crawl_id=self.crawl_id, fetched_at=item.fetched_at)
-            if store.mark_gone(self.db, item.url, status=item.status, at=item.fetched_at, crawl_id=self.crawl_id):
-                self._count("articles_gone")
-        else:
-            snapshot_id = store.store_snapshot(
-                self.db, url=adapter["fetched_url"], body=adapter["raw"], status=adapter["status"],
-                headers=adapter["headers"], portal_id=adapter["portal_id"], crawl_id=self.crawl_id,
-                fetched_at=adapter["fetched_at"],
-            )
-            result = store.upsert_article(self.db, adapter["article"], portal_id=adapter["portal_id"],
-                                          province=spider.portal.province, snapshot_id=snapshot_id,
-                                          seen_at=adapter["fetched_at"], crawl_id=self.crawl_id)
-            self._count(f"articles_{result}")
+        # The same storage call as the Redis ingest; each result is counted on the crawl row in
+        # the transaction that stores it.
+        counter = store.store_crawled_item(self.db, ITEM_KINDS[type(item)], adapter.asdict(),
+                                           province=spider.portal.province, crawl_id=self.crawl_id)
+        if counter:
+            self._count(counter)
         frontier = getattr(spider, "frontier", None)
         if frontier is not None:
             frontier.done(adapter.get("frontier_url"))  # only now: the result above is committed

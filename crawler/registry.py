@@ -122,10 +122,24 @@ def get_portal(portal_id: str, path: str | Path | None = None) -> Portal:
     """One portal by id, with a message listing close ids when it is unknown."""
     portals = load_registry(path)
     if portal_id not in portals:
-        close = [pid for pid in portals if portal_id in pid or pid in portal_id][:5]
-        hint = f" (did you mean {', '.join(close)}?)" if close else " (see `portal-archive portals`)"
-        raise RegistryError(f"unknown portal id {portal_id!r}{hint}")
+        raise unknown_portal(portal_id, portals)
     return portals[portal_id]
+
+
+def unknown_portal(portal_id: str, portals: dict[str, Portal]) -> RegistryError:
+    """The error for an id the registry does not hold, naming the ids that look like it."""
+    close = [pid for pid in portals if portal_id in pid or pid in portal_id][:5]
+    hint = f" (did you mean {', '.join(close)}?)" if close else " (see `portal-archive portals`)"
+    return RegistryError(f"unknown portal id {portal_id!r}{hint}")
+
+
+def entries_toml(entries: list[dict[str, Any]]) -> str:
+    """Registry entries as ``[[portal]]`` tables (values JSON-encoded, which TOML reads as is)."""
+    import json
+
+    tables = ["\n".join(["[[portal]]"] + [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in entry.items()])
+              for entry in entries]
+    return "\n\n".join(tables) + "\n"
 
 
 def _validate(path: Path, index: int, entry: dict[str, Any], platforms: set[str]) -> Portal:

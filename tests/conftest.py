@@ -63,13 +63,10 @@ def sotttt_site():
 
 
 def write_registry(path: Path, entries: list[dict]) -> Path:
-    """A registry TOML with the given entries (values JSON-encoded, which TOML accepts)."""
-    lines = []
-    for entry in entries:
-        lines.append("[[portal]]")
-        lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in entry.items()]
-        lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
+    """A registry TOML with the given entries."""
+    from crawler.registry import entries_toml
+
+    path.write_text(entries_toml(entries), encoding="utf-8")
     return path
 
 

@@ -57,7 +57,7 @@ def add_portal(url: str, portal_id: str | None, name: str | None, province: str 
     from archive.commands.probe import open_home_page
     from crawler.extract import extract_article, find_links
     from crawler.fetch import FetchError, read_source
-    from crawler.registry import RegistryError, default_registry_path, load_registry
+    from crawler.registry import RegistryError, default_registry_path, entries_toml, load_registry
 
     root, home_url, profile = open_home_page(url, platform_name)
     if profile is None:
@@ -99,7 +99,7 @@ def add_portal(url: str, portal_id: str | None, name: str | None, province: str 
     missing = [k for k in ("name", "level", "province") if not entry[k]]
     if missing:
         raise BadInput(f"could not guess {', '.join(missing)} from the page: pass --{' --'.join(missing)}")
-    entry_toml = _toml_entry(entry)
+    entry_toml = entries_toml([entry])
     registry_path = registry or default_registry_path()
     try:
         existing = load_registry(registry_path)
@@ -136,11 +136,6 @@ def _check_entry(registry_path: Any, entry_toml: str) -> None:
             load_registry(candidate)
         except RegistryError as exc:
             raise BadInput(f"the proposed entry is not valid: {exc}") from None
-
-
-def _toml_entry(entry: dict[str, Any]) -> str:
-    lines = ["[[portal]]"] + [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in entry.items()]
-    return "\n".join(lines) + "\n"
 
 
 def _save_fixture(directory: Path, portal_id: str, url: str, html: str) -> Path:

@@ -22,7 +22,6 @@ from sqlite_utils.migrations import Migrations
 from archive import compression
 from archive.search import fts_schema_sql, search_migrations
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 migrations = Migrations("portal-archive")
 # Fields whose change makes a new version of an article (metadata such as word_count follows).
 CONTENT_FIELDS = ("title", "lead", "body", "published_at", "updated_at", "author", "category", "images", "attachments")
@@ -179,11 +178,19 @@ def open_db(path: str | Path, *, create: bool = False) -> Database:
         _create_atomically(path)
     if path.is_dir():
         raise NotAnArchive(f"{path}: is a directory, not a database file")
-    elif path.stat().st_size and path.open("rb").read(16) != SQLITE_HEADER:
-        raise NotAnArchive(f"{path}: not an SQLite database")
+    # The file is checked through SQLite, never with open(): closing any other descriptor of the
+    # file drops every POSIX lock this process holds on it (a crawl's pipeline and frontier each
+    # open the archive), and a reader closing its connection then checkpoints and deletes the
+    # WAL under the writer's feet -- "database disk image is malformed" (tests/test_db.py).
     db = Database(path)
-    db.execute("PRAGMA busy_timeout=30000")
-    tables = set(db.table_names())
+    try:
+        db.execute("PRAGMA busy_timeout=30000")
+        tables = set(db.table_names())
+    except sqlite3.DatabaseError as error:
+        db.close()
+        if "not a database" in str(error):
+            raise NotAnArchive(f"{path}: not an SQLite database") from None
+        raise NotAnArchive(f"{path}: cannot be read as an archive ({error})") from None
     if tables and "_sqlite_migrations" not in tables:
         raise NotAnArchive(f"{path}: an SQLite database, but not a portal-archive archive (tables: {', '.join(sorted(tables)[:5])})")
     if tables:  # an archive of a newer release: its schema has steps this code does not know

@@ -1,6 +1,9 @@
 """Storage rules: one row per URL, versions on change, nothing lost, clear refusals."""
 
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,6 +71,27 @@ def test_open_db_refuses_missing_non_sqlite_and_foreign_databases(tmp_path):
     sqlite3.connect(foreign).execute("create table cats (name text)").connection.commit()
     with pytest.raises(store.NotAnArchive, match="not a portal-archive archive"):
         store.open_db(foreign)
+
+
+def test_a_second_open_in_one_process_keeps_the_first_connections_locks(tmp_path):
+    """A crawl opens the archive twice (pipeline and frontier). If the second open dropped the
+    first connection's POSIX locks, a reader closing its connection would think it was the last,
+    checkpoint and delete the WAL while the crawl is still writing into it (seen in CI after a
+    SIGKILL as "database disk image is malformed")."""
+    path = tmp_path / "archive.db"
+    writer = store.open_db(path, create=True)
+    writer["notes"].insert({"n": 1})  # a write: the WAL has frames now
+    store.open_db(path).close()  # the frontier's connection, opened and closed in the same process
+    reader = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('select count(*) from notes').fetchall(); c.close()"
+    subprocess.run([sys.executable, "-c", reader, str(path)], check=True)
+    assert Path(f"{path}-wal").exists(), "a reader in another process deleted the WAL of a live writer"
+    for n in range(2, 50):
+        writer["notes"].insert({"n": n})
+    subprocess.run([sys.executable, "-c", reader, str(path)], check=True)
+    writer.close()
+    check = sqlite3.connect(path)
+    assert check.execute("pragma integrity_check").fetchall() == [("ok",)]
+    assert check.execute("select count(*) from notes").fetchone()[0] == 49
 
 
 def test_wal_mode_and_migrations_are_idempotent(db_path, db):

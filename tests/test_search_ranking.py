@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from xml.etree import ElementTree as ET
 
@@ -185,3 +187,17 @@ async def test_year_facet_and_canned_queries(ds, db_path):
     assert [r["title"] for r in rows] == ["Cử tri góp ý"]
     rows = (await ds.client.get(f"/{db_path.stem}/articles_per_portal_per_month.json", params={"_shape": "array"})).json()
     assert len(rows) == 8 and rows[0] == {"portal_id": "test-portal", "month": "2020-08", "articles": 1}
+
+
+@pytest.mark.parametrize("query", ['"cai cach" OR "dinh cong"', "dai NOT dang", "(ma OR mà) AND thi", "chuyen*"])
+async def test_csv_and_table_json_exports_hold_exactly_the_matches_of_the_search(ds, query):
+    ranked = (await ds.client.get("/-/search.json", params={"q": query, "size": 100})).json()
+    assert ranked["total"] > 0
+    page = (await ds.client.get("/-/search", params={"q": query})).text
+    links = {name: re.search(rf'<a href="([^"]+)" id="export-{name}"', page).group(1).replace("&amp;", "&")
+             for name in ("csv", "json")}
+    exported_csv = list(csv.DictReader(io.StringIO((await ds.client.get(links["csv"])).text)))
+    exported_json = (await ds.client.get(links["json"])).json()["rows"]
+    expected = sorted(row["url"] for row in ranked["rows"])
+    assert sorted(row["url"] for row in exported_csv) == expected
+    assert sorted(row["url"] for row in exported_json) == expected

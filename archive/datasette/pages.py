@@ -122,7 +122,7 @@ def _json_result(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _links(datasette, request, data: dict[str, Any]) -> dict[str, Any]:
-    """Pagination, the chart, and export links (Datasette's own CSV/JSON of the same search)."""
+    """Pagination, the chart, and export links (Datasette's own CSV/JSON of the same matches)."""
     args = [(k, v) for k in request.args.keys() for v in request.args.getlist(k) if k != "page"]
     pages = max(1, math.ceil(data["total"] / data["size"]))
 
@@ -130,8 +130,10 @@ def _links(datasette, request, data: dict[str, Any]) -> dict[str, Any]:
         return "/-/search?" + urlencode(args + [("page", str(n))])
 
     table_args: list[tuple[str, str]] = []
-    if data["q"]:
-        table_args.append(("_search", data["q"]))
+    if data["parsed"]:
+        # The parsed FTS5 expression in raw mode: in Datasette's default mode AND/OR/NOT, quotes
+        # and brackets are plain words, and the export would hold other articles than the page.
+        table_args += [("_search", data["parsed"].match), ("_searchmode", "raw")]
     f = data["filters"]
     for name, column in (("portal", "portal_id"), ("province", "province"), ("category", "category")):
         if getattr(f, name):

@@ -6,7 +6,9 @@ three ways, all through ``archive.db.store_crawled_item`` (snapshot + article + 
 counted on a crawls row):
 
 - baseline: one commit per write, as the local crawl's pipeline does (snapshot, then article);
-- batched: the ingest's way, one transaction per ``--batch`` items;
+- batched: one transaction per ``--batch`` items, each item stored by its own calls;
+- bulk: one transaction per batch through ``store_crawled_items`` (the ingest's way): the
+  batch's new articles go into ``articles`` with one statement, so FTS5 writes one segment;
 - via Redis: the real ``portal-archive ingest`` loop (``Ingest.run``) popping the items the
   workers' encoding put on a Redis list (needs ``redis-server``; skipped when absent).
 
@@ -63,13 +65,17 @@ def fresh_archive(path: Path) -> tuple[Any, int]:
     return db, store.start_crawl(db, PORTAL["id"], mode="bench")
 
 
-def store_items(db: Any, crawl_id: int, items: list[dict[str, Any]], batch: int) -> None:
-    """batch == 1: every storage call commits on its own (the baseline)."""
+def store_items(db: Any, crawl_id: int, items: list[dict[str, Any]], batch: int, *, bulk: bool = False) -> None:
+    """batch == 1: every storage call commits on its own (the baseline); ``bulk``: each batch
+    through ``store_crawled_items`` (new articles inserted by one statement, as the ingest does)."""
     if batch == 1:
         for item in items:
             store.store_crawled_item(db, "article", item, province=item["province"], crawl_id=crawl_id)
         return
     for start in range(0, len(items), batch):
+        if bulk:
+            store.store_crawled_items(db, [("article", item, item["province"], crawl_id) for item in items[start:start + batch]])
+            continue
         with store.transaction(db):
             for item in items[start:start + batch]:
                 store.store_crawled_item(db, "article", item, province=item["province"], crawl_id=crawl_id)
@@ -82,11 +88,11 @@ def sizes(db: Any, path: Path, n: int) -> dict[str, float]:
             "ratio": packed / raw}
 
 
-def timed_local(items: list[dict[str, Any]], batch: int, tmp: Path) -> dict[str, float]:
-    path = tmp / f"local-{batch}.db"
+def timed_local(items: list[dict[str, Any]], batch: int, tmp: Path, *, bulk: bool = False) -> dict[str, float]:
+    path = tmp / f"local-{batch}-{'bulk' if bulk else 'items'}.db"
     db, crawl_id = fresh_archive(path)
     started = time.perf_counter()
-    store_items(db, crawl_id, items, batch)
+    store_items(db, crawl_id, items, batch, bulk=bulk)
     seconds = time.perf_counter() - started
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == len(items)
     result = {"seconds": seconds, **sizes(db, path, len(items))}
@@ -137,10 +143,12 @@ def main() -> int:
         tmp = Path(tmp_name)
         baseline = timed_local(items, 1, tmp)
         batched = timed_local(items, args.batch, tmp)
+        bulk = timed_local(items, args.batch, tmp, bulk=True)
         via_redis = timed_redis(items, args.batch, tmp)
     print(f"| ingest of {n} articles (SQLite + FTS) | articles/s | vs baseline | bytes/article on disk |\n|---|---|---|---|")
     rows = [("baseline: one commit per write (the local pipeline)", baseline),
-            (f"batched: {args.batch} per transaction", batched)]
+            (f"batched: {args.batch} per transaction, one INSERT per article", batched),
+            (f"batched: {args.batch} per transaction, new articles in one INSERT (store_crawled_items)", bulk)]
     if via_redis:
         rows.append((f"`portal-archive ingest` loop via Redis, batch {args.batch}", via_redis))
     for label, result in rows:

@@ -2,7 +2,7 @@
 
 Workers (``portal-archive crawl --distributed``) push their items onto one Redis list; this
 process pops them in batches and stores them through the storage API
-(:func:`archive.db.store_crawled_item`, the calls the local crawl's pipeline makes), one SQLite
+(:func:`archive.db.store_crawled_items`, the calls the local crawl's pipeline makes, a batch at once), one SQLite
 transaction per batch: SQLite wants one writer, and one commit per batch instead of per
 article is what makes the ingest fast.
 
@@ -142,12 +142,12 @@ class Ingest:
             return
         for portal_id in {m["portal_id"] for m in messages}:
             self.run_for(portal_id)
-        with store.transaction(self.db):
-            for message in messages:
-                counter = store.store_crawled_item(self.db, message["type"], message, province=message.get("province"),
-                                                   crawl_id=self.runs[message["portal_id"]].crawl_id)
-                if counter:
-                    self.stored[counter] = self.stored.get(counter, 0) + 1
+        counters = store.store_crawled_items(self.db, [
+            (message["type"], message, message.get("province"), self.runs[message["portal_id"]].crawl_id)
+            for message in messages])
+        for counter in counters:
+            if counter:
+                self.stored[counter] = self.stored.get(counter, 0) + 1
         self.items += len(messages)
 
     def run_for(self, portal_id: str, portal: dict[str, Any] | None = None) -> Run:

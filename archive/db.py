@@ -697,9 +697,10 @@ def store_crawled_items(db: Database, items: list[CrawledItem]) -> list[str | No
     """Store a run of crawl results in one transaction, with the same result as calling
     :func:`store_crawled_item` on each in order; returns each item's ``crawls`` counter.
 
-    Why a batch call: on SQLite before 3.45 every statement that writes an FTS5 table flushes
-    its pending terms, so one ``INSERT`` per article writes one tiny index segment per article
-    to each of the two indexes, and merging them is most of an ingest's time. Here the
+    Why a batch call: FTS5 flushes its pending terms at the savepoint each writing statement
+    opens (seen on SQLite 3.40), so one ``INSERT`` per article writes one tiny index segment
+    per article to each of the two indexes, and merging them is most of an ingest's time
+    (tests/test_batch_store.py counts the segments; bench/ingest_bench.py the time). Here the
     articles seen for the first time (the bulk of a backfill) go into ``articles`` in one
     statement from a temporary table, and the triggers index them as one segment. An item
     whose URL another item of the run shares, or that is already archived, takes the

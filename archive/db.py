@@ -435,17 +435,24 @@ def mark_gone(db: Database, url: str, *, status: int, at: str | None = None, cra
     return cursor.rowcount > 0
 
 
-def known_articles(db: Database, portal_id: str) -> dict[str, dict[str, Any]]:
+def known_articles(db: Database, portal_id: str, urls: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
     """The portal's archived articles keyed by canonical and fetched URL, with HTTP validators.
 
     What an incremental crawl needs to skip known articles and to re-check them with a
     conditional request (``etag``/``last_modified`` of the newest snapshot of the page).
+    With ``urls``, only the articles stored under those canonical URLs (what a batch changed).
     """
-    rows = db.execute(
-        """SELECT a.url, a.fetched_url, a.gone_at,
+    sql = """SELECT a.url, a.fetched_url, a.gone_at,
                   (SELECT s.headers FROM snapshots s WHERE s.url = coalesce(a.fetched_url, a.url) AND s.status = 200
                    ORDER BY s.last_fetched_at DESC, s.id DESC LIMIT 1)
-           FROM articles a WHERE a.portal_id = ?""", [portal_id]).fetchall()
+           FROM articles a WHERE a.portal_id = ?"""
+    if urls is None:
+        rows = db.execute(sql, [portal_id]).fetchall()
+    else:
+        wanted, rows = sorted(set(urls)), []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows += db.execute(f"{sql} AND a.url IN ({', '.join('?' * len(chunk))})", [portal_id, *chunk]).fetchall()
     known: dict[str, dict[str, Any]] = {}
     for url, fetched_url, gone_at, headers in rows:
         parsed = json.loads(headers) if headers else {}

@@ -88,6 +88,32 @@ def distributed_settings(redis_url: str, *, check: bool = True) -> dict[str, Any
     }
 
 
+def known_key(portal_id: str) -> str:
+    """The hash of a portal's archived articles (canonical URL -> JSON of url, fetched_url,
+    gone_at, etag, last_modified), written by ``portal-archive ingest``
+    (``archive.commands.ingest.publish_known``), read by workers at start."""
+    return f"{PREFIX}:known:{portal_id}"
+
+
+def read_known(server: Any, portal_id: str) -> dict[str, dict[str, Any]]:
+    """The portal's archived articles as the ingest published them, keyed by canonical and
+    fetched URL (the shape of ``archive.db.known_articles``)."""
+    known: dict[str, dict[str, Any]] = {}
+    for url, value in server.hscan_iter(known_key(portal_id), count=2000):
+        url = url.decode("utf-8")  # the value leaves out the URL and what is empty or the same as it
+        info = {"url": url, "fetched_url": url, "gone_at": None, "etag": None, "last_modified": None, **json.loads(value)}
+        known[url] = info
+        if info.get("fetched_url"):
+            known.setdefault(info["fetched_url"], info)
+    return known
+
+
+def known_from_settings(settings: Any, portal_id: str) -> dict[str, dict[str, Any]]:
+    from scrapy_redis.connection import get_redis_from_settings
+
+    return read_known(get_redis_from_settings(settings), portal_id)
+
+
 def ping(redis_url: str) -> None:
     import redis
 

@@ -146,3 +146,64 @@ def test_worker_with_unreachable_redis_is_one_line_error(tmp_path: Path) -> None
     assert "cannot use Redis" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     result = run_cli("ingest", "--from", f"redis://127.0.0.1:{_free_port()}/0", "--db", str(tmp_path / "a.db"))
     assert result.returncode == 1 and "cannot use Redis" in result.stderr
+
+
+def _ingest(url: str, archive: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "archive.cli", "ingest", "--from", url, "--db", str(archive),
+                             "--batch", "50", "--stop-after-idle", "3"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_distributed_crawls_are_incremental_through_what_the_ingest_publishes(redis_url: str, tmp_path: Path) -> None:
+    """Workers never open the archive: the ingest publishes its articles to Redis (at start and
+    after each batch), and a worker's listing walk stops at archived articles as a local one does."""
+    client = redis.Redis.from_url(redis_url)
+    known_key = f"portal-archive:known:{PORTAL}"
+    archive = tmp_path / "archive.db"
+    with DemoPortal(generate_articles(40), page_size=5) as site:
+        registry = write_registry(tmp_path / "portals.toml", [site.registry_entry()])
+
+        def crawl() -> int:
+            before = site.requests_served
+            ingest = _ingest(redis_url, archive)
+            deadline = time.monotonic() + 30
+            while archive.exists() and client.hlen(known_key) == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)  # an archive that holds articles: let the ingest publish them first
+            worker = _worker(redis_url, registry, tmp_path / "worker.db")
+            _, worker_err = worker.communicate(timeout=180)
+            _, ingest_err = ingest.communicate(timeout=120)
+            assert worker.returncode == 0 and ingest.returncode == 0, worker_err + ingest_err
+            return site.requests_served - before
+
+        first = crawl()
+        assert client.hlen(known_key) == 40  # published batch by batch as they were stored
+        client.flushdb()  # a new Redis: the next ingest publishes the archive's articles at start
+        second = crawl()
+
+    conn = sqlite3.connect(archive)
+    rows = conn.execute("SELECT outcome, mode, articles_new, requests FROM crawls ORDER BY id").fetchall()
+    assert [r[:3] for r in rows] == [("ok", "distributed", 40), ("ok", "distributed", 0)]
+    assert first > 40 and second <= 5, (first, second)  # robots.txt and the first listing page of each category
+    assert rows[1][3] == second  # the crawl row counts the worker's requests
+    assert conn.execute("SELECT count(*) FROM articles").fetchone() == (40,)
+
+
+def test_published_articles_read_back_as_the_archive_gives_them(redis_url: str, tmp_path: Path) -> None:
+    from archive import db as store
+    from archive.commands.ingest import publish_known
+    from crawler.distributed import known_key, read_known
+
+    db = store.open_db(tmp_path / "archive.db", create=True)
+    store.sync_portals(db, [{"id": "p", "name": "P"}])
+    for n in range(3):
+        url = f"http://127.0.0.1/a/{n}"
+        snapshot = store.store_snapshot(db, url=f"{url}?p_p_id=x", body=f"<p>{n}</p>".encode(), status=200, portal_id="p",
+                                        headers={"ETag": f'"e{n}"', "Last-Modified": "Wed, 15 Jan 2020 08:22:00 GMT"})
+        store.upsert_article(db, {"url": url, "fetched_url": f"{url}?p_p_id=x", "title": f"Bài {n}"}, portal_id="p",
+                             snapshot_id=snapshot)
+    store.mark_gone(db, "http://127.0.0.1/a/2", status=404, at="2025-02-01T00:00:00+00:00")
+    client = redis.Redis.from_url(redis_url)
+    client.hset(known_key("p"), "http://127.0.0.1/removed", "{}")  # no longer in the archive
+    assert publish_known(client, "p", store.known_articles(db, "p"), replace=True) == 3
+    assert read_known(client, "p") == store.known_articles(db, "p")
+    assert [k for k in client.keys("portal-archive:known:*")] == [known_key("p").encode()]  # the sync key renamed away

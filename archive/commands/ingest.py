@@ -39,6 +39,7 @@ from archive import db as store
 from archive.cli import cli, db_option
 
 ITEMS_KEY = "portal-archive:items"
+KNOWN_KEY = "portal-archive:known:{portal_id}"  # read by crawler.distributed.read_known
 EVENTS = {"open", "close"}
 # Move up to ARGV[1] messages from the items list to the processing list, in one step.
 _TAKE = """
@@ -52,6 +53,32 @@ return items
 WORKER_COUNTS = ("pages_fetched", "requests", "errors", "date_missing", "warnings", "not_modified")
 
 
+def publish_known(server: Any, portal_id: str, known: dict[str, dict[str, Any]], *, replace: bool = False) -> int:
+    """Put archived articles (as ``archive.db.known_articles`` gives them) where workers read them.
+
+    Workers never open the archive, yet an incremental crawl needs to know what it holds. With
+    ``replace`` the whole set is written under a new key and renamed over the old one, so a
+    worker starting meanwhile reads the old set or the new one, never half of it. Returns the
+    number of articles written.
+    """
+    entries = {info["url"]: json.dumps({k: v for k, v in info.items() if v is not None and k != "url"
+                                        and not (k == "fetched_url" and v == info["url"])},  # half the memory
+                                       ensure_ascii=False, separators=(",", ":"))
+               for info in known.values()}
+    key = KNOWN_KEY.format(portal_id=portal_id)
+    target = f"{key}:syncing:{os.getpid()}" if replace else key
+    pipe = server.pipeline(transaction=False)
+    if replace:
+        pipe.delete(target)
+    pairs = list(entries.items())
+    for start in range(0, len(pairs), 1000):
+        pipe.hset(target, mapping=dict(pairs[start:start + 1000]))
+    if replace:
+        pipe.rename(target, key) if entries else pipe.delete(key)
+    pipe.execute()
+    return len(entries)
+
+
 @dataclass
 class Run:
     """One portal's distributed run as the ingest sees it."""
@@ -61,6 +88,7 @@ class Run:
     closed: dict[str, str] = field(default_factory=dict)  # worker -> close reason
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(WORKER_COUNTS, 0))
     pages_ok: int = 0
+    known_skipped: int = 0  # archived articles the listings showed (an incremental run with nothing new is no failure)
     start_failures: list[str] = field(default_factory=list)
 
 
@@ -94,6 +122,17 @@ class Ingest:
         self.stored: dict[str, int] = {}
         self.items = 0
         self.stopping = False
+
+    def publish_all_known(self) -> tuple[int, int]:
+        """Publish what the archive holds, per portal, for the workers' incremental stop.
+
+        Run before the loop: the archive may have grown by local crawls or imports, or Redis
+        may be new. Returns (portals, articles).
+        """
+        portals = [row[0] for row in self.db.execute("SELECT DISTINCT portal_id FROM articles")]
+        articles = sum(publish_known(self.server, portal_id, store.known_articles(self.db, portal_id), replace=True)
+                       for portal_id in portals)
+        return len(portals), articles
 
     # -- the loop ------------------------------------------------------------------------
     def step(self, wait: float = 1.0) -> int:
@@ -145,9 +184,15 @@ class Ingest:
         counters = store.store_crawled_items(self.db, [
             (message["type"], message, message.get("province"), self.runs[message["portal_id"]].crawl_id)
             for message in messages])
-        for counter in counters:
+        changed: dict[str, set[str]] = {}
+        for message, counter in zip(messages, counters):
             if counter:
                 self.stored[counter] = self.stored.get(counter, 0) + 1
+            if counter in ("articles_new", "articles_updated", "articles_gone"):
+                url = (message.get("article") or {}).get("url") or message["url"]
+                changed.setdefault(message["portal_id"], set()).add(url)
+        for portal_id, urls in changed.items():  # after the commit: workers only learn of stored articles
+            publish_known(self.server, portal_id, store.known_articles(self.db, portal_id, urls))
         self.items += len(messages)
 
     def run_for(self, portal_id: str, portal: dict[str, Any] | None = None) -> Run:
@@ -174,6 +219,7 @@ class Ingest:
         for key, value in worker_counts(message.get("stats") or {}).items():
             run.counts[key] += value
         run.pages_ok += int(message.get("pages_ok") or 0)
+        run.known_skipped += int((message.get("stats") or {}).get("portal_archive/known_skipped", 0) or 0)
         run.start_failures += message.get("start_failures") or []
         if not self.alive(run):
             self.finish(portal_id)
@@ -205,7 +251,7 @@ class Ingest:
         elif run.pages_ok == 0:
             outcome, message = "failed", ("no page could be fetched" if not run.start_failures
                                           else f"start URL unreachable ({len(run.start_failures)} failed), first: {run.start_failures[0]}")
-        elif seen == 0:
+        elif seen + run.known_skipped == 0:
             outcome, message = "failed", "no article found: check the start URLs and the platform profile"
         elif reasons - {"finished"}:
             outcome, message = "failed", f"a worker closed early: {', '.join(sorted(reasons - {'finished'}))}"
@@ -251,6 +297,9 @@ def ingest(redis_url: str, db_path: Path, batch: int, stop_after_idle: float | N
         raise click.ClickException(str(exc)) from None
     worker = Ingest(server, db, batch=batch)
     started = time.monotonic()
+    portals, articles = worker.publish_all_known()
+    if not quiet:
+        click.echo(f"ingest: the archive's {articles} articles of {portals} portals published for incremental crawls", err=True)
 
     def stop(*_: Any) -> None:
         worker.stopping = True  # finish the batch in hand, then close the crawls rows

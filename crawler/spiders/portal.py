@@ -83,6 +83,10 @@ class PortalSpider(scrapy.Spider):
         if settings.getbool("PORTAL_ARCHIVE_FRONTIER", True):
             spider.frontier = Frontier(settings.get("PORTAL_ARCHIVE_DB"), spider.portal.id)
             spider.known = store.known_articles(spider.frontier.db, spider.portal.id)
+        elif settings.get("REDIS_URL"):  # a distributed worker: the ingest publishes what the archive holds
+            from crawler.distributed import known_from_settings
+
+            spider.known = known_from_settings(settings, spider.portal.id)
         spider.mode = "full" if spider.full else "incremental"
         from dataclasses import replace
 

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import click
 
@@ -91,7 +92,9 @@ def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
 
 @cli.command()
 @click.argument("portal_ids", nargs=-1)
-@click.option("--all", "all_enabled", is_flag=True, help="Crawl every enabled portal, one after the other.")
+@click.option("--all", "all_enabled", is_flag=True, help="Crawl every enabled portal (one after the other unless --parallel).")
+@click.option("--parallel", type=click.IntRange(min=1, max=16), default=1, show_default=True,
+              help="Crawl up to this many portals at once; never two on the same host (politeness is per host).")
 @db_option()
 @registry_option
 @click.option("--max-pages", type=click.IntRange(min=1), default=None, help="Follow each listing's pagination up to this page number (default: all pages).")
@@ -106,7 +109,7 @@ def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
 @click.option("--strict", is_flag=True, help="Exit 1 when a crawl is degraded (layout drift), not only when it failed.")
 @click.option("--distributed", "redis_url", metavar="REDIS_URL", default=None,
               help="Be one worker of a distributed crawl: requests shared in Redis, items pushed there for `portal-archive ingest` (docs/scaling.md).")
-def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registry: Path | None, max_pages: int | None,
+def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path: Path, registry: Path | None, max_pages: int | None,
           delay: float | None, full: bool, overlap: int | None, overrides: tuple[str, ...], quiet: bool, verbose: bool,
           log_file: Path | None, log_format: str, strict: bool, redis_url: str | None) -> None:
     """Crawl portals into the archive (polite: robots.txt, AutoThrottle, 2 requests per host).
@@ -122,6 +125,7 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registr
         portal-archive crawl hanoi-sotttt --max-pages 3
         portal-archive crawl hanoi-sotttt --full      # weekly: re-check everything, find takedowns
         portal-archive crawl --all --db /srv/archive/archive.db
+        portal-archive crawl --all --parallel 4       # four portals (four hosts) at a time
     """
     portals_by_id = _load_registry(registry)
     if all_enabled:
@@ -160,7 +164,8 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registr
         logging_settings = configure_logging(log_file=log_file, log_format=log_format, verbose=verbose)
         results = run_crawls(runnable, db_path=db_path, registry=registry, max_pages=max_pages,
                              settings={**logging_settings, **settings}, progress=not quiet, verbose=verbose,
-                             full=full, overlap=overlap)
+                             full=full, overlap=overlap, parallel=parallel,
+                             hosts={pid: urlsplit(portals_by_id[pid].base_url).hostname or pid for pid in runnable})
     failed = _report(results, db_path, strict=strict)
     if failed:
         sys.exit(1)
@@ -170,12 +175,17 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, db_path: Path, registr
 
 def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, registry: Path | None, max_pages: int | None = None,
                settings: dict[str, Any] | None = None, progress: bool = True, verbose: bool = False,
-               full: bool = False, overlap: int | None = None) -> list[dict[str, Any]]:
+               full: bool = False, overlap: int | None = None, parallel: int = 1,
+               hosts: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Run the ``portal`` spider for each portal in this process; return their ``crawls`` rows.
 
-    The first Ctrl-C (SIGINT) stops the running crawl gracefully: its row is closed as
-    ``interrupted``, its pending requests stay in the frontier for the next run, and the
-    portals after it are not started.
+    Up to ``parallel`` portals are crawled at once, in one reactor (each its own Scrapy
+    crawler, with its own per-host politeness); two portals on one host (``hosts``) never run
+    together, or that host would get twice the requests the settings allow. The archive sees
+    no concurrent writers: every storage call runs to its commit in the reactor thread.
+    The first Ctrl-C (SIGINT) stops the running crawls gracefully: their rows are closed as
+    ``interrupted``, their pending requests stay in the frontier for the next run, and the
+    portals not started yet are not started.
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -186,6 +196,7 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
     scrapy_settings.set("PORTAL_ARCHIVE_DB", str(db_path), priority="cmdline")
     scrapy_settings.set("PORTAL_ARCHIVE_REGISTRY", str(registry) if registry else "", priority="cmdline")
     scrapy_settings.set("PORTAL_ARCHIVE_PROGRESS", progress, priority="cmdline")
+    scrapy_settings.set("PORTAL_ARCHIVE_PROGRESS_PLAIN", parallel > 1, priority="cmdline")  # one line each, not one rewritten
     scrapy_settings.set("LOG_LEVEL", "INFO" if verbose else "CRITICAL", priority="cmdline")
     for key, value in (settings or {}).items():
         scrapy_settings.set(key, value, priority="cmdline")
@@ -193,24 +204,43 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
     process = CrawlerProcess(scrapy_settings, install_root_handler=not scrapy_settings.getbool("PORTAL_ARCHIVE_OWN_LOGGING"))
     crawl_ids: list[int] = []
 
-    @defer.inlineCallbacks
-    def one_after_another():
-        for pid in portal_ids:
+    waiting = list(portal_ids)
+    running: dict[str, str] = {}  # portal id -> host
+    host_of = (hosts or {}).get
+    state = {"stopping": False, "done": False}
+
+    def start_next() -> None:
+        while len(running) < parallel and not state["stopping"]:
+            pid = next((p for p in waiting if host_of(p, p) not in running.values()), None)
+            if pid is None:
+                break
+            waiting.remove(pid)
+            running[pid] = host_of(pid, pid)
             crawler = process.create_crawler("portal")
             try:
-                yield process.crawl(crawler, portal=pid, max_pages=max_pages, full=full, overlap=overlap)
-            except Exception as exc:  # one failing portal never stops the others
-                click.echo(f"error: {pid}: {exc}", err=True)
-            if getattr(crawler.spider, "crawl_id", None):
-                crawl_ids.append(crawler.spider.crawl_id)
-            if crawler.stats.get_value("finish_reason") == "shutdown":
-                break  # Ctrl-C: the portals after this one are not started
+                started = process.crawl(crawler, portal=pid, max_pages=max_pages, full=full, overlap=overlap)
+            except Exception as exc:  # noqa: BLE001 - reported below like a failing crawl
+                started = defer.fail(exc)
+            started.addErrback(lambda failure, pid=pid: click.echo(f"error: {pid}: {failure.value}", err=True))
+            started.addBoth(lambda _, pid=pid, crawler=crawler: finished(pid, crawler))
+        if not running and not state["done"]:
+            state["done"] = True
+            _stop_reactor()
 
-    one_after_another().addBoth(lambda _: _stop_reactor())
-    process.start(stop_after_crawl=False)
+    def finished(pid: str, crawler: Any) -> None:  # one failing portal never stops the others
+        running.pop(pid)
+        if getattr(crawler.spider, "crawl_id", None):
+            crawl_ids.append(crawler.spider.crawl_id)
+        if crawler.stats.get_value("finish_reason") == "shutdown":
+            state["stopping"] = True  # Ctrl-C: the portals not started yet are not started
+        start_next()
+
+    start_next()  # crawls are scheduled now and start with the reactor (Scrapy installs it in start)
+    if not state["done"]:
+        process.start(stop_after_crawl=False)
     db = store.open_db(db_path)
     try:
-        return [dict(zip(*_row(db, "SELECT * FROM crawls WHERE id = ?", cid))) for cid in crawl_ids]
+        return [dict(zip(*_row(db, "SELECT * FROM crawls WHERE id = ?", cid))) for cid in sorted(crawl_ids)]
     finally:
         db.close()
 

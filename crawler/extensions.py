@@ -16,7 +16,8 @@ class ProgressLine:
     def __init__(self, crawler: Any, stream: Any = None) -> None:
         self.crawler = crawler
         self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
+        # Several crawls at once (crawl --parallel) print plain lines: one rewritten line each would garble.
+        self.tty = self.stream.isatty() and not crawler.settings.getbool("PORTAL_ARCHIVE_PROGRESS_PLAIN")
         self.interval = 0.2 if self.tty else 10.0
         self.started = time.monotonic()
         self.last = 0.0

@@ -20,6 +20,7 @@ USER_AGENT = f"portal-archive/0.1 (+{PORTAL_ARCHIVE_CONTACT})"
 PORTAL_ARCHIVE_DB = os.environ.get("PORTAL_ARCHIVE_DB", "data/archive.db")
 PORTAL_ARCHIVE_REGISTRY = os.environ.get("PORTAL_ARCHIVE_REGISTRY", "")
 PORTAL_ARCHIVE_PROGRESS = False  # the CLI turns on a live progress line
+PORTAL_ARCHIVE_PROGRESS_PLAIN = False  # plain lines even on a terminal (crawl --parallel)
 
 # Politeness.
 ROBOTSTXT_OBEY = True

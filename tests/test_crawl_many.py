@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
+import time
 
 from archive.demo import DemoPortal
-from tests.conftest import run_cli, write_registry
+from tests.conftest import ROOT, run_cli, write_registry
 from tests.servers import FailingSite
 
 
@@ -37,3 +40,52 @@ def test_crawl_all_records_each_portal_and_survives_a_broken_one(tmp_path):
     assert flags["broken-portal"][0] == "failed"
     # The demo portal's newest article is from 2024: stale, but its crawl did not fail.
     assert flags["demo-one"] == flags["demo-two"] == ["stale"]
+
+
+def _crawl_watching(servers: dict, registry, db_file, *extra: str) -> list[dict]:
+    """Run ``crawl --all`` and sample the requests each server has answered, every 20 ms."""
+    process = subprocess.Popen([sys.executable, "-m", "archive.cli", "crawl", "--all", "--registry", str(registry),
+                                "--db", str(db_file), "--delay", "0.1", "--set", "AUTOTHROTTLE_ENABLED=false",
+                                "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=1", *extra],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    samples = []
+    while process.poll() is None:
+        samples.append({name: site.requests_served for name, site in servers.items()})
+        time.sleep(0.02)
+    out, err = process.communicate()
+    assert process.returncode == 0, out + err
+    return samples + [{name: site.requests_served for name, site in servers.items()}]
+
+
+def _overlapped(samples: list[dict], first: str, second: str) -> bool:
+    """Did ``second`` get a request while ``first`` was still being crawled?"""
+    final = samples[-1][first]
+    return any(s[second] > 0 and s[first] < final for s in samples)
+
+
+def test_parallel_crawls_run_portals_of_different_hosts_at_once_and_never_two_of_one_host(tmp_path):
+    with DemoPortal() as one, DemoPortal(host="127.0.0.2") as two:  # two loopback hosts
+        entries = [{**one.registry_entry(), "id": "demo-a"},
+                   {**two.registry_entry(), "id": "demo-b"}]
+        registry = write_registry(tmp_path / "portals.toml", entries)
+        sequential = _crawl_watching({"a": one, "b": two}, registry, tmp_path / "one-by-one.db", "-q")
+        assert not _overlapped(sequential, "a", "b")  # the default: one after the other
+        before = {"a": one.requests_served, "b": two.requests_served}
+        parallel = _crawl_watching({"a": one, "b": two}, registry, tmp_path / "parallel.db", "--parallel", "2")
+        parallel = [{k: v - before[k] for k, v in s.items()} for s in parallel]
+        assert _overlapped(parallel, "a", "b") or _overlapped(parallel, "b", "a")
+        rows = sqlite3.connect(tmp_path / "parallel.db").execute(
+            "select portal_id, outcome, articles_new from crawls order by id").fetchall()
+        assert sorted(rows) == [("demo-a", "ok", 25), ("demo-b", "ok", 25)]
+
+        # Two portals on one host wait for each other even with --parallel.
+        same_host = [{**one.registry_entry(), "id": "demo-a"},
+                     {**one.registry_entry(), "id": "demo-a2", "start_urls": one.start_urls[:1]}]
+        registry = write_registry(tmp_path / "same-host.toml", same_host)
+        start = one.requests_served
+        process = run_cli("crawl", "--all", "--parallel", "2", "--registry", str(registry), "--db", str(tmp_path / "same.db"),
+                          "--delay", "0.1", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-q")
+        assert process.returncode == 0, process.stdout + process.stderr
+        assert one.requests_served > start
+    windows = sqlite3.connect(tmp_path / "same.db").execute("select started_at, finished_at from crawls order by id").fetchall()
+    assert len(windows) == 2 and windows[1][0] >= windows[0][1]  # the second started once the first had finished

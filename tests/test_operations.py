@@ -202,3 +202,20 @@ def test_progress_line_rewrites_itself_on_a_terminal_and_prints_lines_otherwise(
     assert len(terminal.written) == 2 and all(w.startswith("\r\x1b[K") for w in terminal.written)
     assert terminal.written[-1].endswith("\n") and "demo-hoang-mai: 12 pages, 5 new / 0 updated" in terminal.written[0]
     assert len(log.written) == 2 and all(not w.startswith("\r") and w.endswith("\n") for w in log.written)
+
+
+def test_progress_lines_of_parallel_crawls_are_plain_even_on_a_terminal():
+    from types import SimpleNamespace
+
+    from scrapy.settings import Settings
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from crawler.extensions import ProgressLine
+
+    crawler = SimpleNamespace(spider=SimpleNamespace(portal_id="demo-one"), settings=Settings({"PORTAL_ARCHIVE_PROGRESS_PLAIN": True}))
+    crawler.stats = MemoryStatsCollector(crawler)
+    terminal = _Stream(tty=True)
+    ext = ProgressLine(crawler, terminal)
+    ext.tick()
+    ext.closed()
+    assert len(terminal.written) == 2 and all(not w.startswith("\r") and w.endswith("\n") for w in terminal.written)

@@ -367,8 +367,9 @@ class DemoPortal:
     are cached, so a crawl of thousands of generated articles is limited by the crawler only.
     """
 
-    def __init__(self, articles: list[DemoArticle] | None = None, page_size: int = 10) -> None:
+    def __init__(self, articles: list[DemoArticle] | None = None, page_size: int = 10, host: str = "127.0.0.1") -> None:
         self.articles = list(articles) if articles is not None else load_articles()
+        self.host = host  # another loopback address (127.0.0.2) is another host to the crawler
         self.page_size = page_size
         self.by_path = {a.path: a for a in self.articles}
         if len(self.by_path) != len(self.articles):
@@ -397,12 +398,12 @@ class DemoPortal:
 
     # -- lifecycle --------------------------------------------------------------------
     def start(self) -> str:
-        """Bind 127.0.0.1 on a free port, serve in a daemon thread, return the base URL."""
+        """Bind the loopback host on a free port, serve in a daemon thread, return the base URL."""
         if self._server is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+            self._server = ThreadingHTTPServer((self.host, 0), _Handler)
             self._server.daemon_threads = True
             self._server.portal = self  # type: ignore[attr-defined]
-            self._base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+            self._base_url = f"http://{self.host}:{self._server.server_address[1]}"
             self._cache.clear()  # pages embed the base URL (canonical, share links)
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                             name="demo-portal", daemon=True)

@@ -71,7 +71,9 @@ def rebuild_sql() -> str:
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 EXACT_TABLE = "articles_exact"
@@ -239,7 +241,7 @@ def check_date(value: str | None, name: str) -> str | None:
 
 
 SORTS = {
-    "rank": "exact, title, score",
+    "rank": "exact, title, score",  # the order ranked_search builds (see _exact_first), not SQL
     "newest": "a.published_at IS NULL, a.published_at DESC",
     "oldest": "a.published_at IS NULL, a.published_at ASC",
 }
@@ -249,84 +251,285 @@ def ranked_search(conn: sqlite3.Connection, query: str | ParsedQuery, *, filters
                   sort: str = "rank", limit: int = 20, offset: int = 0) -> dict[str, Any]:
     """One page of search results, best first, and the total number of matches.
 
-    Returns ``{"total", "rows", "ranked_window"}``; each row has the article's columns plus
-    ``score`` (bm25, lower is better) and ``exact`` (0 when every word typed with marks is in
-    the article as typed). ``ranked_window`` is None when every match was scored, or the number
-    of newest matches that were (see RANK_WINDOW). Raises SearchError for a query FTS5 rejects.
+    Returns ``{"total", "total_is_estimate", "rows", "ranked_window"}``; each row has the
+    article's columns plus ``score`` (bm25, lower is better), ``exact`` (1 when every word typed
+    with marks is in the article as typed) and ``title_match``. ``ranked_window`` is None when
+    every match was ranked, or the number of newest matches that were (see RANK_WINDOW).
+    ``total_is_estimate`` is true when ``total`` was estimated from a sample (see _total).
+    Raises SearchError for a query FTS5 rejects.
     """
     parsed = parse_query(query) if isinstance(query, str) else query
     if sort not in SORTS:
         raise SearchError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}.")
-    where, params = (filters or Filters()).sql()
-    params.update(match=parsed.match, exact=parsed.exact_match)
-    filter_sql = f" AND {where}" if where else ""
-    join = " JOIN articles a ON a.id = f.rowid" if where or sort != "rank" else ""
-    params["title_match"] = f"{{title title_folded}} : ({parsed.match})"
+    q = _SearchSQL.build(conn, parsed, filters or Filters())
+    want = offset + limit
     try:
-        total = conn.execute(f"SELECT count(*) FROM {FTS_TABLE} f{join} WHERE {FTS_TABLE} MATCH :match{filter_sql}",
-                             params).fetchone()[0]
-        want = offset + limit
-        if sort == "rank" and total > RANK_WINDOW:
-            # Score the newest RANK_WINDOW matches, and separately the newest title matches;
-            # each query keeps FTS5's rowid range, so neither touches the other matches.
-            window: int | None = RANK_WINDOW
-            params["window_from"] = _nth_newest(conn, params, join, filter_sql, ":match", RANK_WINDOW)
-            params["title_from"] = _nth_newest(conn, params, join, filter_sql, ":title_match", TITLE_WINDOW)
-            hits = {h[0]: h for h in _hits(conn, parsed, params, join, filter_sql, ":title_match",
-                                           " AND f.rowid >= :title_from", "rowid >= :title_from", want, all_title=True)}
-            for h in _hits(conn, parsed, params, join, filter_sql, ":match", " AND f.rowid >= :window_from",
-                           "rowid >= :window_from", want):
-                hits.setdefault(h[0], h)
-            ranked = sorted(hits.values(), key=lambda h: (h[2], h[3], h[1], -h[0]))[offset:want]
+        total, estimated = _total(q)
+        window = RANK_WINDOW if sort == "rank" and total > RANK_WINDOW else None
+        if sort != "rank":
+            hits = _by_date(q, sort, want)[offset:]
+            _flag(q, hits)
         else:
-            window = None
-            ranked = _hits(conn, parsed, params, join, filter_sql, ":match", "", "1", want, sort=sort)[offset:want]
-        rows = _articles(conn, ranked)
+            # Without marks ranking reads ``want`` rows; with marks it may read on (rare exact
+            # matches), and a statement run again for the rest would score everything twice.
+            first = None if parsed.exact_match else want
+            candidates = _window_hits(q, first) if window else _all_hits(q, first)
+            try:
+                hits = _exact_first(candidates, q, want)[offset:]
+            finally:
+                candidates.close()
+        rows = _articles(conn, hits)
     except sqlite3.OperationalError as exc:
         if "fts5" in str(exc) or "syntax error" in str(exc) or "no such column" in str(exc):
             raise readable_fts_error(exc) from None
         raise
-    return {"total": total, "rows": rows, "ranked_window": window}
+    return {"total": total, "total_is_estimate": estimated, "rows": rows, "ranked_window": window}
 
 
-def _nth_newest(conn: sqlite3.Connection, params: dict[str, Any], join: str, filter_sql: str, match: str, n: int) -> int:
-    row = conn.execute(f"SELECT f.rowid FROM {FTS_TABLE} f{join} WHERE {FTS_TABLE} MATCH {match}{filter_sql} "
-                       f"ORDER BY f.rowid DESC LIMIT 1 OFFSET {int(n) - 1}", params).fetchone()
-    return row[0] if row else 0
+# Above this many matches the total is estimated (queries without a prefix term): counting
+# reads the whole doclist, 20 ms for a word in half of a million articles, and the page only
+# needs to say how many there are about.
+COUNT_EXACT_UP_TO = 100_000
+# The estimate counts the matches in COUNT_SLICES rowid ranges spread evenly over the archive,
+# together COUNT_SAMPLE of the rowids older than the rank window.
+COUNT_SLICES = 32
+COUNT_SAMPLE = 0.05
+# Up to this many rows are looked up one by one in ``articles_exact`` (FTS5 seeks each: 40 µs
+# for one word, 125 µs for two, in a million articles); for more, one scan of its matches.
+EXACT_LOOKUPS = 250
+# Row ids written into a statement as a list (the title window's, when it is this small).
+MAX_LISTED_IDS = 1_000
 
 
-def _hits(conn: sqlite3.Connection, parsed: ParsedQuery, params: dict[str, Any], join: str, filter_sql: str, match: str,
-          range_sql: str, title_range: str, want: int, sort: str = "rank", all_title: bool = False) -> list[tuple]:
-    """(id, score, not_exact, not_title) of the best ``want`` matches: articles with the words
-    exactly as typed first, then title matches, then bm25 (title above lead above body).
+@dataclass
+class Hit:
+    """A match being ranked: bm25 score (lower is better) and its two rank flags."""
 
-    ``all_title``: every match of ``match`` is a title match already (the title window), so
-    the title flag needs no sub-select over the index.
+    rowid: int
+    score: float
+    title: bool
+    exact: bool = True
+
+
+_JOIN = " JOIN articles a ON a.id = f.rowid"
+
+
+@dataclass
+class _SearchSQL:
+    """The pieces of SQL and the parameters every statement of one search shares."""
+
+    conn: sqlite3.Connection
+    parsed: ParsedQuery
+    params: dict[str, Any]
+    join: str
+    filter_sql: str
+
+    @classmethod
+    def build(cls, conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters) -> "_SearchSQL":
+        where, params = filters.sql()
+        params.update(match=parsed.match, exact=parsed.exact_match, title_match=f"{{title title_folded}} : ({parsed.match})")
+        join = _JOIN if where else ""  # only filters need the articles (a join costs ~1 µs a match)
+        return cls(conn, parsed, params, join, f" AND {where}" if where else "")
+
+    def one(self, sql: str) -> Any:
+        row = self.conn.execute(sql, self.params).fetchone()
+        return row[0] if row else None
+
+    def stream(self, sql: str) -> Iterator[tuple]:
+        """Rows of ``sql`` read as they are needed: ranking often stops after the first few."""
+        cursor = self.conn.execute(sql, self.params)
+        try:
+            while batch := cursor.fetchmany(256):
+                yield from batch
+        finally:
+            cursor.close()
+
+    def ranked(self, sql: str, first: int | None) -> Iterator[tuple]:
+        """Rows of ``sql`` (ending in ORDER BY) as they are read. With ``first``, those by SQLite's
+        top-N sort, which keeps only that many rows (10 ms less than sorting 50,000), and the rest
+        only if they are read, by running the statement again."""
+        if first is None:
+            yield from self.stream(sql)
+            return
+        yield from (rows := list(self.stream(f"{sql} LIMIT {int(first)}")))
+        if len(rows) == first:
+            yield from self.stream(f"{sql} LIMIT -1 OFFSET {int(first)}")
+
+
+def _total(q: _SearchSQL) -> tuple[int, bool]:
+    """The number of matches, and whether it is an estimate.
+
+    Exact up to COUNT_EXACT_UP_TO. Beyond the rank window only the matches older than it are
+    counted (its boundary is needed for ranking anyway, and FTS5 seeks to a rowid range), and
+    when there may be more than COUNT_EXACT_UP_TO of them, they are estimated from evenly
+    spread rowid slices: about 1/20 of the reading of a count(*). A prefix term (``nga*``) is
+    always counted in one statement: FTS5 merges every term of the prefix for each statement
+    whatever its rowid range, so boundaries and slices would cost more than the count. So is a
+    filtered search: each statement joins the articles of the matches it walks, and walking to
+    the boundary and then counting would join most matches twice.
     """
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    exact_sql = (f"(f.rowid NOT IN (SELECT rowid FROM {EXACT_TABLE} WHERE {EXACT_TABLE} MATCH :exact AND {title_range}))"
-                 if parsed.exact_match else "0")
-    title_sql = "0" if all_title else f"(f.rowid NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title_match AND {title_range}))"
-    order = SORTS["rank"] if sort == "rank" else SORTS[sort]
-    return conn.execute(
-        f"SELECT f.rowid, bm25({FTS_TABLE}, {weights}) AS score, {exact_sql} AS exact, {title_sql} AS title "
-        f"FROM {FTS_TABLE} f{join} WHERE {FTS_TABLE} MATCH {match}{filter_sql}{range_sql} "
-        f"ORDER BY {order}, f.rowid DESC LIMIT {int(want)}", params).fetchall()
+    count_sql = f"SELECT count(*) FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match{q.filter_sql}"
+    if q.join or any(t.prefix for t in q.parsed.terms):
+        return q.one(count_sql), False
+    q.params["window_from"] = window_from = _nth_newest(q, RANK_WINDOW)
+    if window_from is None:
+        return q.one(count_sql), False
+    oldest = q.one(f"{count_sql.replace('count(*)', 'f.rowid')} ORDER BY f.rowid LIMIT 1")
+    if window_from - oldest > COUNT_EXACT_UP_TO - RANK_WINDOW:
+        older = _estimate_between(q, oldest, window_from)
+        if RANK_WINDOW + older > COUNT_EXACT_UP_TO:
+            return _round_estimate(RANK_WINDOW + older), True
+    return RANK_WINDOW + q.one(f"{count_sql} AND f.rowid < :window_from"), False
 
 
-def _articles(conn: sqlite3.Connection, ranked: list[tuple]) -> list[dict[str, Any]]:
+def _nth_newest(q: _SearchSQL, n: int) -> int | None:
+    """Row id of the ``n``-th newest match (None when there are fewer): FTS5 reads the doclist
+    backwards from its end, so this costs the reading of ``n`` matches, not of all."""
+    return q.one(f"SELECT f.rowid FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match{q.filter_sql} "
+                 f"ORDER BY f.rowid DESC LIMIT 1 OFFSET {int(n) - 1}")
+
+
+def _estimate_between(q: _SearchSQL, lo: int, hi: int) -> float:
+    """Estimated number of matches with ``lo <= rowid < hi``, from COUNT_SLICES slices.
+
+    The slices are evenly spaced, so a word common in one period or in one portal's range of
+    row ids is sampled in proportion to that range. One statement, one FTS5 cursor per slice.
+    """
+    step = (hi - lo) / COUNT_SLICES
+    width = max(1, int(step * COUNT_SAMPLE))
+    params = dict(q.params)
+    slices = []
+    for i in range(COUNT_SLICES):
+        start = lo + int(i * step + (step - width) / 2)
+        params[f"s{i}"], params[f"e{i}"] = start, min(start + width, hi) - 1
+        slices.append(f"(SELECT count(*) FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match{q.filter_sql} "
+                      f"AND f.rowid BETWEEN :s{i} AND :e{i})")
+    covered = sum(params[f"e{i}"] - params[f"s{i}"] + 1 for i in range(COUNT_SLICES))
+    if covered <= 0:
+        return 0.0
+    sampled = q.conn.execute("SELECT " + " + ".join(slices), params).fetchone()[0]
+    return sampled * (hi - lo) / covered
+
+
+def _round_estimate(n: float) -> int:
+    """An estimate to two significant figures (533,026 -> 530,000): no more precise than it is."""
+    digits = max(0, len(str(int(n))) - 2)
+    return int(round(n, -digits))
+
+
+def _bm25() -> str:
+    return f"bm25({FTS_TABLE}, {', '.join(str(w) for w in BM25_WEIGHTS)})"
+
+
+def _all_hits(q: _SearchSQL, first: int | None) -> Iterator[Hit]:
+    """Every match, title matches first, then by bm25 (at most RANK_WINDOW of them)."""
+    sql = (f"SELECT f.rowid, {_bm25()} AS score, f.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} "
+           f"MATCH :title_match) AS title FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match{q.filter_sql} "
+           "ORDER BY title DESC, score, f.rowid DESC")
+    for rowid, score, title in q.ranked(sql, first):
+        yield Hit(rowid, score, bool(title))
+
+
+def _window_hits(q: _SearchSQL, first: int | None) -> Iterator[Hit]:
+    """The candidates of a very common query in rank order (before exact matches move first).
+
+    First the newest TITLE_WINDOW title matches, scored on the title, then the newest
+    RANK_WINDOW matches that are not title matches. The title window is at least as large as
+    the rank window and holds nothing but matches, so it already holds every title match of the
+    rank window: the second part needs no title scores, only to leave those rows out, and its
+    statement runs only if the ranking reads that far (fewer title matches than the page needs,
+    or too few of them exact). Each part reads its index once: the title window stops at its
+    size (one statement, no separate boundary query), the rank window starts at its boundary.
+    """
+    title_ids: list[int] = []
+    sql = (f"SELECT rowid, score FROM (SELECT f.rowid AS rowid, {_bm25()} AS score FROM {FTS_TABLE} f{q.join} "
+           f"WHERE {FTS_TABLE} MATCH :title_match{q.filter_sql} ORDER BY f.rowid DESC "
+           f"LIMIT {max(TITLE_WINDOW, RANK_WINDOW)}) ORDER BY score, rowid DESC")
+    for rowid, score in q.ranked(sql, first):
+        title_ids.append(rowid)
+        yield Hit(rowid, score, True)
+    if q.params.get("window_from") is None:  # a prefix query: _total counted instead
+        q.params["window_from"] = _nth_newest(q, RANK_WINDOW) or 0
+    if len(title_ids) <= MAX_LISTED_IDS:
+        not_title = f" AND f.rowid NOT IN ({', '.join(str(int(i)) for i in title_ids)})" if title_ids else ""
+    else:
+        not_title = (f" AND f.rowid NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title_match "
+                     "AND rowid >= :window_from)")
+    sql = (f"SELECT f.rowid, {_bm25()} AS score FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match"
+           f"{q.filter_sql} AND f.rowid >= :window_from{not_title} ORDER BY score, f.rowid DESC")
+    for rowid, score in q.ranked(sql, first):
+        yield Hit(rowid, score, False)
+
+
+def _exact_first(hits: Iterator[Hit], q: _SearchSQL, want: int) -> list[Hit]:
+    """The best ``want`` of ``hits`` (given in rank order) once exact matches are moved first.
+
+    For a common word typed with marks nearly every hit is exact, so the first page of hits is
+    looked up in ``articles_exact`` and that is all: no reading of the word's 500,000 exact
+    matches (a million articles). Batches are sized by the share of exact hits seen so far;
+    when that share says more than EXACT_LOOKUPS lookups would be needed, exact matches are
+    rare among these hits and the rest is tested at once, by one scan of the exact matches.
+    """
+    if not q.parsed.exact_match:  # no word typed with marks: every match counts as exact
+        return list(islice(hits, want))
+    exact: list[Hit] = []
+    other: list[Hit] = []
+    while len(exact) < want:
+        checked, need = len(exact) + len(other), want - len(exact)
+        size = max(16, need * (checked + 1) // (len(exact) + 1) + 1 if checked else need)
+        batch = list(islice(hits, size) if checked + size <= EXACT_LOOKUPS else hits)
+        if not batch:
+            break
+        found = _exact_rowids(q, [h.rowid for h in batch])
+        for hit in batch:
+            hit.exact = hit.rowid in found
+            (exact if hit.exact else other).append(hit)
+    return (exact + other)[:want]
+
+
+def _exact_rowids(q: _SearchSQL, rowids: list[int]) -> set[int]:
+    """Which of ``rowids`` contain every word typed with marks exactly as typed."""
+    if not rowids:
+        return set()
+    if len(rowids) <= EXACT_LOOKUPS:
+        sql = f"SELECT rowid FROM {EXACT_TABLE} WHERE {EXACT_TABLE} MATCH ? AND rowid IN ({', '.join('?' * len(rowids))})"
+        return {r for (r,) in q.conn.execute(sql, [q.parsed.exact_match, *rowids])}
+    sql = f"SELECT rowid FROM {EXACT_TABLE} WHERE {EXACT_TABLE} MATCH ? AND rowid BETWEEN ? AND ?"
+    found = {r for (r,) in q.conn.execute(sql, [q.parsed.exact_match, min(rowids), max(rowids)])}
+    return found.intersection(rowids)
+
+
+def _by_date(q: _SearchSQL, sort: str, want: int) -> list[Hit]:
+    """The first ``want`` matches newest (or oldest) first; their flags are set by _flag."""
+    sql = (f"SELECT f.rowid, {_bm25()} AS score FROM {FTS_TABLE} f{_JOIN} WHERE {FTS_TABLE} MATCH :match"
+           f"{q.filter_sql} ORDER BY {SORTS[sort]}, f.rowid DESC LIMIT {int(want)}")
+    return [Hit(rowid, score, False) for rowid, score in q.conn.execute(sql, q.params)]
+
+
+def _flag(q: _SearchSQL, hits: list[Hit]) -> None:
+    """Set the title and exact flags of one page of hits (looked up for these rows only)."""
+    ids = [h.rowid for h in hits]
+    if not ids:
+        return
+    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND rowid IN ({', '.join('?' * len(ids))})"
+    titles = {r for (r,) in q.conn.execute(sql, [q.params["title_match"], *ids])}
+    exact = _exact_rowids(q, ids) if q.parsed.exact_match else set(ids)
+    for hit in hits:
+        hit.title, hit.exact = hit.rowid in titles, hit.rowid in exact
+
+
+def _articles(conn: sqlite3.Connection, hits: list[Hit]) -> list[dict[str, Any]]:
     """The articles of ranked hits, in their order, with score, exact and title_match."""
-    if not ranked:
+    if not hits:
         return []
-    ids = [h[0] for h in ranked]
+    ids = [h.rowid for h in hits]
     cursor = conn.execute(
         f"""SELECT a.id, a.portal_id, a.province, a.category, a.url, a.title, a.lead, a.body, a.author,
             a.published_at, a.version, p.name AS portal_name
             FROM articles a LEFT JOIN portals p ON p.id = a.portal_id WHERE a.id IN ({",".join("?" * len(ids))})""", ids)
     columns = [d[0] for d in cursor.description]
     by_id = {row[0]: dict(zip(columns, row)) for row in cursor.fetchall()}
-    return [{**by_id[id_], "score": score, "exact": int(not_exact == 0), "title_match": int(not_title == 0)}
-            for id_, score, not_exact, not_title in ranked]
+    return [{**by_id[h.rowid], "score": h.score, "exact": int(h.exact), "title_match": int(h.title)} for h in hits]
 
 
 def year_counts(conn: sqlite3.Connection, query: str | ParsedQuery, *, filters: Filters | None = None) -> list[tuple[str, int]]:
@@ -400,4 +603,5 @@ def newest_articles(conn: sqlite3.Connection, *, filters: Filters | None = None,
             FROM articles a LEFT JOIN portals p ON p.id = a.portal_id {where_sql}
             ORDER BY {SORTS[sort]}, a.id DESC LIMIT :limit OFFSET :offset""", params)
     columns = [d[0] for d in cursor.description]
-    return {"total": total, "rows": [dict(zip(columns, r)) for r in cursor.fetchall()], "ranked_window": None}
+    return {"total": total, "total_is_estimate": False, "rows": [dict(zip(columns, r)) for r in cursor.fetchall()],
+            "ranked_window": None}

@@ -159,7 +159,8 @@ def main() -> None:
         n50, n95, _ = timed(lambda: conn.execute(naive_sql, [parsed.match]).fetchall(), max(3, args.repeat // 4))
         d50, d95, _ = timed(lambda: datasette_search(q), max(3, args.repeat // 4))
         window = f" (window {result['ranked_window']:,})" if result["ranked_window"] else ""
-        print(f"| {label}: `{q}` | {result['total']:,}{window} | {r50:.0f} / {r95:.0f} | {n50:.0f} / {n95:.0f} | {d50:.0f} / {d95:.0f} |")
+        about = "about " if result.get("total_is_estimate") else ""
+        print(f"| {label}: `{q}` | {about}{result['total']:,}{window} | {r50:.0f} / {r95:.0f} | {n50:.0f} / {n95:.0f} | {d50:.0f} / {d95:.0f} |")
 
 
 if __name__ == "__main__":

@@ -201,3 +201,84 @@ async def test_csv_and_table_json_exports_hold_exactly_the_matches_of_the_search
     expected = sorted(row["url"] for row in ranked["rows"])
     assert sorted(row["url"] for row in exported_csv) == expected
     assert sorted(row["url"] for row in exported_json) == expected
+
+
+# --- very common queries: the window path, the estimated total ------------------------------
+
+def _bulk(db, texts):
+    """Articles straight into the table (the FTS triggers index them): ``texts`` is (title, body)."""
+    db.conn.executemany(
+        "INSERT INTO articles(portal_id, province, url, title, body, published_at) VALUES "
+        "('test-portal', 'Hà Nội', ?, ?, ?, '2024-01-01T08:00:00+07:00')",
+        [(f"http://127.0.0.1/bulk/{i}", title, body) for i, (title, body) in enumerate(texts)])
+    db.conn.commit()
+    return db.conn
+
+
+@pytest.fixture
+def clustered(db):
+    """4,000 articles; "quận" in every one of the first 1,000 and in every 10th after (1,300)."""
+    return _bulk(db, [("Tin tức", "Họp quận" if i < 1000 or i % 10 == 0 else "Họp phường") for i in range(4000)])
+
+
+def test_total_far_above_the_window_is_estimated_from_slices(clustered, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 100)
+    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 200)
+    result = search.ranked_search(clustered, "quan")
+    # The newest 100 matches are 1 in 10 articles: extrapolating from them would say ~400.
+    # Slices over all row ids see the dense first quarter.
+    assert result["total_is_estimate"] is True
+    assert abs(result["total"] - 1300) <= 0.05 * 1300, result["total"]
+    assert result["total"] == round(result["total"], -2)  # two significant figures, no false precision
+    assert len(result["rows"]) == 20 and result["ranked_window"] == 100
+
+
+def test_total_is_exact_for_prefix_filtered_and_smaller_counts(clustered, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 100)
+    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 200)
+    for query, kwargs in (("qua*", {}), ("quan", {"filters": search.Filters(province="Hà Nội")})):
+        result = search.ranked_search(clustered, query, **kwargs)
+        assert (result["total"], result["total_is_estimate"]) == (1300, False), query
+    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 2000)
+    result = search.ranked_search(clustered, "quan")
+    assert (result["total"], result["total_is_estimate"]) == (1300, False)  # newest 100 + the older ones counted
+    monkeypatch.setattr(search, "RANK_WINDOW", 5000)
+    assert search.ranked_search(clustered, "quan")["total_is_estimate"] is False
+
+
+def test_window_ranking_reads_the_rank_window_when_title_matches_are_few(db, monkeypatch):
+    # 300 matches; 2 title matches; the word typed with marks ("mà") only in one body.
+    texts = [("Tin ma", "nội dung"), ("Tin khác", "ma trận")] + [("Tin", "má hồng") for _ in range(297)] + [("Tin", "mà thôi")]
+    conn = _bulk(db, texts)
+    monkeypatch.setattr(search, "RANK_WINDOW", 50)
+    monkeypatch.setattr(search, "TITLE_WINDOW", 10)
+    plain = search.ranked_search(conn, "ma", limit=5)
+    assert plain["ranked_window"] == 50 and plain["rows"][0]["title"] == "Tin ma"
+    assert [r["title_match"] for r in plain["rows"]] == [1, 0, 0, 0, 0]
+    marked = search.ranked_search(conn, "mà", limit=3)
+    # exact first even though it is a body match and no title match is exact
+    assert marked["rows"][0]["body"] == "mà thôi" and [r["exact"] for r in marked["rows"]] == [1, 0, 0]
+    assert marked["rows"][1]["title"] == "Tin ma"  # then the title match
+
+
+def test_rare_exact_matches_are_found_past_the_lookups(db, monkeypatch):
+    # "mà" typed: one exact article behind 60 better-scored title matches of "ma".
+    conn = _bulk(db, [("ma ma", "ngắn") for _ in range(60)] + [("Tin", "mà " + "chữ " * 50)])
+    monkeypatch.setattr(search, "EXACT_LOOKUPS", 8)  # so the rest is tested by one scan
+    rows = search.ranked_search(conn, "mà", limit=3)["rows"]
+    assert rows[0]["body"].startswith("mà") and [r["exact"] for r in rows] == [1, 0, 0]
+    assert search.ranked_search(conn, "mà", limit=3, offset=1)["rows"][0]["title"] == "ma ma"
+
+
+async def test_estimated_total_is_said_in_json_and_html(ds, monkeypatch):
+    data = (await ds.client.get("/-/search.json", params={"q": "phuong OR ma OR cai"})).json()
+    assert data["total_is_estimate"] is False
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 2)
+    data = (await ds.client.get("/-/search.json", params={"q": "phuong OR ma OR cai"})).json()
+    assert data["total_is_estimate"] is True and data["total"] > 0
+    page = (await ds.client.get("/-/search", params={"q": "phuong OR ma OR cai"})).text
+    assert re.search(r'id="result-count"><span id="total-estimate"[^>]*>about</span> <strong>[\d,]+</strong>', page)
+    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 100)
+    page = (await ds.client.get("/-/search", params={"q": "phuong OR ma OR cai"})).text
+    assert "total-estimate" not in page

@@ -116,7 +116,8 @@ def _json_result(data: dict[str, Any]) -> dict[str, Any]:
     keep = ("id", "portal_id", "portal_name", "province", "category", "url", "title", "lead", "author",
             "published_at", "version", "score", "exact", "article_url", "snippet_html")
     pages = max(1, math.ceil(data["total"] / data["size"]))
-    return {"ok": True, "q": data["q"], "sort": data["sort"], "total": data["total"], "page": data["page"],
+    return {"ok": True, "q": data["q"], "sort": data["sort"], "total": data["total"],
+            "total_is_estimate": data.get("total_is_estimate", False), "page": data["page"],
             "pages": pages, "ranked_window": data["ranked_window"],
             "rows": [{k: row.get(k) for k in keep} for row in data["rows"]]}
 
@@ -170,7 +171,7 @@ async def _form_context(datasette, request) -> dict[str, Any]:
     return {"portals": [tuple(r) for r in portals.rows], "provinces": [r[0] for r in provinces.rows],
             "categories": [r[0] for r in categories.rows], "sorts": list(search.SORTS),
             "form": {k: args.get(k, "") for k in ("q", "portal", "province", "category", "from", "to", "sort")},
-            "rows": [], "total": None, "error": None}
+            "rows": [], "total": None, "total_is_estimate": False, "error": None}
 
 
 # --- article -------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path
         raise click.UsageError("name at least one portal id, or use --all")
     for pid in portal_ids:
         _check_crawlable(portals_by_id, pid)
-    _open_archive(db_path, create=True).close()
+    _open_archive(db_path, create=True, write=not redis_url).close()  # a worker never writes the archive
     settings = _parse_overrides(overrides)
     if delay is not None:
         settings.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
@@ -159,6 +159,9 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path
                 runnable.append(pid)
             except PortalLocked as exc:
                 click.echo(f"error: {exc}", err=True)
+            except OSError as exc:
+                raise BadInput(f"{db_path.parent / 'locks'}: cannot create the portal's lock file ({exc.strerror}): "
+                               "make the archive's folder writable") from None
         if not runnable:
             sys.exit(3)
         logging_settings = configure_logging(log_file=log_file, log_format=log_format, verbose=verbose)
@@ -167,7 +170,9 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path
                              full=full, overlap=overlap, parallel=parallel,
                              hosts={pid: urlsplit(portals_by_id[pid].base_url).hostname or pid for pid in runnable})
     failed = _report(results, db_path, strict=strict)
-    if failed:
+    # A portal with no crawl row never ran (its error was printed): a failure too. (A worker of
+    # a distributed crawl writes no rows: the ingest does.)
+    if failed or (not redis_url and {row["portal_id"] for row in results} < set(runnable)):
         sys.exit(1)
     if len(runnable) < len(portal_ids):
         sys.exit(3)
@@ -420,9 +425,13 @@ def _check_crawlable(portals_by_id: dict[str, Any], portal_id: str) -> None:
         raise BadInput(f"portal {portal_id} is disabled (platform {portal.platform!r}); profile its platform and set enabled = true first")
 
 
-def _open_archive(db_path: Path, *, create: bool = False):
+def _open_archive(db_path: Path, *, create: bool = False, write: bool = False):
+    """The archive, or one clear line and exit 2; ``write``: also refuse a read-only archive."""
     try:
-        return store.open_db(db_path, create=create)
+        db = store.open_db(db_path, create=create)
+        if write:
+            store.require_writable(db, db_path)
+        return db
     except store.ArchiveError as exc:
         raise BadInput(str(exc)) from None
 

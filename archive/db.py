@@ -44,6 +44,35 @@ class NotAnArchive(ArchiveError):
     pass
 
 
+class ArchiveReadOnly(ArchiveError):
+    """The archive (or its folder) cannot be written by this user."""
+
+
+def _read_only_message(path: Path, error: Exception) -> str:
+    return (f"{path}: the archive is read-only for this user ({error}): make the file and its folder writable "
+            f"(SQLite writes {path.name}-wal and {path.name}-shm beside it) — nothing was changed")
+
+
+def require_writable(db: Database, path: str | Path) -> None:
+    """Refuse a read-only archive before a crawl or an import starts, not at its first write.
+
+    Readers (status, serve, history) work on a read-only archive; a writer would otherwise
+    fetch pages it cannot store, or fail deep inside Scrapy with SQLite's bare message.
+    """
+    try:  # a write of the header page, rolled back: BEGIN IMMEDIATE alone passes on a read-only file
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+            db.conn.execute(f"PRAGMA user_version = {int(version)}")
+        finally:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as error:
+        if "readonly" in str(error) or "read-only" in str(error):
+            raise ArchiveReadOnly(_read_only_message(Path(path), error)) from None
+        raise
+
+
 @contextmanager
 def transaction(db: Database) -> Iterator[None]:
     """One atomic write: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error.
@@ -194,6 +223,8 @@ def open_db(path: str | Path, *, create: bool = False) -> Database:
         db.close()
         if "not a database" in str(error):
             raise NotAnArchive(f"{path}: not an SQLite database") from None
+        if "readonly" in str(error):  # WAL: even a reader must create the -shm file beside it
+            raise ArchiveReadOnly(_read_only_message(path, error)) from None
         raise NotAnArchive(f"{path}: cannot be read as an archive ({error})") from None
     if tables and "_sqlite_migrations" not in tables:
         raise NotAnArchive(f"{path}: an SQLite database, but not a portal-archive archive (tables: {', '.join(sorted(tables)[:5])})")

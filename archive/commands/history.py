@@ -114,7 +114,7 @@ def reextract(portal_id: str | None, since: str | None, db_path: Path, registry:
     portals = _load_registry(registry)
     if portal_id and portal_id not in portals:
         raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
-    db = _open_archive(db_path)
+    db = _open_archive(db_path, write=True)
     counts = {"updated": 0, "unchanged": 0, "skipped": 0}
     extractors: dict[str, Callable] = {}
     try:

@@ -122,7 +122,7 @@ class _ImportSession:
     """One import: a ``crawls`` row per portal touched, counters, the summary line."""
 
     def __init__(self, db_path: Path, *, mode: str, source: str) -> None:
-        self.db = _open_archive(db_path, create=True)
+        self.db = _open_archive(db_path, create=True, write=True)
         self.db_path = db_path
         self.mode = mode
         self.source = source

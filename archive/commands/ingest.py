@@ -293,6 +293,7 @@ def ingest(redis_url: str, db_path: Path, batch: int, stop_after_idle: float | N
         raise click.ClickException(f"{redis_url}: cannot use Redis ({exc}); is redis-server running and the URL right?") from None
     try:
         db = store.open_db(db_path, create=True)
+        store.require_writable(db, db_path)
     except store.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     worker = Ingest(server, db, batch=batch)

@@ -110,6 +110,51 @@ def test_a_full_disk_stops_the_crawl_with_one_clear_line_and_loses_nothing(fault
     assert faults.rows("select portal_id, outcome from crawls order by id")[-1] == ("day-dia", "ok")
 
 
+def as_an_ordinary_user() -> tuple[str, ...]:
+    """A command prefix under which file permissions apply: root writes read-only files anyway,
+    so as root the command runs without CAP_DAC_OVERRIDE (util-linux's setpriv)."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("needs util-linux's setpriv to drop root's override of file permissions")
+    return (setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--")
+
+
+@pytest.mark.fault("12. a read-only archive; a read-only folder")
+@pytest.mark.parametrize("read_only", ["file", "folder"])
+def test_a_read_only_archive_is_refused_with_one_line_and_left_untouched(faults, read_only):
+    with FaultPortal(generate_articles(6, seed=53), portal_id="chi-doc") as site:
+        assert faults.crawl(site).returncode == 0
+        faults.expect(site, site.articles)
+        before, served = faults.db_file.read_bytes(), site.requests_served
+        made_read_only = [(faults.db_file, 0o444)] + ([(faults.tmp_path, 0o555)] if read_only == "folder" else [])
+        modes = {path: path.stat().st_mode for path, _ in made_read_only}
+        for path, mode in made_read_only:
+            path.chmod(mode)
+        try:
+            runs = {command: subprocess.run([*as_an_ordinary_user(), sys.executable, "-m", "archive.cli", command,
+                                             *(("chi-doc", "--registry", str(faults.registry), *FAST) if command == "crawl" else ()),
+                                             "--db", str(faults.db_file)],
+                                            cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
+                    for command in ("crawl", "status")}
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        assert site.requests_served == served  # refused before any page was fetched
+    crawl = runs["crawl"]
+    assert crawl.returncode == 2 and "Traceback" not in crawl.stderr, crawl.stderr
+    assert crawl.stderr.strip().splitlines()[-1] == (
+        f"Error: {faults.db_file}: the archive is read-only for this user (attempt to write a readonly database): "
+        "make the file and its folder writable (SQLite writes archive.db-wal and archive.db-shm beside it) — nothing was changed")
+    assert faults.db_file.read_bytes() == before
+    if read_only == "file":  # readers still work: the archive can be served read-only
+        assert runs["status"].returncode == 0 and "chi-doc" in runs["status"].stdout, runs["status"].stderr
+    else:  # WAL readers create archive.db-shm beside the file: the same clear line
+        assert runs["status"].returncode == 2 and "the archive is read-only for this user" in runs["status"].stderr
+    assert faults.rows("select count(*) from crawls") == [(1,)]
+
+
 @pytest.mark.fault("13. an archive of a newer schema; malformed FTS queries through the JSON API")
 def test_a_newer_archive_is_refused_and_malformed_queries_are_400(faults, tmp_path):
     newer = shutil.copy(DATA / "archive-m002.sqlite", tmp_path / "newer.db")

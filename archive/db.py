@@ -197,6 +197,15 @@ def m003_compression_dicts(db: Database) -> None:
     db.execute("CREATE INDEX compression_dicts_portal ON compression_dicts(portal_id)")
 
 
+@migrations()
+def m004_filter_indexes(db: Database) -> None:
+    """Indexes for the search form's province and category choices and Datasette's facets on
+    them: without, each reads every article (both columns sit in rows whose bodies spill onto
+    overflow pages), 0.9–1.5 s at a million articles."""
+    db.execute("CREATE INDEX IF NOT EXISTS articles_province ON articles(province)")
+    db.execute("CREATE INDEX IF NOT EXISTS articles_category ON articles(category)")
+
+
 def open_db(path: str | Path, *, create: bool = False) -> Database:
     """Open (and migrate) an archive; refuse a missing file unless ``create``, and non-SQLite files.
 

@@ -282,3 +282,77 @@ async def test_estimated_total_is_said_in_json_and_html(ds, monkeypatch):
     monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 100)
     page = (await ds.client.get("/-/search", params={"q": "phuong OR ma OR cai"})).text
     assert "total-estimate" not in page
+
+
+# --- the search page at scale: the form's choices, the chart, the newest-first listing -------
+
+def test_distinct_values_by_index_are_those_of_a_scan(db):
+    conn = db.conn
+    for i, (province, category) in enumerate([("Hà Nội", "Tin tức"), ("Hồ Chí Minh", None), (None, "Thông báo"),
+                                              ("Hà Nội", "Sự kiện"), ("Hồ Chí Minh", "Tin tức")]):
+        store.upsert_article(db, {"url": f"http://127.0.0.1/d/{i}", "title": f"Bài {i}", "category": category},
+                             portal_id="test-portal", province=province)
+    for column in ("province", "category"):
+        scanned = [r[0] for r in conn.execute(f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL ORDER BY 1")]
+        assert search.distinct_values(conn, column) == scanned
+        plan = " ".join(str(r) for r in conn.execute(f"EXPLAIN QUERY PLAN SELECT min({column}) FROM articles WHERE {column} > 'a'"))
+        assert f"articles_{column}" in plan  # migration m004's index: a seek per value, not a scan
+    assert search.distinct_values(conn, "category", limit=2) == ["Sự kiện", "Thông báo"]
+
+
+def test_newest_first_keeps_undated_articles_last_and_reads_the_date_index(db):
+    for i, published in enumerate(["2021-01-01T08:00:00+07:00", None, "2023-01-01T08:00:00+07:00"]):
+        store.upsert_article(db, {"url": f"http://127.0.0.1/n/{i}", "title": f"Bài {i}", "published_at": published},
+                             portal_id="test-portal")
+    rows = search.newest_articles(db.conn)["rows"]
+    assert [r["title"] for r in rows] == ["Bài 2", "Bài 0", "Bài 1"]
+    plan = " ".join(str(r) for r in db.conn.execute(f"EXPLAIN QUERY PLAN SELECT id FROM articles a ORDER BY {search.SORTS['newest']}, a.id DESC LIMIT 20"))
+    assert "USE TEMP B-TREE" not in plan  # no sort of every article
+
+
+def test_year_counts_are_sampled_when_the_total_is_estimated(clustered, monkeypatch):
+    conn = clustered
+    conn.execute("UPDATE articles SET published_at = CASE WHEN id % 2 THEN '2020-05-01T08:00:00+07:00' "
+                 "ELSE '2021-05-01T08:00:00+07:00' END")
+    conn.commit()
+    exact = dict(search.year_counts(conn, "quan"))
+    monkeypatch.setattr(search, "COUNT_SAMPLE", 0.2)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    sampled = dict(search.year_counts(conn, "quan", estimate=True))
+    conn.set_trace_callback(None)
+    assert any("rowid BETWEEN" in sql and "UNION ALL" in sql for sql in statements)  # slices, not every match
+    assert exact == {"2020": 800, "2021": 500} and sampled.keys() == exact.keys()  # odd ids in 2020
+    assert all(abs(sampled[y] - exact[y]) <= 0.1 * exact[y] for y in exact), sampled
+    filtered = search.year_counts(conn, "quan", filters=search.Filters(province="Hà Nội"), estimate=True)
+    assert dict(filtered) == exact  # a filtered search is counted exactly (no slices to sample)
+
+
+async def test_json_and_atom_skip_the_chart_and_the_page_says_when_it_is_estimated(ds, monkeypatch):
+    def no_chart(*args, **kwargs):
+        raise AssertionError("the JSON and Atom outputs show no chart")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(search, "year_counts", no_chart)
+        assert (await ds.client.get("/-/search.json", params={"q": "dai"})).status_code == 200
+        assert (await ds.client.get("/-/search.atom", params={"q": "dai"})).status_code == 200
+    page = (await ds.client.get("/-/search", params={"q": "phuong OR ma OR cai"})).text
+    assert 'aria-label="Matches per year" id="year-chart"' in page
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 2)
+    page = (await ds.client.get("/-/search", params={"q": "phuong OR ma OR cai"})).text
+    assert 'aria-label="Matches per year, estimated from a sample" id="year-chart"' in page and "<title>2024: about " in page
+
+
+@pytest.mark.parametrize("filters", [None, search.Filters(portal="test-portal"), search.Filters(date_from="2022-01-01"),
+                                     search.Filters(province="Hà Nội")])
+def test_newest_first_by_the_date_index_gives_the_rows_of_the_join(conn, monkeypatch, filters):
+    by_join = search.ranked_search(conn, "cai OR phuong OR dai OR ma", sort="newest", filters=filters, limit=3, offset=1)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    monkeypatch.setattr(search, "DATE_SCAN_ABOVE", 0)
+    by_index = search.ranked_search(conn, "cai OR phuong OR dai OR ma", sort="newest", filters=filters, limit=3, offset=1)
+    conn.set_trace_callback(None)
+    assert by_index["rows"] == by_join["rows"] and len(by_index["rows"]) == 3
+    walked = any("INDEXED BY" in sql for sql in statements)
+    assert walked == (filters is None or filters.province is None), statements  # province: the join

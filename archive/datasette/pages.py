@@ -52,7 +52,7 @@ def _int_arg(request, name: str, default: int, lo: int, hi: int) -> int:
     return number
 
 
-async def _run_search(datasette, request) -> dict[str, Any]:
+async def _run_search(datasette, request, *, with_chart: bool = True) -> dict[str, Any]:
     """Parse the request and run the search (or the newest-first listing when there is no ``q``)."""
     q = (request.args.get("q") or "").strip()
     filters = _filters(request)
@@ -65,7 +65,8 @@ async def _run_search(datasette, request) -> dict[str, Any]:
         parsed = search.parse_query(q)
         result = await db.execute_fn(lambda conn: search.ranked_search(conn, parsed, filters=filters, sort=sort,
                                                                       limit=size, offset=offset))
-        years = await db.execute_fn(lambda conn: search.year_counts(conn, parsed, filters=filters))
+        years = await db.execute_fn(lambda conn: search.year_counts(conn, parsed, filters=filters,
+                                                                    estimate=result["total_is_estimate"])) if with_chart else []
         for row in result["rows"]:
             row["title_html"] = search.highlight(row["title"], parsed, width=None)
             row["snippet_html"] = search.highlight(row["body"] or row["lead"], parsed)
@@ -89,7 +90,7 @@ def _error_response(datasette, request, fmt: str, message: str):
 async def search_page(datasette, request):
     fmt = request.url_vars.get("format") or "html"
     try:
-        data = await _run_search(datasette, request)
+        data = await _run_search(datasette, request, with_chart=fmt == "html")  # JSON and Atom show no chart
     except (search.SearchError, BadRequest) as exc:
         response = _error_response(datasette, request, fmt, str(exc))
         if response:
@@ -164,12 +165,13 @@ def _links(datasette, request, data: dict[str, Any]) -> dict[str, Any]:
 
 async def _form_context(datasette, request) -> dict[str, Any]:
     db = datasette.get_database()
-    portals = await db.execute("SELECT id, name FROM portals WHERE id IN (SELECT DISTINCT portal_id FROM articles) ORDER BY name")
-    provinces = await db.execute("SELECT DISTINCT province FROM articles WHERE province IS NOT NULL ORDER BY province")
-    categories = await db.execute("SELECT DISTINCT category FROM articles WHERE category IS NOT NULL ORDER BY category LIMIT 200")
+    portals = await db.execute("SELECT id, name FROM portals p WHERE EXISTS (SELECT 1 FROM articles a WHERE a.portal_id = p.id) "
+                               "ORDER BY name")
+    provinces = await db.execute_fn(lambda conn: search.distinct_values(conn, "province"))
+    categories = await db.execute_fn(lambda conn: search.distinct_values(conn, "category"))
     args = request.args
-    return {"portals": [tuple(r) for r in portals.rows], "provinces": [r[0] for r in provinces.rows],
-            "categories": [r[0] for r in categories.rows], "sorts": list(search.SORTS),
+    return {"portals": [tuple(r) for r in portals.rows], "provinces": provinces,
+            "categories": categories, "sorts": list(search.SORTS),
             "form": {k: args.get(k, "") for k in ("q", "portal", "province", "category", "from", "to", "sort")},
             "rows": [], "total": None, "total_is_estimate": False, "error": None}
 

@@ -18,6 +18,10 @@ For each query it prints p50/p95 over ``--repeat`` runs of:
   naive      the same match ``ORDER BY bm25(...)`` over every match (the baseline to beat)
   datasette  Datasette's own table search, GET /db/articles.json?_search=... (unranked,
              sorted by date, with facets), through the real app in-process
+
+and then of the whole search page (``/-/search``, HTML: search, count, per-year chart, form
+choices) for each query, a date-sorted search and the page without a query, next to
+Datasette's own table page for the same search.
 """
 
 from __future__ import annotations
@@ -136,6 +140,7 @@ def main() -> None:
     path = args.db or Path(f"/tmp/search-bench-{args.articles}.db")
     if not path.exists():
         build(path, args.articles)
+    store.open_db(path).close()  # a database built by an earlier release gets this release's indexes
     conn = sqlite3.connect(path)
     from archive.datasette import make_datasette
 
@@ -161,6 +166,25 @@ def main() -> None:
         window = f" (window {result['ranked_window']:,})" if result["ranked_window"] else ""
         about = "about " if result.get("total_is_estimate") else ""
         print(f"| {label}: `{q}` | {about}{result['total']:,}{window} | {r50:.0f} / {r95:.0f} | {n50:.0f} / {n95:.0f} | {d50:.0f} / {d95:.0f} |")
+
+    def page(url: str, params: dict[str, str]):
+        response = loop.run_until_complete(ds.client.get(url, params=params))
+        assert response.status_code == 200, response.text[:300]
+        return response
+
+    print("\nThe whole search page (the HTML a researcher's browser gets: search, count, chart, form choices)")
+    print("next to Datasette's own table page for the same search (`/db/articles?_search=`, with its facets):\n")
+    print("| page | /-/search | datasette table page |\n|---|---|---|")
+    pages = [(f"`{q}`", {"q": q}) for q in QUERIES.values()] + [
+        (f"`{QUERIES['common']}`, newest first", {"q": QUERIES["common"], "sort": "newest"}),
+        ("no query (newest articles)", {})]
+    for label, params in pages:
+        p50, p95, _ = timed(lambda: page("/-/search", params), args.repeat)
+        table = {"_search": params["q"]} if "q" in params else {}
+        if params.get("sort") == "newest":
+            table["_sort_desc"] = "published_at"
+        t50, t95, _ = timed(lambda: page(f"/{path.stem}/articles", table), max(3, args.repeat // 4))
+        print(f"| {label} | {p50:.0f} / {p95:.0f} | {t50:.0f} / {t95:.0f} |")
 
 
 if __name__ == "__main__":

@@ -421,13 +421,16 @@ def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, pro
         else:
             row.update(first_seen_at=seen_at, last_seen_at=seen_at)
             article_id = _insert(db, "articles", row)
-        _insert(db, "article_versions",
-            {"article_id": article_id, "version": version, "content_hash": digest, "seen_at": seen_at,
-             "snapshot_id": snapshot_id, "extractor": row.get("extractor"), "origin": origin,
-             **{k: row.get(k) for k in _VERSION_FIELDS}}
-        )
+        _insert(db, "article_versions", _version_row(article_id, row, seen_at=seen_at, origin=origin))
         bump_crawl(db, crawl_id, "articles_updated" if existing else "articles_new")
     return "updated" if existing else "new"
+
+
+def _version_row(article_id: int, row: dict[str, Any], *, seen_at: str, origin: str) -> dict[str, Any]:
+    """The ``article_versions`` row of an article row as just stored (its content, version and hash)."""
+    return {"article_id": article_id, "version": row["version"], "content_hash": row["content_hash"], "seen_at": seen_at,
+            "snapshot_id": row["snapshot_id"], "extractor": row.get("extractor"), "origin": origin,
+            **{k: row.get(k) for k in _VERSION_FIELDS}}
 
 
 def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
@@ -489,10 +492,8 @@ def known_articles(db: Database, portal_id: str, urls: Iterable[str] | None = No
     if urls is None:
         rows = db.execute(sql, [portal_id]).fetchall()
     else:
-        wanted, rows = sorted(set(urls)), []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            rows += db.execute(f"{sql} AND a.url IN ({', '.join('?' * len(chunk))})", [portal_id, *chunk]).fetchall()
+        rows = [r for chunk in _chunks(sorted(set(urls)))
+                for r in db.execute(f"{sql} AND a.url IN ({', '.join('?' * len(chunk))})", [portal_id, *chunk])]
     known: dict[str, dict[str, Any]] = {}
     for url, fetched_url, gone_at, headers in rows:
         parsed = json.loads(headers) if headers else {}
@@ -579,15 +580,15 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def bump_crawl(db: Database, crawl_id: int | None, column: str) -> None:
-    """Count one result on the open crawl row (inside the caller's transaction, with the result
-    itself), so a killed crawl's row still tells exactly what it stored."""
+def bump_crawl(db: Database, crawl_id: int | None, column: str, n: int = 1) -> None:
+    """Count ``n`` results on the open crawl row (inside the caller's transaction, with the
+    results themselves), so a killed crawl's row still tells exactly what it stored."""
     if crawl_id is None:
         return
     if column not in {"articles_new", "articles_updated", "articles_unchanged", "articles_gone", "not_modified"}:
         raise ValueError(column)
-    seen = ", articles_seen = articles_seen + 1" if column in {"articles_new", "articles_updated", "articles_unchanged"} else ""
-    db.execute(f"UPDATE crawls SET {column} = coalesce({column}, 0) + 1{seen} WHERE id = ?", [crawl_id])
+    seen = ", articles_seen = articles_seen + :n" if column in {"articles_new", "articles_updated", "articles_unchanged"} else ""
+    db.execute(f"UPDATE crawls SET {column} = coalesce({column}, 0) + :n{seen} WHERE id = :id", {"n": int(n), "id": crawl_id})
 
 
 # -- reading history -------------------------------------------------------------------------
@@ -721,20 +722,22 @@ def store_crawled_item(db: Database, kind: str, item: dict[str, Any], *, provinc
     if kind == "not_modified":
         return "articles_unchanged" if touch_article(db, item["url"], seen_at=item["fetched_at"], crawl_id=crawl_id) else None
     if kind == "page":
-        store_snapshot(db, url=item["fetched_url"], body=item.get("raw") or b"", status=item["status"], headers=item.get("headers") or {},
-                       portal_id=item["portal_id"], crawl_id=crawl_id, fetched_at=item["fetched_at"])
+        _store_item_snapshot(db, item, item.get("raw") or b"", crawl_id)
         return None
     if kind == "gone":
-        store_snapshot(db, url=item["fetched_url"], body=item.get("raw") or b"", status=item["status"], headers=item.get("headers") or {},
-                       portal_id=item["portal_id"], crawl_id=crawl_id, fetched_at=item["fetched_at"])
+        _store_item_snapshot(db, item, item.get("raw") or b"", crawl_id)
         return "articles_gone" if mark_gone(db, item["url"], status=item["status"], at=item["fetched_at"], crawl_id=crawl_id) else None
     if kind != "article":
         raise ArchiveError(f"unknown item kind {kind!r}")
-    snapshot_id = store_snapshot(db, url=item["fetched_url"], body=item["raw"], status=item["status"], headers=item["headers"],
-                                 portal_id=item["portal_id"], crawl_id=crawl_id, fetched_at=item["fetched_at"])
+    snapshot_id = _store_item_snapshot(db, item, item["raw"], crawl_id)
     result = upsert_article(db, item["article"], portal_id=item["portal_id"], province=province, snapshot_id=snapshot_id,
                             seen_at=item["fetched_at"], crawl_id=crawl_id)
     return f"articles_{result}"
+
+
+def _store_item_snapshot(db: Database, item: dict[str, Any], body: bytes, crawl_id: int | None) -> int:
+    return store_snapshot(db, url=item["fetched_url"], body=body, status=item["status"], headers=item.get("headers") or {},
+                          portal_id=item["portal_id"], crawl_id=crawl_id, fetched_at=item["fetched_at"])
 
 
 CrawledItem = tuple[str, dict[str, Any], str | None, int | None]  # (kind, item, province, crawl_id)
@@ -762,9 +765,7 @@ def store_crawled_items(db: Database, items: list[CrawledItem]) -> list[str | No
         rows, counted = [], Counter()
         for index in sorted(fresh):
             _, item, province, crawl_id = items[index]
-            snapshot_id = store_snapshot(db, url=item["fetched_url"], body=item["raw"], status=item["status"],
-                                         headers=item["headers"], portal_id=item["portal_id"], crawl_id=crawl_id,
-                                         fetched_at=item["fetched_at"])
+            snapshot_id = _store_item_snapshot(db, item, item["raw"], crawl_id)
             row = _article_row(item["article"])
             row.update(portal_id=item["portal_id"], province=province, content_hash=content_hash(row), version=1,
                        snapshot_id=snapshot_id, first_seen_at=item["fetched_at"], last_seen_at=item["fetched_at"])
@@ -772,17 +773,14 @@ def store_crawled_items(db: Database, items: list[CrawledItem]) -> list[str | No
             counted[crawl_id] += 1
             results[index] = "articles_new"
         ids = _insert_articles_at_once(db, rows)
-        db.conn.executemany(
-            f"INSERT INTO article_versions (article_id, version, content_hash, seen_at, snapshot_id, extractor, origin, "
-            f"{', '.join(_VERSION_FIELDS)}) VALUES ({', '.join('?' * (7 + len(_VERSION_FIELDS)))})",
-            [[ids[row["url"]], 1, row["content_hash"], row["first_seen_at"], row["snapshot_id"], row.get("extractor"),
-              "crawl", *(row.get(k) for k in _VERSION_FIELDS)] for row in rows])
+        versions = [_version_row(ids[row["url"]], row, seen_at=row["first_seen_at"], origin="crawl") for row in rows]
+        if versions:
+            columns = list(versions[0])
+            db.conn.executemany(f"INSERT INTO article_versions ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                                [list(v.values()) for v in versions])
         for crawl_id, n in counted.items():
-            if crawl_id is not None:
-                db.execute("UPDATE crawls SET articles_new = coalesce(articles_new, 0) + ?, articles_seen = articles_seen + ? "
-                           "WHERE id = ?", [n, n, crawl_id])
+            bump_crawl(db, crawl_id, "articles_new", n)
     return results
-
 
 
 def _first_sightings(db: Database, items: list[CrawledItem]) -> set[int]:
@@ -795,10 +793,8 @@ def _first_sightings(db: Database, items: list[CrawledItem]) -> set[int]:
     named = Counter(u for _, item, _, _ in items for u in urls(item))
     candidates = {i: urls(item) for i, (kind, item, _, _) in enumerate(items)
                   if kind == "article" and item.get("status") == 200 and all(named[u] == 1 for u in urls(item))}
-    wanted = sorted({u for us in candidates.values() for u in us})
     known: set[str] = set()
-    for start in range(0, len(wanted), 400):
-        chunk = wanted[start:start + 400]
+    for chunk in _chunks(sorted({u for us in candidates.values() for u in us})):
         marks = ", ".join("?" * len(chunk))
         known.update(u for (u,) in db.execute(
             f"SELECT url FROM articles WHERE url IN ({marks}) UNION SELECT fetched_url FROM articles WHERE fetched_url IN ({marks})",
@@ -818,8 +814,12 @@ def _insert_articles_at_once(db: Database, rows: list[dict[str, Any]]) -> dict[s
     db.execute(f"INSERT INTO articles ({', '.join(columns)}) SELECT {', '.join(columns)} FROM temp.articles_batch ORDER BY rowid")
     db.execute("DELETE FROM temp.articles_batch")
     ids: dict[str, int] = {}
-    urls = [row["url"] for row in rows]
-    for start in range(0, len(urls), 900):
-        chunk = urls[start:start + 900]
+    for chunk in _chunks([row["url"] for row in rows]):
         ids.update(db.execute(f"SELECT url, id FROM articles WHERE url IN ({', '.join('?' * len(chunk))})", chunk).fetchall())
     return ids
+
+
+def _chunks(values: list[str], size: int = 400) -> Iterator[list[str]]:
+    """``values`` in pieces small enough to bind as ``IN (?, ...)`` (twice, where a query needs it)."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -395,27 +395,27 @@ def _estimate_between(q: _SearchSQL, lo: int, hi: int) -> float:
     The slices are evenly spaced, so a word common in one period or in one portal's range of
     row ids is sampled in proportion to that range. One statement, one FTS5 cursor per slice.
     """
-    params, bounds = _slice_params(q.params, lo, hi)
-    covered = sum(end - start + 1 for start, end in bounds)
+    params, covered = _slice_params(q.params, lo, hi)
     if covered <= 0:
         return 0.0
     slices = [f"(SELECT count(*) FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match{q.filter_sql} "
-              f"AND f.rowid BETWEEN :s{i} AND :e{i})" for i in range(len(bounds))]
+              f"AND f.rowid BETWEEN :s{i} AND :e{i})" for i in range(COUNT_SLICES)]
     sampled = q.conn.execute("SELECT " + " + ".join(slices), params).fetchone()[0]
     return sampled * (hi - lo) / covered
 
 
-def _slice_params(params: dict[str, Any], lo: int, hi: int) -> tuple[dict[str, Any], list[tuple[int, int]]]:
+def _slice_params(params: dict[str, Any], lo: int, hi: int) -> tuple[dict[str, Any], int]:
     """COUNT_SLICES evenly spaced rowid ranges in ``lo <= rowid < hi``, together COUNT_SAMPLE of
-    them, as statement parameters ``:s<i>``/``:e<i>`` (added to a copy of ``params``)."""
+    them, as statement parameters ``:s<i>``/``:e<i>`` (added to a copy of ``params``), and the
+    number of rowids they cover."""
     step = (hi - lo) / COUNT_SLICES
     width = max(1, int(step * COUNT_SAMPLE))
-    params, bounds = dict(params), []
+    params, covered = dict(params), 0
     for i in range(COUNT_SLICES):
         start = lo + int(i * step + (step - width) / 2)
         params[f"s{i}"], params[f"e{i}"] = start, min(start + width, hi) - 1
-        bounds.append((params[f"s{i}"], params[f"e{i}"]))
-    return params, bounds
+        covered += params[f"e{i}"] - start + 1
+    return params, covered
 
 
 def _round_estimate(n: float) -> int:
@@ -598,9 +598,8 @@ def _sampled_year_counts(conn: sqlite3.Connection, params: dict[str, Any]) -> li
     hi = conn.execute(f"SELECT rowid {match} ORDER BY rowid DESC LIMIT 1", params).fetchone()
     if lo is None:
         return []
-    params, bounds = _slice_params(params, lo[0], hi[0] + 1)
-    covered = sum(end - start + 1 for start, end in bounds)
-    sample = " UNION ALL ".join(f"SELECT rowid {match} AND rowid BETWEEN :s{i} AND :e{i}" for i in range(len(bounds)))
+    params, covered = _slice_params(params, lo[0], hi[0] + 1)
+    sample = " UNION ALL ".join(f"SELECT rowid {match} AND rowid BETWEEN :s{i} AND :e{i}" for i in range(COUNT_SLICES))
     rows = conn.execute(
         f"SELECT substr(a.published_at, 1, 4) AS year, count(*) FROM ({sample}) m JOIN articles a ON a.id = m.rowid "
         "WHERE a.published_at IS NOT NULL GROUP BY year ORDER BY year", params).fetchall()
@@ -612,7 +611,7 @@ def distinct_values(conn: sqlite3.Connection, column: str, limit: int = 200) -> 
     """The distinct non-NULL values of an indexed ``articles`` column, in order (the search
     form's choices): one index seek per value instead of a scan of every article, 1.5 s for
     ``province`` in a million articles (SQLite has no loose index scan of its own)."""
-    if column not in {"province", "category", "portal_id"}:
+    if column not in {"province", "category"}:  # the columns migration m004 indexes
         raise ValueError(column)
     rows = conn.execute(
         f"""WITH RECURSIVE v(x) AS (

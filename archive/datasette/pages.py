@@ -118,7 +118,7 @@ def _json_result(data: dict[str, Any]) -> dict[str, Any]:
             "published_at", "version", "score", "exact", "article_url", "snippet_html")
     pages = max(1, math.ceil(data["total"] / data["size"]))
     return {"ok": True, "q": data["q"], "sort": data["sort"], "total": data["total"],
-            "total_is_estimate": data.get("total_is_estimate", False), "page": data["page"],
+            "total_is_estimate": data["total_is_estimate"], "page": data["page"],
             "pages": pages, "ranked_window": data["ranked_window"],
             "rows": [{k: row.get(k) for k in keep} for row in data["rows"]]}
 

@@ -19,6 +19,8 @@ from typing import Any
 # Read through importlib.resources so profiles load from a zipped egg (scrapyd) too.
 PLATFORMS_DIR = resources.files("crawler") / "platforms"
 UNKNOWN_PLATFORM = "unknown"
+# The profile with no selectors: structural discovery and extraction for any CMS.
+GENERIC_PLATFORM = "generic"
 
 _SECTIONS: dict[str, set[str]] = {
     "": {"name", "description", "evidence", "extends", "abstract"},
@@ -66,6 +68,11 @@ class Profile:
     drop_labels: tuple[str, ...] = ()
     drop_prefixes: tuple[str, ...] = ()
     drop_hidden: bool = True
+
+    @property
+    def is_generic(self) -> bool:
+        """Whether links and fields are found from the page's structure (no selectors)."""
+        return self.name == GENERIC_PLATFORM
 
     def is_article_url(self, url: str) -> bool:
         """Whether ``url`` looks like one of this platform's article pages."""

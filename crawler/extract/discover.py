@@ -25,13 +25,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from statistics import median
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
-from crawler.extract.dom import HtmlElement, flat_text, parse_html
+from lxml import etree
+
+from crawler.extract.dom import HtmlElement, parse_html
 from crawler.extract.listing import PageLinks
 from crawler.extract.text import normalize_text
 
@@ -58,7 +60,7 @@ _FILE_EXTENSIONS = frozenset(
     "pdf doc docx xls xlsx ppt pptx rar zip 7z jpg jpeg png gif bmp webp svg mp3 mp4 avi wmv flv mov txt xml rss css js ico".split()
 )
 _DATE = re.compile(r"(?<!\d)(?:\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?(?:19|20)\d{2}|(?:19|20)\d{2}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2})(?!\d)|ngày\s+\d{1,2}\s+tháng", re.I)
-_STRUCTURAL_FURNITURE = frozenset({"nav", "header", "footer", "aside"})
+_SECTIONING = frozenset({"article", "main", "section"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "menu", "menubar"})
 # Class tokens that mark an element's state or position, not its kind (they differ between
 # the records of one list: `li.first`, `li.odd`, `div.item.active`).
@@ -66,8 +68,14 @@ _STATE_CLASSES = frozenset(
     "active current selected first last odd even alt alternate clearfix clear cf hover open show hidden "
     "in fade visible left right top bottom big small large".split()
 )
+_ALTERNATION = re.compile(r"^(?:alternating|alternate|alt)[-_]?")
 _WORD = re.compile(r"\w+")
 _LABEL_MAX = 60
+_TRACKING_PREFIXES = ("utm_", "p_p_")
+_TRACKING_KEYS = frozenset({"fbclid", "gclid", "zarsrc", "zalo_source", "_ga", "mc_cid", "mc_eid"})
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Text nodes short enough to be a furniture label (measured in C before any Python runs).
+_SHORT_TEXTS = etree.XPath(f"//text()[string-length(normalize-space(.)) >= 3 and string-length(normalize-space(.)) <= {_LABEL_MAX}]")
 
 
 @dataclass
@@ -103,6 +111,7 @@ def browser_url(url: str) -> str:
     return safe_url_string(url.strip(), encoding="utf-8")
 
 
+@lru_cache(maxsize=4096)
 def page_number(url: str) -> int | None:
     """The listing page number a generic pagination URL asks for (``/page/3``, ``?page=3``,
     ``_cur=3``, ``PageIndex=3``, ``p=3``, ``trang-3``), or ``None`` when it names none."""
@@ -174,10 +183,8 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
         chosen += _beside(best, [g for g in groups.values() if g is not best])
     article_anchors = sorted((a for g in chosen for a in g.anchors), key=lambda a: a.order)
     links.articles = _unique([a.url for a in article_anchors])
-    article_shapes = {g.key[0] for g in chosen}
     taken = set(links.articles)
-    links.sections = _unique([a.url for a in anchors
-                              if a.url not in taken and a.shape not in article_shapes and _is_menu_link(a, self_links)])
+    links.sections = _unique([a.url for a in anchors if a.url not in taken and _is_menu_link(a, self_links)])
     return links
 
 
@@ -196,7 +203,11 @@ def _base_url(root: HtmlElement, url: str) -> str:
 def _absolute(href: object, base_url: str) -> str | None:
     if not isinstance(href, str):
         return None
-    href = href.strip()
+    return _resolve(href.strip(), base_url)
+
+
+@lru_cache(maxsize=4096)
+def _resolve(href: str, base_url: str) -> str | None:
     if not href or href.lower().startswith(_NOT_LINKS):
         return None
     try:
@@ -225,7 +236,7 @@ def _is_file(url: str) -> bool:
 
 def _anchor_text(element: HtmlElement) -> str:
     """The link's visible text, else its ``title`` or its picture's ``alt``."""
-    text = normalize_text(flat_text(element))
+    text = normalize_text(element.text_content())
     if text:
         return text
     title = normalize_text(element.get("title"))
@@ -256,6 +267,7 @@ def _is_pager_text(text: str) -> bool:
     return folded in _PAGER_WORDS or (folded.isdigit() and len(folded) <= 5)
 
 
+@lru_cache(maxsize=4096)
 def _listing_key(url: str) -> str:
     """The URL without its page number (parameter or path segment) and trailing ``/``, ``index``."""
     parts = urlsplit(url)
@@ -296,8 +308,15 @@ def _is_pagination(url: str, text: str, here: str, here_key: str) -> bool:
 
 @cache
 def _class_key(value: str) -> str:
-    tokens = sorted({t for t in value.lower().split() if t not in _STATE_CLASSES and not any(c.isdigit() for c in t)})
-    return ".".join(tokens)
+    """The classes that say what an element is, the same on every record of a list: digits,
+    state words (``active``, ``odd``) and alternation prefixes (``altrow``,
+    ``AlternatingItem``, ``cat-list-row1``) left out."""
+    tokens = set()
+    for token in value.lower().split():
+        token = _ALTERNATION.sub("", re.sub(r"\d+", "", token)).strip("-_")
+        if token and token not in _STATE_CLASSES:
+            tokens.add(token)
+    return ".".join(sorted(tokens))
 
 
 def _signature(element: HtmlElement) -> tuple[str, ...]:
@@ -326,28 +345,36 @@ def _shape(url: str) -> tuple:
     """The URL's shape: per path segment number / slug / word, and the query keys.
 
     Not the extension nor a trailing slash: one list mixes ``.html`` with names cut short
-    (HTTrack copies, CMSs truncating long slugs), and they never tell menus from articles."""
+    (HTTrack copies, CMSs truncating long slugs), and they never tell menus from articles.
+    Nor tracking keys or keys carrying a URL (``?redirect=/web/x``), which some links of a
+    list have and others not."""
     parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
-    keys = tuple(sorted({k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}))
+    keys = tuple(sorted({k.lower() for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                         if not _ignored_key(k, v)}))
     return (tuple(_segment_class(s) for s in segments), keys)
 
 
-def _url_owners(anchors: list[_Anchor]) -> dict[int, set[str]]:
-    """For each element holding links (by id), the distinct URLs below it."""
-    owners: dict[int, set[str]] = defaultdict(set)
+def _ignored_key(key: str, value: str) -> bool:
+    key = key.lower()
+    return key.startswith(_TRACKING_PREFIXES) or key in _TRACKING_KEYS or "/" in value or value.lower().startswith("http")
+
+
+def _url_owners(anchors: list[_Anchor]) -> dict[HtmlElement, set[str]]:
+    """For each element holding links, the distinct URLs below it."""
+    owners: dict[HtmlElement, set[str]] = defaultdict(set)
     for anchor in anchors:
-        owners[id(anchor.element)].add(anchor.url)
+        owners[anchor.element].add(anchor.url)
         for node in anchor.element.iterancestors():
-            owners[id(node)].add(anchor.url)
+            owners[node].add(anchor.url)
     return owners
 
 
-def _record(anchor: _Anchor, owners: dict[int, set[str]]) -> HtmlElement:
+def _record(anchor: _Anchor, owners: dict[HtmlElement, set[str]]) -> HtmlElement:
     """The link's record: its highest ancestor that links nothing else (title, date, summary)."""
     record = anchor.element
     for node in anchor.element.iterancestors():
-        if node.tag in ("html", "body") or owners.get(id(node), set()) - {anchor.url}:
+        if node.tag in ("html", "body") or owners.get(node, set()) - {anchor.url}:
             break
         record = node
     return record
@@ -358,21 +385,23 @@ def _headline(words: int) -> float:
     return 0.0 if words <= 1 else min(1.0, (words - 1) / 7)
 
 
-def _score(group: _Group, owners: dict[int, set[str]], furniture: set[int], self_links: set[tuple[str, ...]]) -> float:
+def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[HtmlElement], self_links: set[tuple[str, ...]]) -> float:
     urls = group.urls
     words = {u: 0 for u in urls}
+    words_len = {u: 0 for u in urls}
     records: dict[str, HtmlElement] = {}
     for anchor in group.anchors:
         words[anchor.url] = max(words[anchor.url], anchor.words)
+        words_len[anchor.url] = max(words_len[anchor.url], len(anchor.text))
         records.setdefault(anchor.url, _record(anchor, owners))
     headline = sum(_headline(w) for w in words.values()) / len(urls)
     if headline == 0:
         return 0.0
     dated = summarised = 0
     for url, record in records.items():
-        text = normalize_text(flat_text(record))
+        text = normalize_text(record.text_content()[:3000])
         dated += bool(_DATE.search(text))
-        summarised += len(text) - sum(len(normalize_text(flat_text(a))) for a in record.iter("a")) > 60
+        summarised += len(text) - words_len[url] > 60
     score = len(urls) * headline ** 2 * (1 + dated / len(urls)) * (1 + 0.5 * summarised / len(urls))
     if group.furniture:
         score *= 0.05
@@ -409,50 +438,59 @@ def _furniture_labels() -> frozenset[str]:
 _LABELS: frozenset[str] | None = None
 
 
-def _furniture_scopes(root: HtmlElement) -> set[int]:
-    """Ids of the blocks that a furniture label introduces ("Xem nhiều nhất", "Tin liên quan"):
+def _furniture_scopes(root: HtmlElement) -> set[HtmlElement]:
+    """The blocks that a furniture label introduces ("Xem nhiều nhất", "Tin liên quan"):
     the siblings after the label's heading, up to the next heading."""
     global _LABELS
     if _LABELS is None:
         _LABELS = _furniture_labels()
     from crawler.extract.clean import label_key
 
-    scopes: set[int] = set()
-    for element in root.iter():
-        if not isinstance(element.tag, str) or element.tag in ("html", "body", "head", "script", "style", "a"):
+    scopes: set[HtmlElement] = set()
+    for node in _SHORT_TEXTS(root):
+        element = node.getparent()
+        if element is None:
             continue
-        text = element.text_content() if len(element) < 6 else None
-        if text is None or len(text) > _LABEL_MAX * 3:
+        if node.is_tail:
+            element = element.getparent()
+        if element is None or element.tag in ("html", "body", "script", "style", "option", "title"):
             continue
-        text = normalize_text(text)
-        if not text or len(text) > _LABEL_MAX or label_key(text) not in _LABELS:
+        if label_key(node) not in _LABELS or label_key(element.text_content()) not in _LABELS:
             continue
         heading = element
+        text = normalize_text(element.text_content())
         while heading.getparent() is not None and heading.getparent().tag not in ("body", "html") \
                 and normalize_text(heading.getparent().text_content()) == text:
             heading = heading.getparent()
-        scopes.add(id(heading))
+        scopes.add(heading)
         for sibling in heading.itersiblings():
             if not isinstance(sibling.tag, str):
                 continue
-            if sibling.tag in ("h1", "h2", "h3", "h4", "h5", "h6") or next(sibling.iter("h1", "h2", "h3", "h4", "h5", "h6"), None) is not None and sibling.find(".//a") is None:
-                break
-            scopes.add(id(sibling))
+            if sibling.tag in _HEADINGS or any(h.find(".//a") is None for h in sibling.iter(*_HEADINGS)):
+                break  # the next box's own heading
+            scopes.add(sibling)
     return scopes
 
 
 def _in_structural_furniture(element: HtmlElement) -> bool:
-    for node in element.iterancestors():
-        if node.tag in _STRUCTURAL_FURNITURE or (node.get("role") or "").lower() in _FURNITURE_ROLES:
+    """Inside the page's nav, header, footer or aside (or an element with their ARIA role).
+
+    A ``header``/``footer`` inside an ``article``, ``main`` or ``section`` is that record's own
+    (WordPress puts every headline in ``article > header.entry-header``), not the page's."""
+    ancestors = list(element.iterancestors())
+    for index, node in enumerate(ancestors):
+        if node.tag in ("nav", "aside") or (node.get("role") or "").lower() in _FURNITURE_ROLES:
+            return True
+        if node.tag in ("header", "footer") and not any(a.tag in _SECTIONING for a in ancestors[index + 1:]):
             return True
     return False
 
 
-def _in_scope(element: HtmlElement, scopes: set[int]) -> bool:
-    return any(id(node) in scopes for node in element.iterancestors())
+def _in_scope(element: HtmlElement, scopes: set[HtmlElement]) -> bool:
+    return any(node in scopes for node in element.iterancestors())
 
 
-def _is_furniture(group: _Group, scopes: set[int]) -> bool:
+def _is_furniture(group: _Group, scopes: set[HtmlElement]) -> bool:
     """Most of the group's links sit in nav/header/footer/aside or under a furniture label."""
     flagged = sum(1 for a in group.anchors if _in_structural_furniture(a.element) or _in_scope(a.element, scopes))
     return flagged * 2 > len(group.anchors)
@@ -471,12 +509,12 @@ def _is_menu_link(anchor: _Anchor, self_links: set[tuple[str, ...]]) -> bool:
 
 def _lca(elements: list[HtmlElement]) -> HtmlElement:
     chain = [elements[0]] + list(elements[0].iterancestors())
-    position = {id(node): index for index, node in enumerate(chain)}
+    position = {node: index for index, node in enumerate(chain)}
     deepest = 0
     for element in elements[1:]:
         for node in [element] + list(element.iterancestors()):
-            if id(node) in position:
-                deepest = max(deepest, position[id(node)])
+            if node in position:
+                deepest = max(deepest, position[node])
                 break
     return chain[deepest]
 

@@ -71,6 +71,7 @@ _STATE_CLASSES = frozenset(
 _ALTERNATION = re.compile(r"^(?:alternating|alternate|alt)[-_]?")
 _WORD = re.compile(r"\w+")
 _LABEL_MAX = 60
+_MIRRORED = re.compile(r"Mirrored from (?:https?://)?([\w.-]+)", re.I)
 # Below this a page has no list: a menu of a few short labels, a lone link (one headline of
 # four words with a date scores about 0.4, a two-entry menu in a nav about 0.01).
 _MIN_SCORE = 0.25
@@ -142,14 +143,15 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     root = parse_html(page) if isinstance(page, (str, bytes)) else page
     base = _base_url(root, url)
     here = _strip_fragment(browser_url(url))
-    host = _host(here)
+    hosts = _own_hosts(root, here)
     here_key = _listing_key(here)
     anchors: list[_Anchor] = []
     pages: list[str] = []
+    pagers: list[HtmlElement] = []
     self_links: set[tuple[str, ...]] = set()  # signatures of link lists that link this very page (menus)
     for order, element in enumerate(root.iter("a")):
         absolute = _absolute(element.get("href"), base)
-        if absolute is None or _host(absolute) != host:
+        if absolute is None or _host(absolute) not in hosts:
             continue
         text = _anchor_text(element)
         if absolute == here or _listing_key(absolute) == here_key and absolute != here and not _is_pager_text(text) and page_number(absolute) is None:
@@ -157,6 +159,7 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
             continue
         if _is_pagination(absolute, text, here, here_key):
             pages.append(absolute)
+            pagers.append(element)
             continue
         if _is_file(absolute):
             continue
@@ -172,14 +175,14 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
         anchor.signature = _signature(anchor.element)
         anchor.shape = _shape(anchor.url)
     furniture = _furniture_scopes(root)
-    groups: dict[tuple, _Group] = {}
-    for anchor in anchors:
-        key = (anchor.shape, anchor.signature)
-        groups.setdefault(key, _Group(key)).anchors.append(anchor)
+    groups = _split_by_list(anchors)
     owners = _url_owners(anchors)
+    near_pager = {node for pager in pagers for node in pager.iterancestors()}
     for group in groups.values():
         group.furniture = _is_furniture(group, furniture)
         group.score = _score(group, owners, furniture, self_links)
+        if group.score and near_pager and _beside_pager(group, near_pager):
+            group.score *= 2  # the list the pager pages through
     best = max(groups.values(), key=lambda g: (g.score, len(g.urls), -g.anchors[0].order))
     chosen = [best] if best.score >= _MIN_SCORE else []
     if chosen:
@@ -192,6 +195,30 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
 
 
 # --- links -----------------------------------------------------------------------------
+
+def _own_hosts(root: HtmlElement, here: str) -> set[str]:
+    """The page's host, and the host it names as its own (canonical link, ``og:url``, a
+    mirror's "Mirrored from" note): a saved copy served elsewhere keeps absolute links to it."""
+    hosts = {_host(here)}
+    head = root.find("head")
+    if head is not None:
+        for element in head:
+            if element.tag == "link" and (element.get("rel") or "").lower() == "canonical":
+                hosts.add(_host(element.get("href") or ""))
+            elif element.tag == "meta" and (element.get("property") or "").lower() == "og:url":
+                hosts.add(_host(element.get("content") or ""))
+    for comment in root.itersiblings(preceding=True):
+        match = _MIRRORED.search(str(comment.text or "")) if not isinstance(comment.tag, str) else None
+        if match:
+            hosts.add(match.group(1).lower().removeprefix("www."))
+    for comment in root.iter(etree.Comment):
+        match = _MIRRORED.search(comment.text or "")
+        if match:
+            hosts.add(match.group(1).lower().removeprefix("www."))
+            break
+    hosts.discard("")
+    return hosts
+
 
 def _base_url(root: HtmlElement, url: str) -> str:
     """The page's URL, or its ``<base href>`` (which relative links resolve against)."""
@@ -267,7 +294,7 @@ def _is_pager_text(text: str) -> bool:
     if len(text) <= 3 and _PAGER_SYMBOLS.match(text):
         return True
     folded = re.sub(r"[\s<>«»‹›←→.…:\[\]()|]+", " ", text.casefold()).strip()
-    return folded in _PAGER_WORDS or (folded.isdigit() and len(folded) <= 5)
+    return folded in _PAGER_WORDS or (folded.isdigit() and len(folded) <= 5) or bool(re.fullmatch(r"(?:trang|page)\s?\d{1,5}", folded))
 
 
 @lru_cache(maxsize=4096)
@@ -363,6 +390,37 @@ def _ignored_key(key: str, value: str) -> bool:
     return key.startswith(_TRACKING_PREFIXES) or key in _TRACKING_KEYS or "/" in value or value.lower().startswith("http")
 
 
+def _split_by_list(anchors: list[_Anchor]) -> dict[tuple, _Group]:
+    """Links grouped by URL shape and place (signature), then by the list that holds them.
+
+    Two boxes with the same markup (``div.box > ul > li > a`` in the main column and in the
+    sidebar, Bootstrap's ``col-md-8``/``col-md-4`` alike once digits go) share a signature;
+    each link's record is its highest ancestor holding no other link of the group, and the
+    record's parent is its list."""
+    by_place: dict[tuple, list[_Anchor]] = defaultdict(list)
+    for anchor in anchors:
+        by_place[(anchor.shape, anchor.signature)].append(anchor)
+    groups: dict[tuple, _Group] = {}
+    for (shape, signature), members in by_place.items():
+        if len({a.url for a in members}) == 1:
+            groups[(shape, signature, None)] = _Group((shape, signature, None), members)
+            continue
+        below: dict[HtmlElement, set[str]] = defaultdict(set)
+        for anchor in members:
+            below[anchor.element].add(anchor.url)
+            for node in anchor.element.iterancestors():
+                below[node].add(anchor.url)
+        for anchor in members:
+            record = anchor.element
+            for node in anchor.element.iterancestors():
+                if len(below[node]) > 1:
+                    break
+                record = node
+            key = (shape, signature, record.getparent())
+            groups.setdefault(key, _Group(key)).anchors.append(anchor)
+    return groups
+
+
 def _url_owners(anchors: list[_Anchor]) -> dict[HtmlElement, set[str]]:
     """For each element holding links, the distinct URLs below it."""
     owners: dict[HtmlElement, set[str]] = defaultdict(set)
@@ -405,7 +463,7 @@ def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[Ht
         text = normalize_text(record.text_content()[:3000])
         dated += bool(_DATE.search(text))
         summarised += len(text) - words_len[url] > 60
-    score = len(urls) * headline ** 2 * (1 + dated / len(urls)) * (1 + 0.5 * summarised / len(urls))
+    score = len(urls) * headline ** 2 * (1 + dated / len(urls)) * (1 + summarised / len(urls))
     if group.furniture:
         score *= 0.05
     signature = group.key[1]
@@ -416,6 +474,18 @@ def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[Ht
     if median(words.values()) < 3:
         score *= 0.5
     return score
+
+
+def _beside_pager(group: _Group, near_pager: set[HtmlElement]) -> bool:
+    """Whether the pagination sits in the list's block (within two levels above it)."""
+    node = _lca([a.element for a in group.anchors])
+    for _ in range(3):
+        if node is None or node.tag in ("body", "html"):
+            return False
+        if node in near_pager:
+            return True
+        node = node.getparent()
+    return False
 
 
 def _nested_list(element: HtmlElement) -> bool:
@@ -458,7 +528,7 @@ def _furniture_scopes(root: HtmlElement) -> set[HtmlElement]:
             element = element.getparent()
         if element is None or element.tag in ("html", "body", "script", "style", "option", "title"):
             continue
-        if label_key(node) not in _LABELS or label_key(element.text_content()) not in _LABELS:
+        if not _is_label(label_key(node)) or not _is_label(label_key(element.text_content())):
             continue
         heading = element
         text = normalize_text(element.text_content())
@@ -473,6 +543,17 @@ def _furniture_scopes(root: HtmlElement) -> set[HtmlElement]:
                 break  # the next box's own heading
             scopes.add(sibling)
     return scopes
+
+
+def _is_label(key: str) -> bool:
+    """A furniture label, or a short heading holding one of several words ("Tin xem nhiều nhất")."""
+    if key in _LABELS:
+        return True
+    words = key.split()
+    if len(words) > 5 or any(c.isdigit() for c in key):
+        return False  # not a heading: "(609 lượt xem)"
+    padded = f" {key} "
+    return any(" " in label and f" {label} " in padded for label in _LABELS)
 
 
 def _in_structural_furniture(element: HtmlElement) -> bool:
@@ -541,8 +622,8 @@ def _beside(best: _Group, others: list[_Group]) -> list[_Group]:
         if overlap * 2 >= len(urls):
             merged.append(group)  # mostly the same items (their pictures, a second link)
             continue
-        if group.score <= 0:
-            continue
+        if group.score < _MIN_SCORE:
+            continue  # a category link repeated in every record, a short label
         joint = _lca([region, group.anchors[0].element])
         levels = region_depth - _depth(joint)
         fresh = len(urls) - overlap

@@ -435,8 +435,8 @@ def _record(anchor: _Anchor, owners: dict[HtmlElement, set[str]]) -> HtmlElement
     """The link's record: its highest ancestor that links nothing else (title, date, summary)."""
     record = anchor.element
     for node in anchor.element.iterancestors():
-        if node.tag in ("html", "body") or owners.get(node, set()) - {anchor.url}:
-            break
+        if node.tag in ("html", "body") or len(owners.get(node, ())) > 1:
+            break  # (every ancestor holds the link's own URL)
         record = node
     return record
 

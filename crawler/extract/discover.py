@@ -69,12 +69,15 @@ _STATE_CLASSES = frozenset(
     "in fade visible left right top bottom big small large".split()
 )
 _ALTERNATION = re.compile(r"^(?:alternating|alternate|alt)[-_]?")
+_STATE_SUFFIX = re.compile(r"[-_](?:odd|even|first|last|alt|active|current|selected)$")
 _WORD = re.compile(r"\w+")
 _LABEL_MAX = 60
 _MIRRORED = re.compile(r"Mirrored from (?:https?://)?([\w.-]+)", re.I)
 # Below this a page has no list: a menu of a few short labels, a lone link (one headline of
 # four words with a date scores about 0.4, a two-entry menu in a nav about 0.01).
 _MIN_SCORE = 0.25
+# A group joins the list only if its texts read as headlines (about four words or more).
+_MERGE_HEADLINE = 0.4
 _TRACKING_PREFIXES = ("utm_", "p_p_")
 _TRACKING_KEYS = frozenset({"fbclid", "gclid", "zarsrc", "zalo_source", "_ga", "mc_cid", "mc_eid"})
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -99,6 +102,7 @@ class _Group:
     anchors: list[_Anchor] = field(default_factory=list)
     score: float = 0.0
     furniture: bool = False
+    headline: float = 0.0
 
     @property
     def urls(self) -> list[str]:
@@ -344,6 +348,7 @@ def _class_key(value: str) -> str:
     tokens = set()
     for token in value.lower().split():
         token = _ALTERNATION.sub("", re.sub(r"\d+", "", token)).strip("-_")
+        token = _STATE_SUFFIX.sub("", token)
         if token and token not in _STATE_CLASSES:
             tokens.add(token)
     return ".".join(sorted(tokens))
@@ -455,7 +460,7 @@ def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[Ht
         words[anchor.url] = max(words[anchor.url], anchor.words)
         words_len[anchor.url] = max(words_len[anchor.url], len(anchor.text))
         records.setdefault(anchor.url, _record(anchor, owners))
-    headline = sum(_headline(w) for w in words.values()) / len(urls)
+    headline = group.headline = sum(_headline(w) for w in words.values()) / len(urls)
     if headline == 0:
         return 0.0
     dated = summarised = 0
@@ -622,11 +627,29 @@ def _beside(best: _Group, others: list[_Group]) -> list[_Group]:
         if overlap * 2 >= len(urls):
             merged.append(group)  # mostly the same items (their pictures, a second link)
             continue
-        if group.score < _MIN_SCORE:
-            continue  # a category link repeated in every record, a short label
+        if group.score < _MIN_SCORE or group.headline < _MERGE_HEADLINE:
+            continue  # a category link repeated in every record, sub-category tabs
         joint = _lca([region, group.anchors[0].element])
         levels = region_depth - _depth(joint)
         fresh = len(urls) - overlap
+        # Beside the list: in its block, or a featured record or two just above it; or a
+        # block of the very same kind next to it (a category page's sub-category blocks;
+        # not a sidebar, whose column differs: ``col-md-4`` beside ``col-md-8``).
         if levels <= 1 or (levels <= 2 and fresh <= 3):
             merged.append(group)
+        elif group.key[1] == best.key[1] and levels <= 4 and _same_kind(_child_towards(joint, region), _child_towards(joint, group.anchors[0].element)):
+            merged.append(group)
     return merged
+
+
+def _child_towards(ancestor: HtmlElement, element: HtmlElement) -> HtmlElement:
+    """The child of ``ancestor`` that holds ``element``."""
+    node = element
+    while node.getparent() is not None and node.getparent() is not ancestor:
+        node = node.getparent()
+    return node
+
+
+def _same_kind(first: HtmlElement, second: HtmlElement) -> bool:
+    """Sibling blocks of one kind: same tag, same classes as written (digits included)."""
+    return first is not second and first.tag == second.tag and (first.get("class") or "").split() == (second.get("class") or "").split()

@@ -132,3 +132,54 @@ def test_hanoi_liferay_listings_without_the_profile_match_its_item_selectors():
             wrong.append((entry["path"], len(gold), len(found), len(set(gold) & set(found))))
         assert gold, entry["path"]
     assert wrong == []
+
+
+def _item(number: int, title: str) -> str:
+    return f'<li><a href="/tin-tuc/bai-{number}.html">{title} số {number} về công tác của huyện</a> <span>0{number % 9 + 1}/05/2024</span></li>'
+
+
+def _slugs(links) -> list[str]:
+    return [url.rsplit("/", 1)[1] for url in links.articles]
+
+
+def test_a_sidebar_box_with_the_main_lists_markup_stays_out():
+    """Same ``div.box > ul.list > li`` markup in both Bootstrap columns (``col-md-8``/``col-md-4``)."""
+    main = "".join(_item(i, "Tin hoạt động") for i in range(1, 9))
+    side = "".join(_item(i, "Thông báo") for i in range(50, 56))
+    html = (f"<html><body><div class=container><div class=row><div class=col-md-8><div class=box><h2>Tin tức</h2><ul class=list>{main}</ul>"
+            f"<div class=paging><a href='/tin-tuc.html?page=2'>2</a></div></div></div><div class=col-md-4><div class=box><h2>Thông báo</h2>"
+            f"<ul class=list>{side}</ul></div></div></div></div></body></html>")
+    links = discover_links(html, "https://h.vn/tin-tuc.html")
+    assert _slugs(links) == [f"bai-{i}.html" for i in range(1, 9)]
+    assert links.pages == ["https://h.vn/tin-tuc.html?page=2"]
+
+
+def test_a_link_repeated_in_every_record_is_not_an_article():
+    records = "".join(f'<div class=item><a class=cat href="/chuyen-muc/kinh-te.html">Kinh tế</a><h3><a href="/tin-tuc/bai-{i}.html">'
+                      f"Tin hoạt động số {i} của huyện trong tháng năm</a></h3><span>01/02/2024</span></div>" for i in range(1, 7))
+    links = discover_links(f"<html><body><div class=list>{records}</div></body></html>", "https://h.vn/tin-tuc.html")
+    assert _slugs(links) == [f"bai-{i}.html" for i in range(1, 7)]
+
+
+def test_a_box_under_a_heading_holding_a_furniture_label_stays_out():
+    html = (f"<html><body><div class=list><ul>{''.join(_item(i, 'Tin hoạt động') for i in range(1, 5))}</ul></div>"
+            f"<div class=box><div class=hd>TIN XEM NHIỀU NHẤT</div><div class=bd><ul>{''.join(_item(i, 'Tin hay') for i in range(50, 58))}</ul>"
+            f"</div></div></body></html>")
+    assert _slugs(discover_links(html, "https://h.vn/tin-tuc.html")) == [f"bai-{i}.html" for i in range(1, 5)]
+
+
+def test_a_page_with_only_a_menu_has_no_articles():
+    html = ("<html><body><nav><ul><li><a href='/'>Trang chủ</a></li><li><a href='/gioi-thieu.html'>Giới thiệu</a></li>"
+            "<li><a href='/tin-tuc.html'>Tin tức</a></li></ul></nav><p>Chào mừng</p></body></html>")
+    links = discover_links(html, "https://h.vn/")
+    assert links.articles == [] and links.sections == ["https://h.vn/gioi-thieu.html", "https://h.vn/tin-tuc.html"]
+
+
+@pytest.mark.parametrize("page", [
+    "", "<html></html>", b"<a href='/t/x'>bytes</a>", "<a href='http://[::1'>Một liên kết hỏng với địa chỉ IPv6 sai</a>",
+    "<a href='http://h.vn:99999/a-b'>Một liên kết với cổng không hợp lệ ở đây</a>", "<base href='javascript:alert(1)'><a href='/t/a-1'>a b c d e</a>",
+    "<a href='data:text/html,hi'>data</a><a href='mailto:a@b'>m</a><a>no href</a><a href=''>empty</a>",
+])
+def test_hostile_pages_give_no_error(page):
+    links = discover_links(page, "http://h.vn/tin.html")
+    assert all(url.startswith("http://h.vn/") for url in links.articles + links.pages + links.sections)

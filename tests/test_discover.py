@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -109,6 +110,7 @@ def test_read_source_fetches_a_url_with_a_space_and_vietnamese_letters(tmp_path)
         assert "hội nghị" in html
 
 
+@pytest.mark.shared
 @pytest.mark.skipif(not (VNPT / "listings.jsonl").is_file(), reason=f"needs the saved VNPT portal in {VNPT}")
 @pytest.mark.parametrize("index", [0, 1])
 def test_vnpt_listings_without_a_profile(index):
@@ -118,6 +120,7 @@ def test_vnpt_listings_without_a_profile(index):
     assert set(found) == gold and len(found) == len(gold)
 
 
+@pytest.mark.shared
 @pytest.mark.skipif(not (HANOI / "manifest.jsonl").is_file(), reason=f"needs the saved Hanoi portal in {HANOI}")
 def test_hanoi_liferay_listings_without_the_profile_match_its_item_selectors():
     items_only = dataclasses.replace(load_profile("liferay-hanoi"), follow_article_links=False)
@@ -132,6 +135,19 @@ def test_hanoi_liferay_listings_without_the_profile_match_its_item_selectors():
             wrong.append((entry["path"], len(gold), len(found), len(set(gold) & set(found))))
         assert gold, entry["path"]
     assert wrong == []
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not (VNPT / "listings.jsonl").is_file() or not (HANOI / "manifest.jsonl").is_file(), reason=f"needs {SHARED}/portals")
+def test_the_listing_benchmark_reports_every_real_listing():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import listing_eval
+
+    rows = listing_eval.evaluate(SHARED)
+    summary = listing_eval.summary(rows)
+    assert {s: v["listings"] for s, v in summary.items()} == {"sgdhagiang-vnpt": 2, "hanoi-sotttt": 53}
+    assert all(v["recall"] >= 0.95 and v["precision"] >= 0.90 for v in summary.values())
+    assert all(r["ms"] > 0 for r in rows)
 
 
 def _item(number: int, title: str) -> str:

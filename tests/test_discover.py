@@ -199,3 +199,11 @@ def test_a_page_with_only_a_menu_has_no_articles():
 def test_hostile_pages_give_no_error(page):
     links = discover_links(page, "http://h.vn/tin.html")
     assert all(url.startswith("http://h.vn/") for url in links.articles + links.pages + links.sections)
+
+
+def test_cards_whose_headline_sits_beside_a_bare_link_and_a_news_ticker():
+    cards = "".join(f'<div class=card><a href="/tin/bai-{i}.html"><div class=img></div></a><div class=title>Tin hoạt động số {i} của phường '
+                    f"trong tháng mười một</div><span>0{i}/11/2023</span></div>" for i in range(1, 7))
+    ticker = "".join(f"<a href='/tin/bai-{i}.html'>Tin chạy chữ số {i} của phường về công tác tuyên truyền</a> " for i in range(90, 99))
+    html = f"<html><body><marquee>{ticker}</marquee><div class=list>{cards}</div></body></html>"
+    assert _slugs(discover_links(html, "https://h.vn/tin.html")) == [f"bai-{i}.html" for i in range(1, 7)]

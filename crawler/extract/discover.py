@@ -460,6 +460,13 @@ def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[Ht
         words[anchor.url] = max(words[anchor.url], anchor.words)
         words_len[anchor.url] = max(words_len[anchor.url], len(anchor.text))
         records.setdefault(anchor.url, _record(anchor, owners))
+    if not any(words.values()):
+        # links with neither text nor title (a card whose headline sits beside its link):
+        # the record's own text is the headline
+        for url, record in records.items():
+            text = normalize_text(record.text_content()[:300])
+            words[url] = len(_WORD.findall(_DATE.sub(" ", text)))
+            words_len[url] = len(text)
     headline = group.headline = sum(_headline(w) for w in words.values()) / len(urls)
     if headline == 0:
         return 0.0
@@ -562,13 +569,13 @@ def _is_label(key: str) -> bool:
 
 
 def _in_structural_furniture(element: HtmlElement) -> bool:
-    """Inside the page's nav, header, footer or aside (or an element with their ARIA role).
+    """Inside the page's nav, header, footer, aside or news ticker (or an element with their ARIA role).
 
     A ``header``/``footer`` inside an ``article``, ``main`` or ``section`` is that record's own
     (WordPress puts every headline in ``article > header.entry-header``), not the page's."""
     ancestors = list(element.iterancestors())
     for index, node in enumerate(ancestors):
-        if node.tag in ("nav", "aside") or (node.get("role") or "").lower() in _FURNITURE_ROLES:
+        if node.tag in ("nav", "aside", "marquee") or (node.get("role") or "").lower() in _FURNITURE_ROLES:
             return True
         if node.tag in ("header", "footer") and not any(a.tag in _SECTIONING for a in ancestors[index + 1:]):
             return True

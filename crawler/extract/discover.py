@@ -152,6 +152,7 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     anchors: list[_Anchor] = []
     pages: list[str] = []
     pagers: list[HtmlElement] = []
+    paths: dict[HtmlElement, tuple[str, ...]] = {}
     self_links: set[tuple[str, ...]] = set()  # signatures of link lists that link this very page (menus)
     for order, element in enumerate(root.iter("a")):
         absolute = _absolute(element.get("href"), base)
@@ -159,7 +160,7 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
             continue
         text = _anchor_text(element)
         if absolute == here or _listing_key(absolute) == here_key and absolute != here and not _is_pager_text(text) and page_number(absolute) is None:
-            self_links.add(_signature(element))
+            self_links.add(_signature(element, paths))
             continue
         if _is_pagination(absolute, text, here, here_key):
             pages.append(absolute)
@@ -169,14 +170,14 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
             continue
         parts = urlsplit(absolute)
         if parts.path in {"", "/"} and not parts.query:
-            self_links.add(_signature(element))  # the home link: navigation
+            self_links.add(_signature(element, paths))  # the home link: navigation
             continue
         anchors.append(_Anchor(element, absolute, text, len(_WORD.findall(text)), order))
     links = PageLinks(pages=_unique(pages))
     if not anchors:
         return links
     for anchor in anchors:
-        anchor.signature = _signature(anchor.element)
+        anchor.signature = _signature(anchor.element, paths)
         anchor.shape = _shape(anchor.url)
     furniture = _furniture_scopes(root)
     groups = _split_by_list(anchors)
@@ -354,17 +355,23 @@ def _class_key(value: str) -> str:
     return ".".join(sorted(tokens))
 
 
-def _signature(element: HtmlElement) -> tuple[str, ...]:
+def _signature(element: HtmlElement, memo: dict[HtmlElement, tuple[str, ...]]) -> tuple[str, ...]:
     """Where a link sits: the tags and kind-classes from the document down to it (no indices,
-    no ids, no state classes), so the records of one list share it."""
-    path = []
+    no ids, no state classes), so the records of one list share it. ``memo`` keeps each
+    ancestor's path (links share most of theirs)."""
+    chain = []  # ancestors whose path is not known yet, nearest first
+    path: tuple[str, ...] = ()
     for node in element.iterancestors():
         if node.tag in ("html", "body"):
             break
+        if node in memo:
+            path = memo[node]
+            break
+        chain.append(node)
+    for node in reversed(chain):
         classes = node.get("class")
-        path.append(f"{node.tag}.{_class_key(classes)}" if classes else str(node.tag))
-    path.reverse()
-    return tuple(path)
+        path = memo[node] = path + (f"{node.tag}.{_class_key(classes)}" if classes else str(node.tag),)
+    return path
 
 
 def _segment_class(segment: str) -> str:

@@ -85,7 +85,7 @@ def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
     if as_json:
         click.echo(json.dumps([p.to_row() for p in entries], ensure_ascii=False, indent=2))
         return
-    rows = [(p.id, p.name, p.province, p.platform, "yes" if p.enabled else "no", p.base_url) for p in entries]
+    rows = [(p.id, p.name, p.province, p.platform, "yes" if p.enabled else f"no: {p.disabled_reason}", p.base_url) for p in entries]
     _print_table(("id", "name", "province", "platform", "enabled", "base_url"), rows)
     click.echo(f"{len(entries)} portals, {sum(p.enabled for p in entries)} enabled")
 
@@ -313,13 +313,13 @@ def extract(source: str, portal_id: str | None, page_url: str | None, registry: 
         profile = _load_registry(registry).get(portal_id)
         if profile is None:
             raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
-        if profile.platform == "unknown":
-            raise BadInput(f"portal {portal_id} has no known platform yet (platform = 'unknown')")
         profile = profile.profile()
     else:
         profile = recognise_platform(parse_html(html), url)
         if profile is None:
-            click.echo(f"warning: {source}: no known platform recognised; using the generic fallback (pass --portal ID to choose)", err=True)
+            from crawler.profiles import GENERIC_PLATFORM, load_profile
+
+            profile = load_profile(GENERIC_PLATFORM)  # no profile matches: the page's own structure
     article = extract_article(html, url, profile).to_dict()
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
@@ -422,7 +422,7 @@ def _check_crawlable(portals_by_id: dict[str, Any], portal_id: str) -> None:
     if portal is None:
         raise BadInput(str(unknown_portal(portal_id, portals_by_id)))
     if not portal.enabled:
-        raise BadInput(f"portal {portal_id} is disabled (platform {portal.platform!r}); profile its platform and set enabled = true first")
+        raise BadInput(f"portal {portal_id} is disabled: {portal.disabled_reason} (set enabled = true in the registry to crawl it)")
 
 
 def _open_archive(db_path: Path, *, create: bool = False, write: bool = False):

@@ -206,6 +206,20 @@ def m004_filter_indexes(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS articles_category ON articles(category)")
 
 
+@migrations()
+def m005_learned_templates(db: Database) -> None:
+    """Per-portal templates learned from the portals' own pages (crawler/extract/template.py),
+    the template each article was extracted with (so a changed template finds the articles to
+    re-extract), and why a registry entry is disabled."""
+    db.execute(
+        """CREATE TABLE portal_templates (
+            portal_id TEXT PRIMARY KEY, version TEXT NOT NULL, pages INTEGER NOT NULL,
+            blocks TEXT NOT NULL, learned_at TEXT)"""
+    )
+    db.execute("ALTER TABLE articles ADD COLUMN template TEXT")
+    db.execute("ALTER TABLE portals ADD COLUMN disabled_reason TEXT")
+
+
 def open_db(path: str | Path, *, create: bool = False) -> Database:
     """Open (and migrate) an archive; refuse a missing file unless ``create``, and non-SQLite files.
 
@@ -447,7 +461,7 @@ def _update(db: Database, table: str, row_id: int, row: dict[str, Any]) -> None:
     db.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in row)} WHERE id = ?", [*row.values(), row_id])
 
 
-_METADATA_COLUMNS = ("fetched_url", "body_html", "published_date_only", "tags", "image_url", "word_count", "extractor")
+_METADATA_COLUMNS = ("fetched_url", "body_html", "published_date_only", "tags", "image_url", "word_count", "extractor", "template")
 
 
 def touch_article(db: Database, url: str, *, seen_at: str | None = None, crawl_id: int | None = None) -> bool:
@@ -626,7 +640,7 @@ def iter_snapshots(db: Database, portal_id: str) -> Iterable[dict[str, Any]]:
 
 _ARTICLE_COLUMNS = ("url", "fetched_url", "title", "lead", "body", "body_html", "author", "published_at",
                     "published_date_only", "updated_at", "category", "tags", "image_url", "images",
-                    "attachments", "word_count", "extractor")
+                    "attachments", "word_count", "extractor", "template")
 
 
 def _article_row(article: dict[str, Any]) -> dict[str, Any]:

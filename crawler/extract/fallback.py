@@ -16,6 +16,7 @@ from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_con
 from crawler.extract.clean import drop_hidden, drop_labelled_blocks, drop_selectors, label_key
 from crawler.extract.dom import HtmlElement, drop, elements, flat_text, parse_html
 from crawler.extract.metadata import author_element, headline, lead_element, meta_author, meta_dates, read_metadata, visible_dates
+from crawler.extract.template import Template, drop_template_blocks
 from crawler.extract.text import element_text, normalize_text, text_or_none
 from crawler.profiles import load_profile
 
@@ -27,12 +28,12 @@ _PREFIX_LINE_MAX = 160
 _CONTAINER_MIN_TEXT = 80
 
 
-def extract_generic(html: str, url: str) -> ExtractedArticle:
-    """Extract an article from any layout (no profile)."""
+def extract_generic(html: str, url: str, template: Template | None = None) -> ExtractedArticle:
+    """Extract an article from any layout (no profile), dropping the portal's learned ``template``."""
     article = ExtractedArticle(url=url, extractor=EXTRACTOR)
     root = parse_html(html)
     article.canonical_url = _canonical_link(root, url)
-    _fill(article, root, url, keep_existing=False)
+    _fill(article, root, url, keep_existing=False, template=template)
     return article
 
 
@@ -42,7 +43,7 @@ def fill_from_fallback(article: ExtractedArticle, html: str, url: str) -> None:
     _fill(article, parse_html(html), url, keep_existing=True)
 
 
-def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existing: bool) -> None:
+def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existing: bool, template: Template | None = None) -> None:
     base = load_profile("base")
     drop_hidden(root)
     metadata = read_metadata(root)
@@ -76,6 +77,10 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
     for element in (lead, author, title_element):
         if element is not None:
             drop(element)
+    if template:
+        # Blocks that repeat across the portal's pages are its furniture (crawler.extract.template).
+        drop_template_blocks(root, template, keep=[container])
+        article.template = template.version
     drop_selectors(root, base.drop)
     drop_labelled_blocks(root.find("body") if root.find("body") is not None else root, base.drop_labels)
     body = None

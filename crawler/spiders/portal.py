@@ -72,8 +72,8 @@ class PortalSpider(scrapy.Spider):
         kwargs.setdefault("registry", crawler.settings.get("PORTAL_ARCHIVE_REGISTRY") or None)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.portal = get_portal(spider.portal_id, spider.registry_path)
-        if spider.portal.platform == "unknown" or not spider.portal.enabled:
-            raise ValueError(f"portal {spider.portal.id} is disabled (platform {spider.portal.platform!r}); enable it with a known platform in the registry first")
+        if not spider.portal.enabled:
+            raise ValueError(f"portal {spider.portal.id} is disabled: {spider.portal.disabled_reason}")
         spider.profile = spider.portal.profile()
         spider.allowed_domains = spider.portal.allowed_domains
         settings = crawler.settings

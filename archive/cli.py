@@ -320,6 +320,7 @@ def extract(source: str, portal_id: str | None, page_url: str | None, registry: 
             from crawler.profiles import GENERIC_PLATFORM, load_profile
 
             profile = load_profile(GENERIC_PLATFORM)  # no profile matches: the page's own structure
+            click.echo(f"note: {source}: no platform profile recognised; the generic platform reads it (pass --portal ID to choose)", err=True)
     article = extract_article(html, url, profile).to_dict()
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))

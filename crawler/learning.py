@@ -147,11 +147,9 @@ def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origi
             if page.local_path.rsplit("/", 1)[-1] in ("index.html", "index.htm"):
                 by_local[page.local_path.rsplit("/", 1)[0] + "/" if "/" in page.local_path else ""] = page.url
     linked: set[str] = set()
-    looks: dict[int, bool] = {}
     fingerprints: dict[int, set[str]] = {}
     for page in pages:
-        html = decode_page(store.snapshot_body(db, page.snapshot_id), page.headers)
-        root = parse_html(html)
+        root = parse_html(decode_page(store.snapshot_body(db, page.snapshot_id), page.headers))
         fingerprints[page.snapshot_id] = page_fingerprints(root)
         linked.update(normalise_url(u) for u in find_links(root, page.url, profile).articles)
         if page.local_path:
@@ -159,8 +157,17 @@ def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origi
                 original = by_local.get(unquote(link.removeprefix(_LOCAL).split("?", 1)[0].split("#", 1)[0]))
                 if original:
                     linked.add(normalise_url(original))
-        looks[page.snapshot_id] = looks_like_article(root, extract_article(html, page.url, profile))
-    articles = [p for p in pages if looks[p.snapshot_id] or normalise_url(p.url) in linked]
+    # What every kind of page repeats (header, menu, footer) is dropped before a page is judged:
+    # a footer is no article body.
+    site_template = learn_template(fingerprints.values())
+    articles = []
+    for page in pages:
+        if normalise_url(page.url) in linked:
+            articles.append(page)
+            continue
+        html = decode_page(store.snapshot_body(db, page.snapshot_id), page.headers)
+        if looks_like_article(parse_html(html), extract_article(html, page.url, profile, template=site_template)):
+            articles.append(page)
     template = learn_template(fingerprints[p.snapshot_id] for p in articles[:TEMPLATE_SAMPLE])
     if template:
         template_store.save_template(db, portal.id, version=template.version, blocks=sorted(template.blocks), pages=template.pages)

@@ -90,22 +90,27 @@ def learn_template(pages: Iterable[set[str]]) -> Template:
 def drop_template_blocks(root: HtmlElement, template: Template, *, keep: Iterable[HtmlElement] = ()) -> int:
     """Remove every block of ``template`` from the page (outermost first); returns how many.
 
-    ``keep`` protects elements already read as fields (and their ancestors' removal cannot take
-    them: an ancestor holding them has text of its own page, so it never matches).
+    ``keep`` protects elements already read as fields (an ancestor holding them has text of
+    its own page, so it never matches anyway).
     """
     if not template:
         return 0
-    protected = {id(e) for e in keep if e is not None}
-    doomed = []
-    skip_inside: set[int] = set()
-    for element, fingerprint in _blocks(root):
-        parent = element.getparent()
-        if parent is not None and id(parent) in skip_inside:
-            skip_inside.add(id(element))
+    protected = [e for e in keep if e is not None]
+    body = root.find("body")
+    doomed: list[HtmlElement] = []
+    stack = [body if body is not None else root]
+    while stack:  # depth first, not below a block already doomed
+        element = stack.pop()
+        tag = element.tag
+        if not isinstance(tag, str) or tag in _SKIP_TAGS:
             continue
-        if fingerprint in template.blocks and id(element) not in protected:
+        text = normalize_text(element.text_content())
+        if not text:
+            continue
+        if len(text) <= BLOCK_TEXT_MAX and _fingerprint(tag, text) in template.blocks and not any(element is e for e in protected):
             doomed.append(element)
-            skip_inside.add(id(element))
+            continue
+        stack.extend(reversed(list(element)))
     for element in doomed:
         drop(element)
     return len(doomed)

@@ -30,6 +30,7 @@ from archive import db as store
 from crawler.extract import extract_article, find_links
 from crawler.extract.listing import links_from_json
 from crawler.extract.clean import parse_html
+from crawler.extract.template import Template
 from crawler.fetch import decode_html
 from crawler.items import ArticleItem, GoneItem, NotModifiedItem, PageItem
 from crawler.middlewares import Frontier, storage_failed
@@ -87,6 +88,11 @@ class PortalSpider(scrapy.Spider):
             from crawler.distributed import known_from_settings
 
             spider.known = known_from_settings(settings, spider.portal.id)
+        spider.template = Template()
+        if spider.profile.is_generic and spider.frontier is not None:
+            from crawler.learning import stored_template
+
+            spider.template = stored_template(spider.frontier.db, spider.portal.id)  # learned by earlier runs
         spider.mode = "full" if spider.full else "incremental"
         from dataclasses import replace
 
@@ -246,15 +252,28 @@ class PortalSpider(scrapy.Spider):
         return None
 
     def _redirected_away(self, response: Response) -> bool:
-        """An article request that was redirected to a page that is no article (the home page)."""
-        return bool(response.meta.get("redirect_urls")) and not self.profile.is_article_url(response.url)
+        """An article request that was redirected to a page that is no article (the home page).
+
+        The generic platform knows no article URL shapes: there, a redirect to the home page or
+        to a start page is the sign (a redirect to another scheme, host alias or slug is not).
+        """
+        if not response.meta.get("redirect_urls"):
+            return False
+        if self.profile.is_generic:
+            return normalise_url(response.url) in self._listing_urls
+        return not self.profile.is_article_url(response.url)
+
+    @property
+    def _listing_urls(self) -> set[str]:
+        home = normalise_url(self.portal.base_url)
+        return {home, home.rstrip("/") + "/", *(normalise_url(u) for u in self.portal.resolved_start_urls())}
 
     @staticmethod
     def _headers(response: Response) -> dict[str, list[str]]:
         return {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
 
     def _article_item(self, response: TextResponse, text: str) -> ArticleItem:
-        article = extract_article(text, response.url, self.profile)
+        article = extract_article(text, response.url, self.profile, template=self.template)
         stats = self.crawler.stats
         for warning in article.warnings:
             field = warning.split(":", 1)[0]

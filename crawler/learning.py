@@ -157,8 +157,7 @@ def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origi
                 original = by_local.get(unquote(link.removeprefix(_LOCAL).split("?", 1)[0].split("#", 1)[0]))
                 if original:
                     linked.add(normalise_url(original))
-    # What every kind of page repeats (header, menu, footer) is dropped before a page is judged:
-    # a footer is no article body.
+    # What every kind of page repeats (header, menu, footer): the site-wide template.
     site_template = learn_template(fingerprints.values())
     articles = []
     for page in pages:
@@ -166,7 +165,10 @@ def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origi
             articles.append(page)
             continue
         html = decode_page(store.snapshot_body(db, page.snapshot_id), page.headers)
-        if looks_like_article(parse_html(html), extract_article(html, page.url, profile, template=site_template)):
+        root = parse_html(html)
+        # judged with and without the site's furniture: a footer is no article body, and a
+        # listing whose furniture is gone must not pass for one either
+        if all(looks_like_article(root, extract_article(html, page.url, profile, template=t)) for t in (Template(), site_template)):
             articles.append(page)
     template = learn_template(fingerprints[p.snapshot_id] for p in articles[:TEMPLATE_SAMPLE])
     if template:

@@ -129,6 +129,11 @@ def page_number(url: str) -> int | None:
     return None
 
 
+# Below this the best group is a menu of short labels (a page with no list: an article, a
+# contact page), not a list of headlines; one long headline with its date scores about 1.5.
+MIN_SCORE = 0.5
+
+
 def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     """Article, pagination and section links of a page, found without selectors.
 
@@ -178,7 +183,7 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
         group.furniture = _is_furniture(group, furniture)
         group.score = _score(group, owners, furniture, self_links)
     best = max(groups.values(), key=lambda g: (g.score, len(g.urls), -g.anchors[0].order))
-    chosen = [best] if best.score > 0 else []
+    chosen = [best] if best.score >= MIN_SCORE else []
     if chosen:
         chosen += _beside(best, [g for g in groups.values() if g is not best])
     article_anchors = sorted((a for g in chosen for a in g.anchors), key=lambda a: a.order)

@@ -178,6 +178,14 @@ class PortalSpider(scrapy.Spider):
             yield self._article_item(response, text)
             return  # articles linked from articles are not expanded further
         links = find_links(soup, response.url, self.profile)
+        main_list = links.articles
+        if self.profile.is_generic:
+            # the main list is what the page lists; same-shape headline links beside it (an
+            # article's "Tin khác", a listing's "Tin mới") are articles to follow too
+            from crawler.extract.discover import same_shape_links
+
+            like = [response.url] if is_article else links.articles
+            links.articles = links.articles + [u for u in same_shape_links(soup, response.url, like) if u not in links.articles]
         if is_article:
             # links first, the item last: the pipeline marks this request done once the item is
             # stored, and by then the links it led to are already in the frontier
@@ -186,9 +194,18 @@ class PortalSpider(scrapy.Spider):
             return
         # The listing's own items decide whether the page is archived already; sidebar boxes
         # ("Tin mới", "Xem nhiều") show the same few articles on every page and would not.
-        items = find_links(soup, response.url, self._items_profile).articles if self.profile.item_selectors else links.articles
+        items = find_links(soup, response.url, self._items_profile).articles if self.profile.item_selectors else main_list
         yield from self._walk_listing(response, kind, links, items)
+        if kind == "start" and self.profile.is_generic and self._start_page_is_article(soup, text, response.url):
+            yield self._article_item(response, text)  # an operator's start URL that is an article page
+            return
         yield self._page_item(response)  # last: the request is done once its links are queued and this is stored
+
+    def _start_page_is_article(self, root: Any, text: str, url: str) -> bool:
+        """No URL shapes on the generic platform: a start page is an article when it reads as one."""
+        from crawler.extract.pagekind import looks_like_article
+
+        return looks_like_article(root, extract_article(text, url, self.profile, template=self.template))
 
     def _page_item(self, response: Response) -> PageItem:
         """A listing or home page, kept as a snapshot (the archive keeps every page it fetched)."""
@@ -213,9 +230,9 @@ class PortalSpider(scrapy.Spider):
             return  # this listing is archived from here on: its older pages are too
         # A first crawl or --full walks every page; an incremental one walks page by page, so
         # it can stop at the first archived page (unless the platform's page numbers are unknown).
-        page_by_page = not self.full and bool(self.known) and any(self.profile.page_number(u) == current + 1 for u in links.pages)
+        page_by_page = not self.full and bool(self.known) and any(self._page_number(u) == current + 1 for u in links.pages)
         for url in links.pages:
-            number = self.profile.page_number(url) or current + 1
+            number = self._page_number(url) or current + 1
             if page_by_page and number != current + 1:
                 continue
             if self.max_pages is None or number <= self.max_pages:
@@ -223,6 +240,14 @@ class PortalSpider(scrapy.Spider):
                                       meta={"kind": "listing", "page_number": number, "overlap": overlap})
             else:
                 self.crawler.stats.inc_value(f"{STAT}/pages_beyond_max_pages")
+
+    def _page_number(self, url: str) -> int | None:
+        """The listing page a pagination link asks for: the profile's pattern, or the usual URL forms on the generic platform."""
+        if self.profile.is_generic:
+            from crawler.extract.discover import page_number
+
+            return page_number(url)
+        return self.profile.page_number(url)
 
     def _article_links(self, response: Response, urls: list[str], hops: int) -> Iterator[scrapy.Request]:
         for url in urls:

@@ -58,6 +58,14 @@ def probe(url: str, platform_name: str | None, max_sections: int, limit: int, as
         articles += [a for a in more.articles if a not in articles]
         report["pages"] += [p for p in more.pages if p not in report["pages"]]
     report["sections_opened"] = opened
+    if not articles and not profile.is_generic and platform_name is None:
+        # A recognised profile whose selectors find nothing here (a redesign, a look-alike
+        # CMS): the page's structure still shows its list.
+        from crawler.extract.discover import discover_links
+
+        articles = discover_links(root, final_url).articles
+        if articles:
+            report["articles_found_by"] = "generic"
     report["articles"] = articles
     report["article"] = None
     if articles:

@@ -71,6 +71,9 @@ _STATE_CLASSES = frozenset(
 _ALTERNATION = re.compile(r"^(?:alternating|alternate|alt)[-_]?")
 _WORD = re.compile(r"\w+")
 _LABEL_MAX = 60
+# Below this a page has no list: a menu of a few short labels, a lone link (one headline of
+# four words with a date scores about 0.4, a two-entry menu in a nav about 0.01).
+_MIN_SCORE = 0.25
 _TRACKING_PREFIXES = ("utm_", "p_p_")
 _TRACKING_KEYS = frozenset({"fbclid", "gclid", "zarsrc", "zalo_source", "_ga", "mc_cid", "mc_eid"})
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -129,11 +132,6 @@ def page_number(url: str) -> int | None:
     return None
 
 
-# Below this the best group is a menu of short labels (a page with no list: an article, a
-# contact page), not a list of headlines; one long headline with its date scores about 1.5.
-MIN_SCORE = 0.5
-
-
 def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     """Article, pagination and section links of a page, found without selectors.
 
@@ -183,7 +181,7 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
         group.furniture = _is_furniture(group, furniture)
         group.score = _score(group, owners, furniture, self_links)
     best = max(groups.values(), key=lambda g: (g.score, len(g.urls), -g.anchors[0].order))
-    chosen = [best] if best.score >= MIN_SCORE else []
+    chosen = [best] if best.score >= _MIN_SCORE else []
     if chosen:
         chosen += _beside(best, [g for g in groups.values() if g is not best])
     article_anchors = sorted((a for g in chosen for a in g.anchors), key=lambda a: a.order)

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
+
+from lxml import etree
 
 from crawler.extract.dom import HtmlElement
 from crawler.extract.text import element_text, fold_text, normalize_text
@@ -28,6 +31,7 @@ _SITE_NAME = re.compile(
 _TEXT_MIN, _TEXT_MAX = 8, 400
 _SLUG_MIN_WORDS = 3
 _SKIP = frozenset({"script", "style", "title", "head", "noscript", "template", "option", "select", "textarea", "button"})
+_NAMED = etree.XPath("descendant::*[@class or @id or @itemprop]")
 _TEXT_NODES = "//body//text()[string-length(normalize-space(.)) >= 4]"
 
 
@@ -87,6 +91,8 @@ def headline(root: HtmlElement, meta: dict[str, str], url: str | None = None) ->
     refs = references(root, meta, url)
     best: tuple[tuple[int, int, int], str, HtmlElement] | None = None
     for element in _candidates(root, refs):
+        if len(element.text_content()) > 3 * _TEXT_MAX:
+            continue  # a block, not a headline (and element_text on it would be costly)
         text = element_text(element)
         if not _TEXT_MIN <= len(text) <= _TEXT_MAX:
             continue
@@ -126,17 +132,21 @@ def _candidates(root: HtmlElement, refs: References):
     for element in scope.iter(*_HEADINGS):
         seen.add(element)
         yield element
-    for element in scope.iter():
-        if not isinstance(element.tag, str) or element in seen:
+    for element in _NAMED(scope):
+        if element in seen:
             continue
         names = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('itemprop') or ''}"
-        if names.strip() and _ROLE_CLASS.search(names) and len(element) <= 8:
+        if _ROLE_CLASS.search(names) and len(element) <= 8:
             seen.add(element)
             yield element
     if not (refs.exact or refs.slug):
         return
     wanted = set(refs.exact) | ({refs.slug} if refs.slug else set())
+    first_words = {w.split()[0] for w in wanted if w}
     for node in root.xpath(_TEXT_NODES):
+        head = node.split(None, 1)
+        if not head or _fold_word(head[0]) not in first_words:
+            continue  # cheap test first: most text nodes start with another word
         parent = node.getparent()
         if node.is_tail:
             parent = parent.getparent()
@@ -150,6 +160,12 @@ def _candidates(root: HtmlElement, refs: References):
                 parent = parent.getparent()
             seen.add(parent)
             yield parent
+
+
+@lru_cache(maxsize=4096)
+def _fold_word(word: str) -> str:
+    folded = fold_text(word).split()
+    return folded[0] if folded else ""
 
 
 def _in_link_item(element: HtmlElement) -> bool:

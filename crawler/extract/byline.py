@@ -43,7 +43,7 @@ _AUTHOR_LABEL = re.compile(
     r"nhóm phóng viên|phóng viên|cộng tác viên|ctv|pv|btv)\s*[:：]\s*(?P<name>[^:]{2,80}?)\s*\)?\s*\.?$",
     re.I,
 )
-_REPORTER = re.compile(r"^(?:nhóm\s+)?(?:PV|P\.V|CTV|BTV)(?:\s*[-–,&/]\s*(?:PV|CTV|BTV|TTXVN))*\.?$")
+_REPORTER = re.compile(r"^(?:[Nn]hóm\s+)?(?:PV|P\.V|CTV|BTV)(?:\s*[-–,&/]\s*(?:PV|CTV|BTV|TTXVN))*\.?$")
 _BRACKETED_TAIL = re.compile(r"\(([^()]{2,100})\)\s*\.?\s*$")
 _DOMAIN = re.compile(r"\b[\w-]+\.(?:vn|com|net|org|gov)\b", re.I)
 _SENTENCE_END = re.compile(r"[!?…]\s*$|\.\s+\S")

@@ -325,7 +325,7 @@ def extract(source: str, portal_id: str | None, page_url: str | None, registry: 
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
         return
-    for key in ("url", "canonical_url", "title", "published_at", "updated_at", "lead", "author", "category", "extractor", "word_count"):
+    for key in ("url", "canonical_url", "title", "published_at", "updated_at", "lead", "author", "source", "category", "extractor", "word_count"):
         click.echo(f"{key + ':':14} {article[key] if article[key] is not None else '—'}")
     click.echo(f"{'images:':14} {len(article['images'])}")
     for image in article["images"]:

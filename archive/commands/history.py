@@ -17,7 +17,7 @@ import click
 from archive import db as store
 from archive.cli import BadInput, _load_registry, _open_archive, cli, db_option, registry_option
 
-DIFF_FIELDS = ("title", "published_at", "author", "category", "lead", "body")
+DIFF_FIELDS = ("title", "published_at", "author", "source", "category", "lead", "body")
 
 
 def _extractor_for(db: Any, portal: Any) -> Callable[[bytes, str, dict], dict | None]:

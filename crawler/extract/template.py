@@ -18,7 +18,7 @@ import hashlib
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from crawler.extract.dom import HtmlElement, drop
 from crawler.extract.text import normalize_text
@@ -87,11 +87,13 @@ def learn_template(pages: Iterable[set[str]]) -> Template:
     return Template(frozenset(fp for fp, n in counts.items() if n >= threshold), total)
 
 
-def drop_template_blocks(root: HtmlElement, template: Template, *, keep: Iterable[HtmlElement] = ()) -> int:
+def drop_template_blocks(root: HtmlElement, template: Template, *, keep: Iterable[HtmlElement] = (),
+                         spare: Callable[[str], bool] | None = None) -> int:
     """Remove every block of ``template`` from the page (outermost first); returns how many.
 
     ``keep`` protects elements already read as fields (an ancestor holding them has text of
-    its own page, so it never matches anyway).
+    its own page, so it never matches anyway); ``spare`` protects blocks by their text: a byline
+    repeats on every article of a portal's one reporter, and is read later, not dropped.
     """
     if not template:
         return 0
@@ -107,7 +109,8 @@ def drop_template_blocks(root: HtmlElement, template: Template, *, keep: Iterabl
         text = normalize_text(element.text_content())
         if not text:
             continue
-        if len(text) <= BLOCK_TEXT_MAX and _fingerprint(tag, text) in template.blocks and not any(element is e for e in protected):
+        if (len(text) <= BLOCK_TEXT_MAX and _fingerprint(tag, text) in template.blocks and not any(element is e for e in protected)
+                and not (spare is not None and spare(text))):
             doomed.append(element)
             continue
         stack.extend(reversed(list(element)))

@@ -1,4 +1,9 @@
-"""Datasette plugin hooks for the archive (registered through the ``datasette`` entry point)."""
+"""Datasette plugin hooks for the archive (registered through the ``datasette`` entry point).
+
+A package, not a module, so that Datasette finds its ``templates`` folder: it looks for one
+beside a plugin package only, and without it plain ``datasette archive.db`` answers 500
+``TemplatesNotFound`` on the pages this plugin adds.
+"""
 
 from __future__ import annotations
 

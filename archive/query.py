@@ -97,6 +97,23 @@ class ParsedQuery:
             groups.append(f'"{forms[0]}"' if len(forms) == 1 else "(" + " OR ".join(f'"{f}"' for f in forms) + ")")
         return f" {'OR' if self.has_or else 'AND'} ".join(groups)
 
+    @property
+    def title_start_match(self) -> str | None:
+        """FTS5 expression for titles that begin with this query's words, in order, or None.
+
+        A pasted title is a known-item search: the article whose title starts with the query
+        ranks above the others whose titles merely hold its words (the shortest such title
+        first, see archive.search._all_hits). Only for a query of two or more words with no
+        operator and no prefix.
+        """
+        if self.has_or or any(t.negated or t.prefix for t in self.terms):
+            return None
+        forms = [f for t in self.terms for f in t.forms()]
+        if len(forms) < 2:
+            return None
+        combos = list(product(*forms))[:MAX_PHRASE_VARIANTS]
+        return "{title title_folded} : (" + " OR ".join(f'^"{" ".join(c)}"' for c in combos) + ")"
+
     def highlight_patterns(self) -> list[str]:
         """Regular expressions over :func:`fold` of a text that find this query's words."""
         patterns = []

@@ -293,7 +293,8 @@ class _SearchSQL:
     @classmethod
     def build(cls, conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters) -> "_SearchSQL":
         where, params = filters.sql()
-        params.update(match=parsed.match, exact=parsed.exact_match, title_match=f"{{title title_folded}} : ({parsed.match})")
+        params.update(match=parsed.match, exact=parsed.exact_match, title_match=f"{{title title_folded}} : ({parsed.match})",
+                      title_start=parsed.title_start_match)
         join = _JOIN if where else ""  # only filters need the articles (a join costs ~1 µs a match)
         return cls(conn, parsed, params, join, f" AND {where}" if where else "")
 
@@ -395,12 +396,24 @@ def _bm25() -> str:
 
 
 def _all_hits(q: _SearchSQL, first: int | None) -> Iterator[Hit]:
-    """Every match, title matches first, then by bm25 (at most RANK_WINDOW of them)."""
-    sql = (f"SELECT f.rowid, {_bm25()} AS score, f.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} "
-           f"MATCH :title_match) AS title FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match{q.filter_sql} "
-           "ORDER BY title DESC, score, f.rowid DESC")
-    for rowid, score, title in q.ranked(sql, first):
-        yield Hit(rowid, score, bool(title))
+    """Every match, title matches first, then by bm25 (at most RANK_WINDOW of them).
+
+    Titles that begin with the query's words (a pasted title, see
+    ParsedQuery.title_start_match) come before the other title matches, the shortest title
+    first: the article whose title is the query itself leads, however often another repeats
+    the words in its body.
+    """
+    title = f"f.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title_match)"
+    order = "title_rank DESC, score, f.rowid DESC"  # not "title": inside an expression that is the FTS column
+    if q.params.get("title_start"):
+        title = (f"CASE WHEN f.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title_start) THEN 2 "
+                 f"WHEN {title} THEN 1 ELSE 0 END")
+        order = ("title_rank DESC, CASE WHEN title_rank = 2 THEN (SELECT length(t.title) FROM articles t WHERE t.id = f.rowid) "
+                 "END, score, f.rowid DESC")
+    sql = (f"SELECT f.rowid, {_bm25()} AS score, {title} AS title_rank FROM {FTS_TABLE} f{q.join} "
+           f"WHERE {FTS_TABLE} MATCH :match{q.filter_sql} ORDER BY {order}")
+    for rowid, score, title_flag in q.ranked(sql, first):
+        yield Hit(rowid, score, bool(title_flag))
 
 
 def _window_hits(q: _SearchSQL, first: int | None) -> Iterator[Hit]:

@@ -258,3 +258,29 @@ def test_every_gold_title_pasted_with_and_without_marks_ranks_its_article_first(
                     article["id"] not in {c["id"] for c in copies}:
                 missed.append((pasted, [r["title"] for r in rows[:2]]))
     assert missed == []
+
+
+# --- reading: Vietnamese dates, the lead set apart, author and source labelled ------------------
+
+@pytest.mark.parametrize("stored,shown", [
+    ("2020-08-25T08:35:00+07:00", "Thứ Ba, 25/08/2020 08:35"),
+    ("2020-08-25T01:35:00+00:00", "Thứ Ba, 25/08/2020 08:35"),   # shown in Vietnam's time
+    ("2008-04-14T00:00:00+07:00", "Thứ Hai, 14/04/2008"),         # a date without a time: no "00:00"
+    ("2024-03-03", "Chủ Nhật, 03/03/2024"),
+    ("not a date", "not a date"),
+])
+def test_vietnamese_dates(stored, shown):
+    from archive.datasette.display import vn_date
+
+    assert vn_date(stored) == shown
+
+
+async def test_article_page_shows_date_lead_author_and_source_as_such(db, db_path):
+    store.upsert_article(db, {"url": "http://127.0.0.1/r/0", "title": "Tin", "lead": "Tóm tắt.", "body": "Đoạn một.",
+                              "author": "Minh Anh", "published_at": "2020-08-25T08:35:00+07:00"}, portal_id="test-portal")
+    page = (await make_datasette(db_path).client.get("/-/articles/1")).text
+    assert '<time id="article-date" datetime="2020-08-25T08:35:00+07:00">Thứ Ba, 25/08/2020 08:35</time>' in page
+    assert '<p class="lead" id="article-lead">Tóm tắt.</p>' in page
+    assert re.search(r'<dt>Author</dt><dd id="article-author">Minh Anh</dd>', page)
+    results = (await make_datasette(db_path).client.get("/-/search", params={"q": "tin"})).text
+    assert '<time class="date" datetime="2020-08-25T08:35:00+07:00">Thứ Ba, 25/08/2020 08:35</time>' in results

@@ -46,3 +46,11 @@ def menu_links(datasette):
 @hookimpl
 def extra_template_vars(datasette):
     return {"archive_search_url": datasette.urls.path("/-/search")}
+
+
+@hookimpl
+def prepare_jinja2_environment(env) -> None:
+    # {{ article.published_at|vn_date }}: "Thứ Ba, 25/08/2020 08:35", as Vietnamese readers expect.
+    from archive.datasette.display import vn_date
+
+    env.filters["vn_date"] = vn_date

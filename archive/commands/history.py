@@ -34,7 +34,7 @@ def page_extractor(portal: Any) -> Callable[[bytes, str, dict], dict | None]:
         content_type = store._header(headers or {}, "Content-Type")
         article = extract_article(decode_html(body, content_type), url, profile)
         fields = article.to_dict()
-        fields.update(url=canonical_url(url, article.canonical_url, profile), fetched_url=url)
+        fields.update(url=canonical_url(url, article.canonical_url), fetched_url=url)
         return fields
 
     return extract

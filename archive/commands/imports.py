@@ -61,7 +61,7 @@ def import_warc(file: Path, portal_id: str | None, db_path: Path, registry: Path
     Example:
         portal-archive import-warc hoangmai-2019.warc.gz --portal hanoi-hoang-mai
     """
-    from archive.warc import WarcError, read_warc
+    from archive.warc import WarcDamaged, WarcError, read_warc
 
     portals = _load_registry(registry)
     if portal_id and portal_id not in portals:
@@ -77,6 +77,10 @@ def import_warc(file: Path, portal_id: str | None, db_path: Path, registry: Path
                 continue
             session.ingest(portal, page.url, page.body, page.status, page.headers, page.fetched_at, origin="warc")
         session.store_generic_articles()
+    except WarcDamaged as exc:  # a cut or corrupted file: what came before is stored, the run failed
+        session.store_generic_articles()
+        session.abort(str(exc))
+        raise click.ClickException(f"{exc}; the {session.counts['pages']} pages before it are stored (run marked failed)") from None
     except WarcError as exc:
         session.abort(str(exc))
         raise BadInput(str(exc)) from None

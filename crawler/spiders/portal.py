@@ -35,7 +35,7 @@ from crawler.fetch import decode_html
 from crawler.items import ArticleItem, GoneItem, NotModifiedItem, PageItem
 from crawler.middlewares import Frontier, storage_failed
 from crawler.registry import Portal, get_portal
-from crawler.urls import canonical_url, normalise_url
+from crawler.urls import canonical_ignored, canonical_url, normalise_url
 
 STAT = "portal_archive"
 LISTING_KINDS = {"start", "home", "section", "listing"}
@@ -312,7 +312,10 @@ class PortalSpider(scrapy.Spider):
         for name in ("title", "published_at", "lead", "body", "images"):
             if getattr(article, name):
                 stats.inc_value(f"{STAT}/coverage/{name}")
-        url = canonical_url(response.url, article.canonical_url, self.profile)
+        url = canonical_url(response.url, article.canonical_url)
+        if canonical_ignored(response.url, article.canonical_url):  # names another page: not this article's identity
+            stats.inc_value(f"{STAT}/canonical_ignored")
+            self.logger.info("%s: canonical link %s names another page; stored under %s", self.portal.id, article.canonical_url, url)
         article_dict = article.to_dict()
         article_dict.update(url=url, fetched_url=response.url)
         return ArticleItem(

@@ -27,8 +27,11 @@ migrations = Migrations("portal-archive")
 # Fields whose change makes a new version of an article (metadata such as word_count follows).
 CONTENT_FIELDS = ("title", "lead", "body", "published_at", "updated_at", "author", "category", "images", "attachments")
 # The article's content as each version keeps it.
-_VERSION_FIELDS = ("title", "lead", "body", "body_html", "author", "published_at", "updated_at", "category", "images",
+_VERSION_FIELDS = ("title", "lead", "body", "body_html", "author", "source", "published_at", "updated_at", "category", "images",
                    "attachments")
+# Content fields added after archives existed: hashed only when set, so the articles stored
+# before them keep their hash (and no re-extraction makes a version of an unchanged article).
+_LATER_CONTENT_FIELDS = ("source",)
 StoreResult = Literal["new", "updated", "unchanged"]
 
 
@@ -204,6 +207,32 @@ def m004_filter_indexes(db: Database) -> None:
     overflow pages), 0.9–1.5 s at a million articles."""
     db.execute("CREATE INDEX IF NOT EXISTS articles_province ON articles(province)")
     db.execute("CREATE INDEX IF NOT EXISTS articles_category ON articles(category)")
+
+
+@migrations()
+def m005_learned_templates(db: Database) -> None:
+    """Per-portal templates learned from the portals' own pages (crawler/extract/template.py),
+    the template each article was extracted with (so a changed template finds the articles to
+    re-extract), and why a registry entry is disabled."""
+    db.execute(
+        """CREATE TABLE portal_templates (
+            portal_id TEXT PRIMARY KEY, version TEXT NOT NULL, pages INTEGER NOT NULL,
+            blocks TEXT NOT NULL, learned_at TEXT)"""
+    )
+    db.execute("ALTER TABLE articles ADD COLUMN template TEXT")
+    db.execute("ALTER TABLE portals ADD COLUMN disabled_reason TEXT")
+
+
+@migrations()
+def m006_article_source(db: Database) -> None:
+    """``source``: where a reprinted article comes from ("Báo Hà Giang", "baochinhphu.vn").
+
+    Read from a source line ("Theo Báo …", "Nguồn: …") or a profile's ``source`` selector, and
+    kept apart from ``author``. Added in place, so an existing archive upgrades on open.
+    """
+    for table in ("articles", "article_versions"):
+        if "source" not in db[table].columns_dict:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN source TEXT")
 
 
 def open_db(path: str | Path, *, create: bool = False) -> Database:
@@ -383,7 +412,9 @@ def portal_dictionary(db: Database, portal_id: str | None) -> tuple[int, bytes] 
 
 def content_hash(article: dict[str, Any]) -> str:
     """A stable hash of the fields that make a version (order and JSON layout fixed)."""
-    payload = json.dumps({k: article.get(k) for k in CONTENT_FIELDS}, ensure_ascii=False, sort_keys=True)
+    fields = {k: article.get(k) for k in CONTENT_FIELDS}
+    fields.update({k: article[k] for k in _LATER_CONTENT_FIELDS if article.get(k) is not None})
+    payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -447,7 +478,7 @@ def _update(db: Database, table: str, row_id: int, row: dict[str, Any]) -> None:
     db.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in row)} WHERE id = ?", [*row.values(), row_id])
 
 
-_METADATA_COLUMNS = ("fetched_url", "body_html", "published_date_only", "tags", "image_url", "word_count", "extractor")
+_METADATA_COLUMNS = ("fetched_url", "body_html", "published_date_only", "tags", "image_url", "word_count", "extractor", "template")
 
 
 def touch_article(db: Database, url: str, *, seen_at: str | None = None, crawl_id: int | None = None) -> bool:
@@ -624,9 +655,9 @@ def iter_snapshots(db: Database, portal_id: str) -> Iterable[dict[str, Any]]:
         yield row
 
 
-_ARTICLE_COLUMNS = ("url", "fetched_url", "title", "lead", "body", "body_html", "author", "published_at",
+_ARTICLE_COLUMNS = ("url", "fetched_url", "title", "lead", "body", "body_html", "author", "source", "published_at",
                     "published_date_only", "updated_at", "category", "tags", "image_url", "images",
-                    "attachments", "word_count", "extractor")
+                    "attachments", "word_count", "extractor", "template")
 
 
 def _article_row(article: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ _SECTIONS: dict[str, set[str]] = {
     "recognise": {"selectors", "url_patterns", "min_score"},
     "urls": {"article", "exclude", "page_number", "id_date"},
     "listing": {"items", "pagination", "sections", "follow_article_links", "api", "api_source", "api_items"},
-    "article": {"scope", "title", "published", "updated", "lead", "lead_image", "body", "author", "category", "tags", "date_attributes"},
+    "article": {"scope", "title", "published", "updated", "lead", "lead_image", "body", "author", "source", "category", "tags", "date_attributes"},
     "clean": {"drop", "stop_at", "drop_labels", "drop_prefixes", "drop_hidden"},
 }
 

@@ -75,7 +75,7 @@ def probe(url: str, platform_name: str | None, max_sections: int, limit: int, as
             report["article_error"] = str(exc)
         else:
             article = extract_article(article_html, article_url, profile).to_dict()
-            report["article"] = {k: article[k] for k in ("url", "title", "published_at", "updated_at", "lead", "author", "category", "extractor", "word_count", "warnings")}
+            report["article"] = {k: article[k] for k in ("url", "title", "published_at", "updated_at", "lead", "author", "source", "category", "extractor", "word_count", "warnings")}
             report["article"]["body_start"] = (article["body"] or "")[:300]
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -127,7 +127,7 @@ def _print(report: dict[str, Any], limit: int) -> None:
     article = report.get("article")
     if article:
         click.echo("article:")
-        for key in ("url", "title", "published_at", "updated_at", "lead", "author", "category", "extractor", "word_count"):
+        for key in ("url", "title", "published_at", "updated_at", "lead", "author", "source", "category", "extractor", "word_count"):
             click.echo(f"  {key + ':':14} {article[key] if article[key] not in (None, '') else '—'}")
         for warning in article["warnings"]:
             click.echo(f"  warning: {warning}")

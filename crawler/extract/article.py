@@ -19,6 +19,8 @@ import nh3
 from crawler.extract.clean import cut_at, drop_hidden, drop_labelled_blocks, drop_selectors
 from crawler.extract.dom import HtmlElement, drop, find_parent, first, flat_text, inner_html, parse_html, select
 from crawler.extract.dates import ParsedDate, date_from_url, read_dates
+from crawler.extract.metadata import source_text
+from crawler.extract.template import Template
 from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
 from crawler.profiles import Profile
 
@@ -52,6 +54,7 @@ class ExtractedArticle:
     published_date_only: bool = False
     updated_at: str | None = None
     author: str | None = None
+    source: str | None = None  # where a reprint comes from ("Báo Hà Giang"), never the author
     category: str | None = None
     tags: list[str] = field(default_factory=list)
     body: str | None = None
@@ -62,22 +65,25 @@ class ExtractedArticle:
     canonical_url: str | None = None
     word_count: int = 0
     extractor: str = ""
+    # The version of the portal's learned template the body was cleaned with ("" for none).
+    template: str = ""
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def extract_article(html: str, url: str, profile: Profile | None = None) -> ExtractedArticle:
+def extract_article(html: str, url: str, profile: Profile | None = None, template: Template | None = None) -> ExtractedArticle:
     """Extract an article page fetched from ``url``, with ``profile``'s selectors when given.
 
     Without a profile, or when its body selector finds nothing (a redesign, an unknown layout),
-    the page goes to the generic fallback; the fields the profile did read are kept.
+    the page goes to the generic fallback; the fields the profile did read are kept. The
+    portal's learned ``template`` (its repeated blocks) is dropped from bodies the generic path reads.
     """
-    if profile is None:
+    if profile is None or profile.is_generic:
         from crawler.extract.fallback import extract_generic
 
-        return extract_generic(html, url)
+        return extract_generic(html, url, template=template)
     root = parse_html(html)
     if profile.drop_hidden:
         drop_hidden(root)
@@ -93,6 +99,7 @@ def extract_article(html: str, url: str, profile: Profile | None = None) -> Extr
 
     _read_dates(article, scope, profile, url)
     article.author = text_or_none(element_text(_field_element(scope, profile, "author")))
+    article.source = source_text(_field_element(scope, profile, "source"))
     category_selectors = profile.fields.get("category", ())
     category = first(scope, category_selectors) if category_selectors else None
     if category is None and category_selectors:
@@ -207,7 +214,7 @@ def _date_attribute(element: HtmlElement | None, profile: Profile) -> str:
 
 def _clean_body(body: HtmlElement, profile: Profile) -> None:
     cut_at(body, profile.stop_at)
-    for key in ("author", "lead"):
+    for key in ("author", "source", "lead"):
         # Lines read as their own fields are not body text. (Not the title: pasted markup can
         # carry a second title element that is real content.)
         for selector in profile.fields.get(key, ()):

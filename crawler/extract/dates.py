@@ -47,16 +47,27 @@ _ANY_LABEL = re.compile(f"(?:{_UPDATED_LABEL.pattern})|(?:{_PUBLISHED_LABEL.patt
 _ID_DATE_GROUPS = 6
 
 
-# Day-first numeric dates: 13/05/2016, 13-05-2016, 13.05.2016.
-_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
-# "ngày 21 tháng 9 năm 2020" (also without "ngày").
-_WORDED_DATE = re.compile(r"(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:,\s*)?năm\s+(\d{4})", re.I)
+# Day-first numeric dates: 13/05/2016, 13-05-2016, 13.05.2016, 13 / 05 / 2016 (one separator throughout).
+_NUMERIC_DATE = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4})(?!\d)")
+# Spaces only ("24 05 2021"): read only when nothing else in the text is a date.
+_SPACED_DATE = re.compile(r"(?<![\d/.\-:])(\d{1,2}) (\d{1,2}) (\d{4})(?![\d/.\-:])")
+_MONTH_WORDS = {"một": 1, "giêng": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9,
+                "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12}
+_MONTH = r"(\d{1,2}|mười một|mười hai|mười|một|giêng|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|chạp)"
+# "ngày 21 tháng 9 năm 2020", "21 Tháng 9, 2020", "21 Tháng Chín, 2020" (WordPress' "j F, Y").
+_WORDED_DATE = re.compile(r"(?:ngày\s+)?(\d{1,2})\s+tháng\s+" + _MONTH + r"\s*(?:,\s*|\s+)(?:năm\s+)?(\d{4})(?!\d)", re.I)
+# "Tháng 9 21, 2020", "Tháng Chín 21, 2020" (WordPress' "F j, Y").
+_MONTH_FIRST_DATE = re.compile(r"tháng\s+" + _MONTH + r"\s+(\d{1,2}),?\s+(\d{4})(?!\d)", re.I)
 # ISO 8601: 2024-08-28, 2024-08-28T15:28:00+07:00, 2024-08-28 15:28:00Z.
 _ISO = re.compile(
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
 )
-# 4:59 PM, 04:59 PM, 15:28, 07:30:15, 8h30, 4:59 CH (chiều) / SA (sáng).
-_TIME = re.compile(r"(?<![\d/])(\d{1,2})\s*[:h]\s*(\d{2})(?::(\d{2}))?(?:\s*(AM|PM|SA|CH|sáng|chiều|tối))?(?![\d/])", re.I)
+# 4:59 PM, 04:59 PM, 15:28, 07:30:15, 8h30, 14g30, 14 giờ 30 (phút), 14h, 4:59 CH (chiều) / SA (sáng).
+_TIME = re.compile(
+    r"(?<![\d/.])(\d{1,2})\s*(?:(?::|h|giờ|g)\s*(\d{2})(?::(\d{2}))?(?:\s*phút)?|(?:h|giờ)(?![\w]))"
+    r"(?:\s*(AM|PM|SA|CH|sáng|chiều|tối))?(?![\d/])",
+    re.I,
+)
 _PM_WORDS = {"pm", "ch", "chiều", "tối"}
 # "Thứ Tư, 15/01/2020": a weekday that contradicts the date makes the value impossible.
 _WEEKDAY = re.compile(r"\b(?:thứ\s+(hai|ba|tư|năm|sáu|bảy|[2-7])|(chủ\s+nhật))\b", re.I)
@@ -75,10 +86,10 @@ def parse_vn_datetime(text: str | None, *, now: datetime | None = None) -> Parse
     iso = _parse_iso(text)
     if iso is not None:
         return iso
-    dates = {m.groups() for m in _NUMERIC_DATE.finditer(text)} | {m.groups() for m in _WORDED_DATE.finditer(text)}
+    dates = _dates_in(text)
     if len(dates) != 1:
         return None
-    day, month, year = (int(part) for part in dates.pop())
+    day, month, year = dates.pop()
     times = {m.groups() for m in _TIME.finditer(_without_dates(text))}
     if len(times) > 1:
         return None
@@ -139,12 +150,28 @@ def date_from_url(url: str, pattern: re.Pattern[str], *, now: datetime | None = 
     return _build(2000 + yy, month, day, hour, minute, second, date_only=False, now=now)
 
 
+def _dates_in(text: str) -> set[tuple[int, int, int]]:
+    """Every (day, month, year) written in ``text``, whatever the form."""
+    found = {(int(d), int(m), int(y)) for d, _, m, y in (g.groups() for g in _NUMERIC_DATE.finditer(text))}
+    found |= {(int(d), _month(m), int(y)) for d, m, y in (g.groups() for g in _WORDED_DATE.finditer(text))}
+    found |= {(int(d), _month(m), int(y)) for m, d, y in (g.groups() for g in _MONTH_FIRST_DATE.finditer(text))}
+    if not found:
+        found = {(int(d), int(m), int(y)) for d, m, y in (g.groups() for g in _SPACED_DATE.finditer(text))}
+    return found
+
+
+def _month(word: str) -> int:
+    return int(word) if word.isdigit() else _MONTH_WORDS.get(" ".join(word.lower().split()), 0)
+
+
 def _without_dates(text: str) -> str:
-    return _WORDED_DATE.sub(" ", _NUMERIC_DATE.sub(" ", text))
+    for pattern in (_WORDED_DATE, _MONTH_FIRST_DATE, _NUMERIC_DATE):
+        text = pattern.sub(" ", text)
+    return text if _NUMERIC_DATE.search(text) or not _SPACED_DATE.search(text) else _SPACED_DATE.sub(" ", text)
 
 
-def _parse_time(hour_s: str, minute_s: str, second_s: str | None, meridiem: str | None) -> tuple[int, int, int] | None:
-    hour, minute, second = int(hour_s), int(minute_s), int(second_s or 0)
+def _parse_time(hour_s: str, minute_s: str | None, second_s: str | None, meridiem: str | None) -> tuple[int, int, int] | None:
+    hour, minute, second = int(hour_s), int(minute_s or 0), int(second_s or 0)
     if meridiem:
         if not 1 <= hour <= 12:
             return None

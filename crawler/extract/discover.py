@@ -667,3 +667,26 @@ def _child_towards(ancestor: HtmlElement, element: HtmlElement) -> HtmlElement:
 def _same_kind(first: HtmlElement, second: HtmlElement) -> bool:
     """Sibling blocks of one kind: same tag, same classes as written (digits included)."""
     return first is not second and first.tag == second.tag and (first.get("class") or "").split() == (second.get("class") or "").split()
+
+
+def same_shape_links(page: str | bytes | HtmlElement, url: str, like: list[str], *, min_words: int = 4) -> list[str]:
+    """Links of the page, outside its main list, that have the URL shape of ``like`` and a headline.
+
+    What a crawl also follows: an article page's "Tin khác" box and a listing's "Tin mới" column
+    link articles no listing page shows; they have the shape of the article URLs already known
+    (the main list's, or the article page's own), and headline-long anchor texts, unlike menus.
+    """
+    root = parse_html(page) if isinstance(page, (str, bytes)) else page
+    shapes = {_shape(u) for u in like}
+    if not shapes:
+        return []
+    base = _base_url(root, url)
+    host = _host(browser_url(url))
+    found = []
+    for element in root.iter("a"):
+        absolute = _absolute(element.get("href"), base)
+        if absolute is None or _host(absolute) != host or _is_file(absolute) or _shape(absolute) not in shapes:
+            continue
+        if len(_WORD.findall(_anchor_text(element))) >= min_words:
+            found.append(absolute)
+    return _unique(found)

@@ -15,7 +15,12 @@ import trafilatura
 from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_content, fill_body
 from crawler.extract.clean import drop_hidden, drop_labelled_blocks, drop_selectors, label_key
 from crawler.extract.dom import HtmlElement, drop, elements, flat_text, parse_html
-from crawler.extract.metadata import author_element, headline, lead_element, meta_author, meta_dates, read_metadata, visible_dates
+from crawler.extract.byline import classify, take_byline
+from crawler.extract.dates import DatesRead
+from crawler.extract.metadata import (
+    author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, visible_dates,
+)
+from crawler.extract.template import Template, drop_template_blocks
 from crawler.extract.text import element_text, normalize_text, text_or_none
 from crawler.profiles import load_profile
 
@@ -27,12 +32,12 @@ _PREFIX_LINE_MAX = 160
 _CONTAINER_MIN_TEXT = 80
 
 
-def extract_generic(html: str, url: str) -> ExtractedArticle:
-    """Extract an article from any layout (no profile)."""
+def extract_generic(html: str, url: str, template: Template | None = None) -> ExtractedArticle:
+    """Extract an article from any layout (no profile), dropping the portal's learned ``template``."""
     article = ExtractedArticle(url=url, extractor=EXTRACTOR)
     root = parse_html(html)
     article.canonical_url = _canonical_link(root, url)
-    _fill(article, root, url, keep_existing=False)
+    _fill(article, root, url, keep_existing=False, template=template)
     return article
 
 
@@ -42,40 +47,37 @@ def fill_from_fallback(article: ExtractedArticle, html: str, url: str) -> None:
     _fill(article, parse_html(html), url, keep_existing=True)
 
 
-def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existing: bool) -> None:
+def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existing: bool, template: Template | None = None) -> None:
     base = load_profile("base")
     drop_hidden(root)
     metadata = read_metadata(root)
-    title, title_element = headline(root, metadata)
+    title, title_element = headline(root, metadata, url)
     if not (keep_existing and article.title):
         article.title = title
     if article.title is None:
         article.warnings.append("title: not found")
+    container = article_container(title_element)
 
-    declared = meta_dates(metadata)
-    shown = visible_dates(root, title_element)
-    published = declared.published or shown.published
-    updated = declared.updated or shown.updated
-    if article.published_at is None and published is not None:
-        article.published_at = published.isoformat()
-        article.published_date_only = published.date_only
-    if article.updated_at is None and updated is not None:
-        article.updated_at = updated.isoformat()
-    if article.published_at is None and not any(w.startswith("published_at") for w in article.warnings):
-        article.warnings.append("published_at: no date on the page")
+    _fill_dates(article, meta_dates(metadata), visible_dates(root, title_element, container))
 
-    lead = lead_element(root, metadata, title_element)
-    author = author_element(root, title_element)
+    lead = lead_element(root, metadata, title_element, container)
+    author = author_element(root, title_element, container)
+    source = source_element(root, title_element, container)
     if article.lead is None:
         article.lead = text_or_none(element_text(lead))
     if article.author is None:
-        article.author = text_or_none(element_text(author)) or meta_author(metadata)
+        article.author = author_text(author)
+    if article.source is None:
+        article.source = source_text(source)
 
     # What was read as its own field is not body text; furniture goes before trafilatura.
-    container = article_container(title_element)
-    for element in (lead, author, title_element):
+    for element in (lead, author, source, title_element):
         if element is not None:
             drop(element)
+    if template:
+        # Blocks that repeat across the portal's pages are its furniture (crawler.extract.template).
+        drop_template_blocks(root, template, keep=[container], spare=lambda text: classify(text)[0] is not None)
+        article.template = template.version
     drop_selectors(root, base.drop)
     drop_labelled_blocks(root.find("body") if root.find("body") is not None else root, base.drop_labels)
     body = None
@@ -89,12 +91,40 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         body = _trafilatura_body(root, url)
     if body is not None:
         drop_labelled_blocks(body, base.drop_labels)
-        _drop_prefixed_lines(body, article.author)
+        _drop_prefixed_lines(body)
+        byline = take_byline(body)
+        if article.author is None:
+            article.author = byline.author
+        if article.source is None:
+            article.source = byline.source
         fill_body(article, body, url)
+    if article.author is None:
+        article.author = meta_author(metadata)
     if article.body is None:
         article.warnings.append("body: the generic fallback found no article text")
     if article.image_url is None:
         article.image_url = _meta_content(root, "og:image", url)
+
+
+def _fill_dates(article: ExtractedArticle, declared: DatesRead, shown: DatesRead) -> None:
+    """Declared (meta, JSON-LD) dates first, then the date line nearest the headline.
+
+    Labels keep published and updated apart; a page that shows only an update date
+    ("Cập nhật: …", as many portals label their one date) gives it as the publication date
+    too, with a warning saying so.
+    """
+    published = declared.published or shown.published
+    updated = declared.updated or shown.updated
+    if published is None and updated is not None:
+        published = updated
+        article.warnings.append("published_at: the page shows only an update date; used it")
+    if article.published_at is None and published is not None:
+        article.published_at = published.isoformat()
+        article.published_date_only = published.date_only
+    if article.updated_at is None and updated is not None:
+        article.updated_at = updated.isoformat()
+    if article.published_at is None and not any(w.startswith("published_at") for w in article.warnings):
+        article.warnings.append("published_at: no date on the page")
 
 
 def article_container(title_element: HtmlElement | None) -> HtmlElement | None:
@@ -145,17 +175,13 @@ def plain_trafilatura(html: str, url: str) -> dict:
     }
 
 
-def _drop_prefixed_lines(body: HtmlElement, author: str | None) -> None:
-    """Short blocks opening with a furniture label, and a trailing byline equal to the author."""
+def _drop_prefixed_lines(body: HtmlElement) -> None:
+    """Short blocks opening with a furniture label ("Lượt xem: 665"); a source line stays for the byline reader."""
     prefixes = tuple(label_key(p) for p in load_profile("base").drop_prefixes)  # crawler/platforms/base.toml
     blocks = [e for e in elements(body) if e.tag in {"p", "div", "li", "td", "h2", "h3", "h4", "h5", "h6"} and e is not body]
     for element in blocks:
         if element.getparent() is None:
             continue
         text = normalize_text(flat_text(element))
-        if text and len(text) <= _PREFIX_LINE_MAX and label_key(text).startswith(prefixes):
+        if text and len(text) <= _PREFIX_LINE_MAX and label_key(text).startswith(prefixes) and classify(text)[0] != "source":
             drop(element)
-    if author:
-        tail = [e for e in elements(body) if e.tag in {"p", "div"} and e is not body and normalize_text(flat_text(e))]
-        if tail and normalize_text(flat_text(tail[-1])) == author:
-            drop(tail[-1])

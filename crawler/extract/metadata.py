@@ -11,18 +11,18 @@ import json
 import re
 from dataclasses import dataclass
 
-from crawler.extract.dates import DatesRead, ParsedDate, parse_vn_datetime, read_dates
+from crawler.extract.dates import DatesRead, ParsedDate, parse_vn_datetime
 from crawler.extract.dom import HtmlElement, elements
-from crawler.extract.text import element_text, normalize_text, text_or_none
+from crawler.extract.text import element_text, text_or_none
 
-_HEADINGS = ("h1", "h2", "h3")
-_ROLE_CLASS = re.compile(r"(?:^|[\s_-])(title|tieu-?de|headline)(?:$|[\s_-])", re.I)
-_LEAD_CLASS = re.compile(r"sapo|(?:^|[\s_-])(?:lead|summary|chapeau|tomtat|tom-tat|mota|description|abstract)(?:$|[\s_-])", re.I)
-_AUTHOR_CLASS = re.compile(r"author|tac-?gia|byline|nguoi-?viet", re.I)
-_DATE_CLASS = re.compile(r"date|time|ngay|publish|created|thoi-?gian", re.I)
-_TITLE_SEPARATORS = re.compile(r"\s+[-|–—»:]\s+")
+_LEAD_CLASS = re.compile(r"sapo|chapeau|tomtat|tom-tat|trichdan|trich-dan|(?:^|[\s_-])(?:lead|summary|mota|mo-ta|description|abstract|intro|teaser|excerpt)(?:$|[\s_-])", re.I)
+_LEAD_CAMEL = re.compile(r"[a-z](?:Summary|Sapo|Lead|Description|Intro|Abstract)(?:$|[\s_-])")
+_LEAD_MIN, _LEAD_MAX = 20, 1200
+_AUTHOR_CLASS = re.compile(r"author|tac-?gia|byline|nguoi-?viet|createdby|created-by", re.I)
+_SOURCE_CLASS = re.compile(r"(?:^|[\s_-])(?:source|nguon|nguon-?tin|nguontin)(?:$|[\s_-])|[a-z](?:Source|Nguon)(?:$|[\s_-])")
+_AUTHOR_LABEL = re.compile(r"^\s*(?:tác giả|người viết|viết bởi|được viết bởi|đăng bởi|người đăng|bởi|written by|posted by|by|bài và ảnh|tin và ảnh|bài, ảnh|tin, ảnh|tin|bài)(?:\s*[:：]\s*|\s+)", re.I)
+_SOURCE_LABEL = re.compile(r"^\s*\(?\s*(?:nguồn tin|nguồn|source|theo)(?:\s*[:：]\s*|\s+)", re.I)
 _AUTHOR_MAX = 80
-_DATE_TEXT_MAX = 120
 
 
 @dataclass
@@ -54,36 +54,11 @@ def read_metadata(root: HtmlElement) -> PageMetadata:
     return PageMetadata(meta, objects)
 
 
-def headline(root: HtmlElement, metadata: PageMetadata) -> tuple[str | None, HtmlElement | None]:
-    """The article title and its element.
+def headline(root: HtmlElement, metadata: PageMetadata, url: str | None = None) -> tuple[str | None, HtmlElement | None]:
+    """The article title and its element (:func:`crawler.extract.title.headline`)."""
+    from crawler.extract.title import headline as find_headline
 
-    The title is the visible heading that the page's ``<title>`` (or ``og:title``) starts with,
-    the longest one when several do (portlet headings such as "Tin tức nổi bật" do not); then a
-    single ``<h1>``; then the first part of ``og:title``/``<title>`` before a site-name separator.
-    """
-    title_tag = root.find(".//title")
-    references = [normalize_text(metadata.meta.get("og:title")), normalize_text(title_tag.text_content() if title_tag is not None else "")]
-    references = [r.casefold() for r in references if r]
-    best: tuple[int, str, HtmlElement] | None = None
-    for element in elements(root):
-        if element.tag not in _HEADINGS and not _ROLE_CLASS.search(element.get("class") or ""):
-            continue
-        text = element_text(element)
-        if not 8 <= len(text) <= 400:
-            continue
-        folded = text.casefold()
-        if any(r.startswith(folded) for r in references) and (best is None or len(text) > best[0]):
-            best = (len(text), text, element)
-    if best is not None:
-        return best[1], best[2]
-    h1s = [e for e in root.iter("h1") if element_text(e)]
-    if len(h1s) == 1:
-        return element_text(h1s[0]), h1s[0]
-    for reference in (metadata.meta.get("og:title"), title_tag.text_content() if title_tag is not None else None):
-        text = normalize_text(reference)
-        if text:
-            return _TITLE_SEPARATORS.split(text)[0] or None, None
-    return None, None
+    return find_headline(root, metadata.meta, url)
 
 
 def meta_dates(metadata: PageMetadata) -> DatesRead:
@@ -99,54 +74,67 @@ def meta_dates(metadata: PageMetadata) -> DatesRead:
     return DatesRead(published=published, updated=updated)
 
 
-def visible_dates(root: HtmlElement, after: HtmlElement | None) -> DatesRead:
-    """The first date line near the title: ``<time datetime>`` or a short element named for dates.
+def visible_dates(root: HtmlElement, after: HtmlElement | None, container: HtmlElement | None = None) -> DatesRead:
+    """The date line nearest the headline (:func:`crawler.extract.dateline.nearest_dates`)."""
+    from crawler.extract.dateline import nearest_dates
 
-    Searching starts at the title element (dates of other articles in side columns come later
-    in the page or earlier, in menus); only short texts that parse to exactly one date count.
+    return nearest_dates(root, after, container)
+
+
+def lead_element(root: HtmlElement, metadata: PageMetadata, after: HtmlElement | None, within: HtmlElement | None = None) -> HtmlElement | None:
+    """The sapo: a distinct element named for it (sapo/lead/summary) with text, after the title.
+
+    Only inside the article's block when it is known (a "summary" in a side list belongs to
+    another article); an empty summary slot gives ``None``, never the first paragraph.
     """
-    candidates = list(elements(root))
-    if after is not None and after in candidates:
-        start = candidates.index(after)
-        candidates = candidates[start:] + candidates[:start]
-    for element in candidates:
-        if element.tag == "time" and element.get("datetime"):
-            parsed = parse_vn_datetime(element.get("datetime"))
-            if parsed is not None:
-                return DatesRead(published=parsed)
-        if not _DATE_CLASS.search(f"{element.get('class') or ''} {element.get('id') or ''} {element.get('itemprop') or ''}"):
-            continue
-        text = element_text(element) or element.get("title") or ""
-        if not text or len(text) > _DATE_TEXT_MAX:
-            continue
-        found = read_dates(text) if text else DatesRead()
-        if found.published is None and found.updated is None and element.get("title"):
-            found = read_dates(element.get("title"))
-        if found.published is not None or found.updated is not None:
-            return found
-    return DatesRead()
-
-
-def lead_element(root: HtmlElement, metadata: PageMetadata, after: HtmlElement | None) -> HtmlElement | None:
-    """The sapo: an element named for it (class sapo/lead/summary), after the title when known."""
     for element in _after(root, after):
         if element.tag in {"meta", "html", "body"}:
             continue
-        if _LEAD_CLASS.search(element.get("class") or "") or element.get("data-role") == "sapo" or element.get("itemprop") == "description":
-            if len(element_text(element)) >= 20:
+        if within is not None and not _is_inside(element, within):
+            break
+        names = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if _LEAD_CLASS.search(names) or _LEAD_CAMEL.search(names) or element.get("data-role") == "sapo" or element.get("itemprop") in {"description", "abstract"}:
+            text = element_text(element)
+            if _LEAD_MIN <= len(text) <= _LEAD_MAX and _link_share(element) < 0.5:
                 return element
     return None
 
 
-def author_element(root: HtmlElement, after: HtmlElement | None) -> HtmlElement | None:
-    """A short element named for the author (class/itemprop/rel author, tác giả)."""
+def author_element(root: HtmlElement, after: HtmlElement | None, within: HtmlElement | None = None) -> HtmlElement | None:
+    """A short element named for the author (class/itemprop/rel author, tác giả), in the article's block."""
     for element in _after(root, after):
+        if within is not None and not _is_inside(element, within):
+            break
         names = f"{element.get('class') or ''} {element.get('itemprop') or ''} {element.get('rel') or ''} {element.get('id') or ''}"
         if element.tag != "meta" and _AUTHOR_CLASS.search(names):
-            text = element_text(element)
+            text = author_text(element)
             if text and len(text) <= _AUTHOR_MAX:
                 return element
     return None
+
+
+def author_text(element: HtmlElement | None) -> str | None:
+    """The author element's text without its label ("Tác giả:", "Viết bởi", "Bởi", "By")."""
+    text = _AUTHOR_LABEL.sub("", element_text(element)).strip(" :.-–|")
+    return text_or_none(text)
+
+
+def source_element(root: HtmlElement, after: HtmlElement | None, within: HtmlElement | None = None) -> HtmlElement | None:
+    """A short element named for the article's source (class/id nguon/source), in the article's block."""
+    for element in _after(root, after):
+        if within is not None and not _is_inside(element, within):
+            break
+        names = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('itemprop') or ''}"
+        if _SOURCE_CLASS.search(names):
+            text = source_text(element)
+            if text and len(text) <= _AUTHOR_MAX:
+                return element
+    return None
+
+
+def source_text(element: HtmlElement | None) -> str | None:
+    """The source element's text without its label ("Nguồn:", "Theo")."""
+    return text_or_none(_SOURCE_LABEL.sub("", element_text(element)).strip(" :.()"))
 
 
 def meta_author(metadata: PageMetadata) -> str | None:
@@ -159,6 +147,15 @@ def meta_author(metadata: PageMetadata) -> str | None:
         if isinstance(author, str) and text_or_none(author):
             return text_or_none(author)
     return text_or_none(metadata.meta.get("author") or metadata.meta.get("article:author"))
+
+
+def _is_inside(element: HtmlElement, container: HtmlElement) -> bool:
+    return element is container or any(a is container for a in element.iterancestors())
+
+
+def _link_share(element: HtmlElement) -> float:
+    total = len(element_text(element)) or 1
+    return sum(len(element_text(a)) for a in element.iter("a")) / total
 
 
 def _after(root: HtmlElement, after: HtmlElement | None):

@@ -83,3 +83,19 @@ def _collect(node: HtmlElement, parts: list[str]) -> None:
 def html_fragment_text(html: str) -> str:
     """Visible text of an HTML fragment, paragraphs separated by blank lines."""
     return "\n\n".join(paragraphs(parse_html(html)))
+
+
+def fold_text(text: str | None) -> str:
+    """Text as titles compare: NFC, marks removed, ``đ→d``, case folded, punctuation → spaces.
+
+    "Tổng kết … 2020 – 2021", its ``<title>`` and its URL slug ``Tong-ket-…-2020---2021`` all
+    fold to the same words, so a headline can be matched against either.
+    """
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", normalize_text(text).replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(_NON_WORD.split(bare)).strip()
+
+
+_NON_WORD = re.compile(r"[\W_]+")

@@ -1,0 +1,203 @@
+"""The headline of a page no profile describes: the visible element that agrees with the page.
+
+A portal page shows many heading-like texts (the site's name in the banner, portlet headings,
+other articles' titles in side lists); the article's own headline is the one the page
+confirms elsewhere: its ``og:title``, its ``<title>`` once the site's name is taken off, or
+the words of its URL slug. All compare *folded* (marks removed, ``đ→d``, case and punctuation
+ignored), so "2020 – 2021" in the headline matches "2020---2021" in the slug. The text
+returned is the element's own, never a reference cut at a dash.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from crawler.extract.dom import HtmlElement
+from crawler.extract.text import element_text, fold_text, normalize_text
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_ROLE_CLASS = re.compile(r"title|tieu-?de|headline|header|heading", re.I)
+_SEPARATORS = re.compile(r"\s+[-|–—»:/]\s+|\s*[|»]\s*|\s+::\s+")
+# Names a page gives its site ("Trang thông tin điện tử Huyện …", "Cổng TTĐT tỉnh …"), folded.
+_SITE_NAME = re.compile(
+    r"^(?:trang (?:thong tin|tin) dien tu|cong (?:thong tin|ttdt|tt dt)|cong thong tin dien tu|trang ttdt|website|web site|"
+    r"trang chu|home ?page|portal)\b"
+)
+_TEXT_MIN, _TEXT_MAX = 8, 400
+_SLUG_MIN_WORDS = 3
+_SKIP = frozenset({"script", "style", "title", "head", "noscript", "template", "option", "select", "textarea", "button"})
+_NAMED = etree.XPath("descendant::*[@class or @id or @itemprop]")
+_TEXT_NODES = "//body//text()[string-length(normalize-space(.)) >= 4]"
+
+
+@dataclass(frozen=True)
+class References:
+    """What the page says its title is, folded: full titles, the title without the site's name, the slug."""
+
+    exact: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    slug: str
+    site_names: tuple[str, ...]
+    fallback: str | None
+
+
+def references(root: HtmlElement, meta: dict[str, str], url: str | None) -> References:
+    """The page's own statements of its title (``og:title``, ``<title>``, the URL slug), folded."""
+    title_tag = root.find(".//title")
+    raw_titles = [normalize_text(meta.get("og:title")), normalize_text(title_tag.text_content() if title_tag is not None else "")]
+    raw_titles = [t for t in raw_titles if t]
+    site_names = {fold_text(meta.get(k)) for k in ("og:site_name", "application-name", "apple-mobile-web-app-title")} - {""}
+    cores: list[str] = []
+    for raw in raw_titles:
+        core, site = strip_site_name(raw, site_names)
+        cores.append(core)
+        if site:
+            site_names.add(fold_text(site))
+    exact = tuple(dict.fromkeys(fold_text(t) for t in [*cores, *raw_titles] if fold_text(t)))
+    fallback = next((c for c in cores if c), None)
+    return References(exact, tuple(fold_text(t) for t in raw_titles), _slug(url), tuple(site_names), fallback)
+
+
+def strip_site_name(title: str, site_names: set[str] | frozenset[str] = frozenset()) -> tuple[str, str | None]:
+    """``<title>`` without a leading or trailing part that is the site's name (and that part).
+
+    Only a part that *is* a site name goes (the declared ``og:site_name``, or a text such as
+    "Trang thông tin điện tử …"); a title whose parts are all words of the headline ("… năm
+    học 2020 – 2021") is kept whole.
+    """
+    parts = [p for p in _SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2:
+        return title, None
+    for index in (len(parts) - 1, 0):
+        folded = fold_text(parts[index])
+        if folded in site_names or _SITE_NAME.match(folded) or any(s and folded.startswith(s) for s in site_names):
+            kept = parts[:index] if index else parts[1:]
+            return _rejoin(title, kept), parts[index]
+    return title, None
+
+
+def headline(root: HtmlElement, meta: dict[str, str], url: str | None = None) -> tuple[str | None, HtmlElement | None]:
+    """The article title and its element (``None`` for the element when only metadata had it).
+
+    Candidates are headings, elements named for titles, and any element whose text agrees
+    with a reference. An exact agreement (folded) beats a heading the ``<title>`` merely
+    starts with; the site's name and link-list items (another article's title) never win.
+    """
+    refs = references(root, meta, url)
+    best: tuple[tuple[int, int, int], str, HtmlElement] | None = None
+    for element in _candidates(root, refs):
+        if len(element.text_content()) > 3 * _TEXT_MAX:
+            continue  # a block, not a headline (and element_text on it would be costly)
+        text = element_text(element)
+        if not _TEXT_MIN <= len(text) <= _TEXT_MAX:
+            continue
+        folded = fold_text(text)
+        if not folded or _is_site_name(folded, refs):
+            continue
+        rank = _agreement(folded, refs)
+        if rank == 0:
+            continue
+        in_link = _in_link_item(element)
+        key = (rank - (2 if in_link else 0), 1 if element.tag in _HEADINGS else 0, len(folded))
+        if best is None or key > best[0]:
+            best = (key, text, element)
+    if best is not None and best[0][0] > 0:
+        return best[1], best[2]
+    h1s = [e for e in root.iter("h1") if element_text(e) and not _is_site_name(fold_text(element_text(e)), refs)]
+    if len(h1s) == 1:
+        return element_text(h1s[0]), h1s[0]
+    return refs.fallback, None
+
+
+def _agreement(folded: str, refs: References) -> int:
+    """3: equals a reference or the slug; 2: the slug (cut short) or a reference starts with it."""
+    if folded in refs.exact:
+        return 3
+    if refs.slug and (folded == refs.slug or (len(refs.slug.split()) >= _SLUG_MIN_WORDS + 1 and folded.startswith(refs.slug))):
+        return 3
+    if any(r.startswith(folded) and len(folded) >= len(r) // 3 for r in refs.prefixes):
+        return 2
+    return 0
+
+
+def _candidates(root: HtmlElement, refs: References):
+    seen: set[HtmlElement] = set()
+    body = root.find("body")
+    scope = body if body is not None else root
+    for element in scope.iter(*_HEADINGS):
+        seen.add(element)
+        yield element
+    for element in _NAMED(scope):
+        if element in seen:
+            continue
+        names = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('itemprop') or ''}"
+        if _ROLE_CLASS.search(names) and len(element) <= 8:
+            seen.add(element)
+            yield element
+    if not (refs.exact or refs.slug):
+        return
+    wanted = set(refs.exact) | ({refs.slug} if refs.slug else set())
+    first_words = {w.split()[0] for w in wanted if w}
+    for node in root.xpath(_TEXT_NODES):
+        head = node.split(None, 1)
+        if not head or _fold_word(head[0]) not in first_words:
+            continue  # cheap test first: most text nodes start with another word
+        parent = node.getparent()
+        if node.is_tail:
+            parent = parent.getparent()
+        if parent is None or parent.tag in _SKIP or parent in seen:
+            continue
+        folded = fold_text(node)
+        if folded in wanted or (refs.slug and len(folded) > 8 and folded.startswith(refs.slug)) or any(w.startswith(folded) for w in wanted):
+            # The headline may be split into inline pieces: climb while the text still fits.
+            while parent.getparent() is not None and parent.tag not in _HEADINGS and len(element_text(parent.getparent())) <= _TEXT_MAX \
+                    and fold_text(element_text(parent.getparent())) in wanted | {folded}:
+                parent = parent.getparent()
+            seen.add(parent)
+            yield parent
+
+
+@lru_cache(maxsize=4096)
+def _fold_word(word: str) -> str:
+    folded = fold_text(word).split()
+    return folded[0] if folded else ""
+
+
+def _in_link_item(element: HtmlElement) -> bool:
+    """True for a title inside a link list (another article's item, or a breadcrumb)."""
+    for ancestor in (element, *element.iterancestors()):
+        if ancestor.tag in {"li", "nav"}:
+            return True
+        if ancestor.tag in {"body", "article", "main"}:
+            return False
+    return False
+
+
+def _is_site_name(folded: str, refs: References) -> bool:
+    return bool(_SITE_NAME.match(folded)) or folded in refs.site_names
+
+
+def _slug(url: str | None) -> str:
+    """The words of the URL's last path segment, when it reads as a title (3 words or more)."""
+    if not url:
+        return ""
+    path = unquote(urlsplit(url).path).rstrip("/")
+    segment = path.rsplit("/", 1)[-1]
+    segment = re.sub(r"\.(?:html?|aspx?|php|jsp|vnp|cfm)$", "", segment, flags=re.I)
+    segment = re.sub(r"^\d+[-_]|[-_.]\d+$", "", segment)
+    words = fold_text(segment.replace("-", " ").replace("_", " ")).split()
+    if len(words) < _SLUG_MIN_WORDS or all(w.isdigit() for w in words):
+        return ""
+    return " ".join(words)
+
+
+def _rejoin(title: str, parts: list[str]) -> str:
+    """The original text spanning ``parts`` (separators inside it kept as written)."""
+    start = title.find(parts[0])
+    end = title.rfind(parts[-1]) + len(parts[-1])
+    return title[start:end].strip() if start >= 0 and end > start else " ".join(parts)

@@ -1,0 +1,116 @@
+"""Fields without selectors: the generic path on layouts of CMS families nobody profiled.
+
+Each fixture in ``tests/fixtures/generic/articles`` is a page modelled on one CMS family's
+markup (WordPress, Joomla, DotNetNuke, home-grown ASP.NET, Viettel), with its expected fields
+in the JSON beside it; ``body_with`` snippets must be in the body and ``body_without`` (bylines
+read as fields, source lines, clocks, side lists, footers) must not. The real VNPT pages of
+``../shared`` are checked against their hand-made gold when present.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from crawler.extract import extract_article
+from crawler.extract.byline import classify, is_person_name
+from crawler.extract.title import strip_site_name
+from tests.conftest import SHARED
+
+FIXTURES = Path(__file__).parent / "fixtures" / "generic" / "articles"
+NAMES = sorted(p.stem for p in FIXTURES.glob("*.html"))
+FIELDS = ("title", "published_at", "updated_at", "lead", "author", "source")
+VNPT = SHARED / "portals" / "sgdhagiang-vnpt"
+
+
+def norm(text: str | None) -> str:
+    return unicodedata.normalize("NFC", " ".join((text or "").split()))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fields_of_an_unprofiled_layout(name):
+    expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    article = extract_article((FIXTURES / f"{name}.html").read_text(encoding="utf-8"), expected["url"]).to_dict()
+    assert {k: article[k] for k in FIELDS} == {k: expected[k] for k in FIELDS}
+    body = norm(article["body"])
+    assert [s for s in expected["body_with"] if norm(s) not in body] == []
+    assert [s for s in expected["body_without"] if norm(s) in body] == []
+    assert article["extractor"] == "fallback:trafilatura"
+
+
+def _vnpt_gold() -> list[dict]:
+    path = VNPT / "gold.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] if path.is_file() else []
+
+
+@pytest.mark.skipif(not (VNPT / "gold.jsonl").is_file(), reason=f"needs the real VNPT pages in {VNPT} (../shared beside the repository)")
+@pytest.mark.parametrize("gold", _vnpt_gold() or [None], ids=lambda g: g["path"].split("/")[4] if g else "absent")
+def test_real_vnpt_pages_title_date_author(gold):
+    html = (VNPT / "pages" / gold["path"]).read_text(encoding="utf-8")
+    article = extract_article(html, gold["url"]).to_dict()
+    assert (article["title"], article["published_at"], article["author"]) == (gold["title"], gold["published_at"], gold["author"])
+    body = norm(article["body"])
+    assert [s for s in gold["body_without"] if norm(s) in body] == []
+    if gold["author"]:
+        assert norm(gold["author"]) not in body  # the byline read as the author leaves the body
+
+
+BYLINES = [
+    # line, kind, value
+    ("Phạm Văn Phải – Sở GD&ĐT", "author", "Phạm Văn Phải – Sở GD&ĐT"),
+    ("Nguyễn Ngọc Sơn - Phó CVP Sở", "author", "Nguyễn Ngọc Sơn - Phó CVP Sở"),
+    ("Nguyễn Thị Mai, Hoàng Văn Dũng", "author", "Nguyễn Thị Mai, Hoàng Văn Dũng"),
+    ("NGUYỄN VĂN AN", "author", "NGUYỄN VĂN AN"),
+    ("Tác giả: Minh Anh", "author", "Minh Anh"),
+    ("Tin, ảnh: Lê Văn Nam", "author", "Lê Văn Nam"),
+    ("Bài và ảnh: Thu Hà", "author", "Thu Hà"),
+    ("Tin: Hồng Nhung", "author", "Hồng Nhung"),
+    ("PV", "author", "PV"),
+    ("Nhóm PV", "author", "Nhóm PV"),
+    ("Theo Báo Hà Giang", "source", "Báo Hà Giang"),
+    ("(Theo baochinhphu.vn)", "source", "baochinhphu.vn"),
+    ("Nguồn: Cổng TTĐT Chính phủ", "source", "Cổng TTĐT Chính phủ"),
+    ("Nguồn tin: TTXVN", "source", "TTXVN"),
+    # Ordinary last lines: never an author or a source.
+    ("Xin trân trọng cảm ơn!", None, None),
+    ("Theo kế hoạch, hội nghị kết thúc vào chiều cùng ngày.", None, None),
+    ("Ban Biên tập", None, None),
+    ("Hội nghị kết thúc thành công tốt đẹp.", None, None),
+    ("Hà Giang, ngày 24 tháng 5 năm 2021", None, None),
+    ("Đồng chí Nguyễn Văn Sơn phát biểu tại hội nghị", None, None),
+    ("UBND Huyện Bắc Mê", None, None),
+]
+
+
+@pytest.mark.parametrize("line,kind,value", BYLINES)
+def test_byline_and_source_lines(line, kind, value):
+    assert classify(line) == (kind, value)
+
+
+def test_a_caption_under_an_image_is_not_a_byline():
+    html = """<html><head><title>Hội nghị tổng kết công tác năm 2021</title></head><body>
+    <h1>Hội nghị tổng kết công tác năm 2021</h1><div class="content">
+    <p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm 2021 và triển khai nhiệm vụ năm 2022 với sự tham dự của các đại biểu.</p>
+    <p>Các đại biểu đã thảo luận, đóng góp nhiều ý kiến vào dự thảo báo cáo và thống nhất các chỉ tiêu năm tới.</p>
+    <p><img src="/a.jpg"></p><p>Nguyễn Văn Sơn - Bí thư Huyện ủy</p></div></body></html>"""
+    article = extract_article(html, "http://127.0.0.1/tin/hoi-nghi-tong-ket-cong-tac-nam-2021.html")
+    assert article.author is None and "Nguyễn Văn Sơn - Bí thư Huyện ủy" in article.body
+
+
+@pytest.mark.parametrize("name,expected", [("Nguyễn Văn An", True), ("Sùng Mí Páo", True), ("Lê An", True), ("Minh Anh", False),
+                                           ("Hà Giang Quê Tôi Đẹp Lắm Nhé", False), ("nguyễn văn an", False)])
+def test_personal_names(name, expected):
+    assert is_person_name(name) is expected
+
+
+@pytest.mark.parametrize("title,core", [
+    ("Tổng kết năm học 2020 – 2021 - Trang thông tin điện tử Huyện Mèo Vạc", "Tổng kết năm học 2020 – 2021"),
+    ("Cổng thông tin điện tử huyện Mèo Vạc - Hội thi năm học 2020 – 2021", "Hội thi năm học 2020 – 2021"),
+    ("Tổng kết Hội thi năm học 2020 – 2021", "Tổng kết Hội thi năm học 2020 – 2021"),
+    ("Phát triển kinh tế - xã hội 6 tháng đầu năm", "Phát triển kinh tế - xã hội 6 tháng đầu năm"),
+])
+def test_only_the_site_name_leaves_the_title(title, core):
+    assert strip_site_name(title)[0] == core

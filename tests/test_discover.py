@@ -207,3 +207,18 @@ def test_cards_whose_headline_sits_beside_a_bare_link_and_a_news_ticker():
     ticker = "".join(f"<a href='/tin/bai-{i}.html'>Tin chạy chữ số {i} của phường về công tác tuyên truyền</a> " for i in range(90, 99))
     html = f"<html><body><marquee>{ticker}</marquee><div class=list>{cards}</div></body></html>"
     assert _slugs(discover_links(html, "https://h.vn/tin.html")) == [f"bai-{i}.html" for i in range(1, 7)]
+
+
+def test_an_article_pages_drop_down_menu_is_not_its_list():
+    """A VNPT-like article page: the top menu's drop-down has long labels; the 'Tin khác' box is the only list."""
+    menu = ("<ul class=MenuList><li class=TopMenuActive><a href='/Default.aspx?sname=x&sid=1&pageid=1'>Trang chủ</a></li>"
+            "<li class=TopMenu><a href='/x/1/53484/Gioi-Thieu/'>Giới Thiệu</a><ul class=Dropdown>"
+            "<li class=sub><a href='/x/1/53485/Chuc-nang/'>Chức năng nhiệm vụ và cơ cấu tổ chức</a></li>"
+            "<li class=sub><a href='/x/1/86905/Phan-cong/'>Phân công nhiệm vụ Lãnh đạo Sở</a></li>"
+            "<li class=sub><a href='/x/1/85515/Cac-don-vi/'>Các đơn vị thuộc Sở và trực thuộc</a></li></ul></li></ul>")
+    others = "".join(f"<li><a href='/x/2/53493/5181{i}/Tin/Tin-so-{i}.aspx'>Tin hoạt động số {i} của Sở trong tháng</a> (0{i}/05/2021)</li>"
+                     for i in range(1, 5))
+    html = (f"<html><body>{menu}<div class=ArticleHeader>Kiểm tra công tác bầu cử</div><div class=ArticleContent><p>Nội dung.</p></div>"
+            f"<div class=OtherNews><div class=title>Tin khác</div><ul>{others}</ul></div></body></html>")
+    found = discover_links(html, "http://h.vn/x/2/53493/518260/Tin/Kiem-tra.aspx").articles
+    assert found == [f"http://h.vn/x/2/53493/5181{i}/Tin/Tin-so-{i}.aspx" for i in range(1, 5)]

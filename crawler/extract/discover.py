@@ -72,6 +72,7 @@ _ALTERNATION = re.compile(r"^(?:alternating|alternate|alt)[-_]?")
 _STATE_SUFFIX = re.compile(r"[-_](?:odd|even|first|last|alt|active|current|selected)$")
 _WORD = re.compile(r"\w+")
 _LABEL_MAX = 60
+_HOME_TEXTS = frozenset({"trang chủ", "trang nhất", "trang chính", "home", "trang chu"})
 _MIRRORED = re.compile(r"Mirrored from (?:https?://)?([\w.-]+)", re.I)
 # Below this a page has no list: a menu of a few short labels, a lone link (one headline of
 # four words with a date scores about 0.4, a two-entry menu in a nav about 0.01).
@@ -153,14 +154,14 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     pages: list[str] = []
     pagers: list[HtmlElement] = []
     paths: dict[HtmlElement, tuple[str, ...]] = {}
-    self_links: set[tuple[str, ...]] = set()  # signatures of link lists that link this very page (menus)
+    nav = _Navigation()  # where the links to this page and to the home page sit: menus
     for order, element in enumerate(root.iter("a")):
         absolute = _absolute(element.get("href"), base)
         if absolute is None or _host(absolute) not in hosts:
             continue
         text = _anchor_text(element)
         if absolute == here or _listing_key(absolute) == here_key and absolute != here and not _is_pager_text(text) and page_number(absolute) is None:
-            self_links.add(_signature(element, paths))
+            nav.add(element, _signature(element, paths))
             continue
         if _is_pagination(absolute, text, here, here_key):
             pages.append(absolute)
@@ -169,8 +170,8 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
         if _is_file(absolute):
             continue
         parts = urlsplit(absolute)
-        if parts.path in {"", "/"} and not parts.query:
-            self_links.add(_signature(element, paths))  # the home link: navigation
+        if parts.path in {"", "/"} and not parts.query or text.casefold() in _HOME_TEXTS:
+            nav.add(element, _signature(element, paths))  # the home link: navigation
             continue
         anchors.append(_Anchor(element, absolute, text, len(_WORD.findall(text)), order))
     links = PageLinks(pages=_unique(pages))
@@ -185,7 +186,7 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     near_pager = {node for pager in pagers for node in pager.iterancestors()}
     for group in groups.values():
         group.furniture = _is_furniture(group, furniture)
-        group.score = _score(group, owners, furniture, self_links)
+        group.score = _score(group, owners, furniture, nav)
         if group.score and near_pager and _beside_pager(group, near_pager):
             group.score *= 2  # the list the pager pages through
     best = max(groups.values(), key=lambda g: (g.score, len(g.urls), -g.anchors[0].order))
@@ -195,7 +196,7 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     article_anchors = sorted((a for g in chosen for a in g.anchors), key=lambda a: a.order)
     links.articles = _unique([a.url for a in article_anchors])
     taken = set(links.articles)
-    links.sections = _unique([a.url for a in anchors if a.url not in taken and _is_menu_link(a, self_links)])
+    links.sections = _unique([a.url for a in anchors if a.url not in taken and _is_menu_link(a, nav)])
     return links
 
 
@@ -458,7 +459,7 @@ def _headline(words: int) -> float:
     return 0.0 if words <= 1 else min(1.0, (words - 1) / 7)
 
 
-def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[HtmlElement], self_links: set[tuple[str, ...]]) -> float:
+def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[HtmlElement], nav: "_Navigation") -> float:
     urls = group.urls
     words = {u: 0 for u in urls}
     words_len = {u: 0 for u in urls}
@@ -485,11 +486,10 @@ def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[Ht
     score = len(urls) * headline ** 2 * (1 + dated / len(urls)) * (1 + summarised / len(urls))
     if group.furniture:
         score *= 0.05
-    signature = group.key[1]
-    if any(signature[:len(s)] == s or s[:len(signature)] == signature for s in self_links if len(s) >= 2):
+    if nav.holds(group.anchors[0].element, group.key[1]):
         score *= 0.2  # the list also links this page or the home page: a menu
     if _nested_list(group.anchors[0].element):
-        score *= 0.3
+        score *= 0.1  # a drop-down menu's sub-list
     if median(words.values()) < 3:
         score *= 0.5
     return score
@@ -599,13 +599,36 @@ def _is_furniture(group: _Group, scopes: set[HtmlElement]) -> bool:
     return flagged * 2 > len(group.anchors)
 
 
-def _is_menu_link(anchor: _Anchor, self_links: set[tuple[str, ...]]) -> bool:
+def _is_menu_link(anchor: _Anchor, nav: "_Navigation") -> bool:
     """A section: a link of the menu (nav/header, a drop-down list, or a list linking this page)."""
     if anchor.words == 0 or anchor.words > 10:
         return False
-    signature = anchor.signature
     return (_in_structural_furniture(anchor.element) and not any(n.tag == "footer" for n in anchor.element.iterancestors())) \
-        or _nested_list(anchor.element) or any(signature[:len(s)] == s or s[:len(signature)] == signature for s in self_links if len(s) >= 2)
+        or _nested_list(anchor.element) or nav.holds(anchor.element, anchor.signature)
+
+
+class _Navigation:
+    """The link lists that link this very page or the home page ("Trang chủ"): menus,
+    breadcrumbs. A list of headlines never links the page it is on."""
+
+    def __init__(self) -> None:
+        self.signatures: set[tuple[str, ...]] = set()
+        self.lists: set[HtmlElement] = set()
+
+    def add(self, element: HtmlElement, signature: tuple[str, ...]) -> None:
+        self.signatures.add(signature)
+        for node in element.iterancestors():
+            if node.tag in ("ul", "ol"):
+                self.lists.add(node)  # the menu's list: its drop-downs are inside it
+                break
+            if node.tag in ("body", "html"):
+                break
+
+    def holds(self, element: HtmlElement, signature: tuple[str, ...]) -> bool:
+        """Whether a link sits where such links sit: the same place, or inside the same list."""
+        if any(signature[:len(s)] == s or s[:len(signature)] == signature for s in self.signatures if len(s) >= 2):
+            return True
+        return bool(self.lists) and any(node in self.lists for node in element.iterancestors())
 
 
 # --- merging ---------------------------------------------------------------------------

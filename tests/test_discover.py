@@ -222,3 +222,12 @@ def test_an_article_pages_drop_down_menu_is_not_its_list():
             f"<div class=OtherNews><div class=title>Tin khác</div><ul>{others}</ul></div></body></html>")
     found = discover_links(html, "http://h.vn/x/2/53493/518260/Tin/Kiem-tra.aspx").articles
     assert found == [f"http://h.vn/x/2/53493/5181{i}/Tin/Tin-so-{i}.aspx" for i in range(1, 5)]
+
+
+def test_wordpress_plain_permalinks_are_posts_not_pages():
+    posts = "".join(f"<article><h2><a href='/?p={n}'>Bài viết số {n} về hoạt động của xã trong tháng</a></h2><time>0{n % 9 + 1}/05/2024</time></article>"
+                    for n in range(101, 107))
+    html = f"<html><body><main>{posts}<div class=nav-links><a href='/?paged=2'>Trang sau »</a></div></main></body></html>"
+    links = discover_links(html, "https://x.vn/")
+    assert links.articles == [f"https://x.vn/?p={n}" for n in range(101, 107)]
+    assert links.pages == ["https://x.vn/?paged=2"]

@@ -29,9 +29,8 @@ from functools import cache, lru_cache
 from statistics import median
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
-from w3lib.url import safe_url_string
-
 from lxml import etree
+from w3lib.url import safe_url_string
 
 from crawler.extract.dom import HtmlElement, parse_html
 from crawler.extract.listing import PageLinks
@@ -45,6 +44,7 @@ __all__ = ["discover_links", "page_number", "browser_url"]
 _PAGE_KEY = re.compile(r"(?:^|[_$.:-])(?:page|pages|paged|trang|p|pg|pageindex|pagenum|pageno|pagenumber|currentpage|curpage|cur|pi|pid_page)$", re.I)
 # Path forms: `/page/2`, `/trang/2`, `/trang-2`, `/page-2.html`, `/p2`.
 _PAGE_SEGMENT = re.compile(r"^(?:page|trang|p|pg)[-_]?(\d{1,5})(?:\.[a-z0-9]{2,5})?$", re.I)
+_WEAK_PAGE_KEYS = frozenset({"p", "pi", "pg", "cur"})
 _PAGE_WORD = re.compile(r"^(?:page|trang|pg)$", re.I)
 # Link texts of pagers (compared case-folded, arrows and punctuation stripped).
 _PAGER_WORDS = {
@@ -324,13 +324,23 @@ def _listing_key(url: str) -> str:
     return _host(url) + "/" + "/".join(kept) + "?" + "&".join(f"{k}={v}" for k, v in query)
 
 
+def _names_a_page(url: str) -> bool:
+    """The URL names a page number unmistakably: a page key other than a bare ``p``/``pi``
+    (WordPress's ``?p=123`` is a post, not page 123), or a ``/page/2``-like segment."""
+    number = page_number(url)
+    if number is None:
+        return False
+    keys = [k for k, v in parse_qsl(urlsplit(url).query) if _PAGE_KEY.search(k) and v == str(number)]
+    return not keys or any(k.lower() not in _WEAK_PAGE_KEYS for k in keys)
+
+
 def _is_pagination(url: str, text: str, here: str, here_key: str) -> bool:
     """A link to another page of this listing: its URL differs only by the page number, or a
     pager's text with a page number (or this listing's path) in the URL."""
     if url == here:
         return False
     same_listing = _listing_key(url) == here_key
-    if same_listing and (page_number(url) is not None or _is_pager_text(text)):
+    if same_listing and (_names_a_page(url) or _is_pager_text(text)):
         return True
     if _is_pager_text(text):
         if page_number(url) is not None:

@@ -231,3 +231,13 @@ def test_wordpress_plain_permalinks_are_posts_not_pages():
     links = discover_links(html, "https://x.vn/")
     assert links.articles == [f"https://x.vn/?p={n}" for n in range(101, 107)]
     assert links.pages == ["https://x.vn/?paged=2"]
+
+
+def test_a_copy_served_elsewhere_keeps_its_sites_absolute_links():
+    """Saved with absolute links and served on another host: the host most links name is the site's."""
+    items = "".join(f"<li><a href='https://huyen.gov.vn/tin/bai-{i}.html'>Bài viết số {i} về hoạt động của huyện</a> 0{i}/05/2024</li>"
+                    for i in range(1, 7))
+    html = f"<html><body><a href='https://huyen.gov.vn/'>Trang chủ</a><ul>{items}</ul><a href='https://chinhphu.vn/'>Chính phủ</a></body></html>"
+    assert discover_links(html, "http://127.0.0.1:8000/tin.html").articles == [f"https://huyen.gov.vn/tin/bai-{i}.html" for i in range(1, 7)]
+    canonical = f"<html><head><link rel=canonical href='https://www.huyen.gov.vn/tin.html'></head><body><ul>{items}</ul></body></html>"
+    assert len(discover_links(canonical.replace("<ul>", "<ul><li><a href='/a'>a</a></li><li><a href='/b'>b</a></li>" * 4, 1), "http://127.0.0.1/tin.html").articles) == 6

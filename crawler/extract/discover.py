@@ -222,6 +222,19 @@ def _own_hosts(root: HtmlElement, here: str) -> set[str]:
         if match:
             hosts.add(match.group(1).lower().removeprefix("www."))
             break
+    # A page saved with its links absolute and served elsewhere: the host most of its links
+    # name is the site's own (a portal links itself far more than any other site).
+    counts: dict[str, int] = defaultdict(int)
+    for element in root.iter("a"):
+        href = (element.get("href") or "").strip()
+        if href.lower().startswith(("http://", "https://", "//")):
+            counts[_host(href if not href.startswith("//") else "http:" + href)] += 1
+        elif href and not href.lower().startswith(_NOT_LINKS):
+            counts[_host(here)] += 1
+    if counts:
+        top = max(counts, key=counts.get)
+        if counts[top] > counts.get(_host(here), 0):
+            hosts.add(top)
     hosts.discard("")
     return hosts
 

@@ -243,3 +243,13 @@ def test_a_copy_served_elsewhere_keeps_its_sites_absolute_links():
     menu = "".join(f"<a href='/muc-{i}.html'>Mục {i}</a>" for i in range(10))
     canonical = f"<html><head><link rel=canonical href='https://www.huyen.gov.vn/tin.html'></head><body><nav>{menu}</nav><ul>{items}</ul></body></html>"
     assert len(discover_links(canonical, "http://127.0.0.1/tin.html").articles) == 6
+
+
+def test_a_category_named_like_a_furniture_label_keeps_its_list():
+    """"Tin mới" is a furniture label in a sidebar, and also the name of some portals' news category."""
+    main = "".join(_item(i, "Tin hoạt động") for i in range(1, 11))
+    side = "".join(f"<li><a href='/tin-tuc/bai-{i}.html'>Thông báo số {i} về công tác của huyện</a></li>" for i in range(50, 55))
+    html = (f"<html><head><title>Tin mới - Cổng thông tin điện tử huyện</title></head><body><ul class=menu><li><a href='/tin-moi.html'>Tin mới</a></li>"
+            f"<li><a href='/thong-bao.html'>Thông báo</a></li></ul><div class=main><h2>Tin mới</h2><ul>{main}</ul></div>"
+            f"<div class=side><h3>Thông báo</h3><ul>{side}</ul></div></body></html>")
+    assert _slugs(discover_links(html, "https://h.vn/tin-moi.html")) == [f"bai-{i}.html" for i in range(1, 11)]

@@ -161,7 +161,7 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
             continue
         text = _anchor_text(element)
         if absolute == here or _listing_key(absolute) == here_key and absolute != here and not _is_pager_text(text) and page_number(absolute) is None:
-            nav.add(element, _signature(element, paths))
+            nav.add(element, _signature(element, paths), text, here=True)
             continue
         if _is_pagination(absolute, text, here, here_key):
             pages.append(absolute)
@@ -180,7 +180,7 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     for anchor in anchors:
         anchor.signature = _signature(anchor.element, paths)
         anchor.shape = _shape(anchor.url)
-    furniture = _furniture_scopes(root)
+    furniture = _furniture_scopes(root, _page_names(root, nav))
     groups = _split_by_list(anchors)
     owners = _url_owners(anchors)
     near_pager = {node for pager in pagers for node in pager.iterancestors()}
@@ -553,7 +553,20 @@ def _furniture_labels() -> frozenset[str]:
 _LABELS: frozenset[str] | None = None
 
 
-def _furniture_scopes(root: HtmlElement) -> set[HtmlElement]:
+def _page_names(root: HtmlElement, nav: "_Navigation") -> set[str]:
+    """What the page calls itself: its ``<h1>``, the parts of its ``<title>``, the text of the
+    menu's link to it. A category named "Tin mới" heads its own list: not a furniture label."""
+    from crawler.extract.clean import label_key
+
+    names = {label_key(text) for text in nav.texts}
+    names.update(label_key(h1.text_content()) for h1 in root.iter("h1"))
+    title = root.findtext(".//title") or ""
+    names.update(label_key(part) for part in re.split(r"\s[-|–:»>]\s", title))
+    names.discard("")
+    return names
+
+
+def _furniture_scopes(root: HtmlElement, page_names: set[str] = frozenset()) -> set[HtmlElement]:
     """The blocks that a furniture label introduces ("Xem nhiều nhất", "Tin liên quan"):
     the siblings after the label's heading, up to the next heading."""
     global _LABELS
@@ -572,6 +585,8 @@ def _furniture_scopes(root: HtmlElement) -> set[HtmlElement]:
             continue
         if not _is_label(label_key(node)) or not _is_label(label_key(element.text_content())):
             continue
+        if label_key(element.text_content()) in page_names:
+            continue  # the page's own name ("Tin mới" is a category too)
         heading = element
         text = normalize_text(element.text_content())
         while heading.getparent() is not None and heading.getparent().tag not in ("body", "html") \
@@ -637,9 +652,12 @@ class _Navigation:
     def __init__(self) -> None:
         self.signatures: set[tuple[str, ...]] = set()
         self.lists: set[HtmlElement] = set()
+        self.texts: list[str] = []
 
-    def add(self, element: HtmlElement, signature: tuple[str, ...]) -> None:
+    def add(self, element: HtmlElement, signature: tuple[str, ...], text: str = "", here: bool = False) -> None:
         self.signatures.add(signature)
+        if here and text:
+            self.texts.append(text)
         for node in element.iterancestors():
             if node.tag in ("ul", "ol"):
                 self.lists.add(node)  # the menu's list: its drop-downs are inside it

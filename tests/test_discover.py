@@ -253,3 +253,13 @@ def test_a_category_named_like_a_furniture_label_keeps_its_list():
             f"<li><a href='/thong-bao.html'>Thông báo</a></li></ul><div class=main><h2>Tin mới</h2><ul>{main}</ul></div>"
             f"<div class=side><h3>Thông báo</h3><ul>{side}</ul></div></body></html>")
     assert _slugs(discover_links(html, "https://h.vn/tin-moi.html")) == [f"bai-{i}.html" for i in range(1, 11)]
+
+
+def test_a_short_main_list_beats_a_longer_sidebar_box():
+    """Three records under the page's h1, with summaries and the pager, against eight dated sidebar links."""
+    records = "".join(f'<div class=item><h3><a href="/tin-tuc/bai-{i}.html">Tin hoạt động số {i} của huyện trong tháng</a></h3>'
+                      f"<p>Tóm tắt nội dung bài viết này khá dài để người đọc nắm được thông tin chính của sự kiện.</p></div>" for i in range(1, 4))
+    side = "".join(_item(i, "Thông báo") for i in range(50, 58))
+    html = (f"<html><body><div class=main><h1>Tin tức</h1><div class=list>{records}</div><div class=pager><a href='/tin-tuc.html?page=2'>Trang sau</a>"
+            f"</div></div><div class=right><div class=title>Thông báo</div><ul>{side}</ul></div></body></html>")
+    assert _slugs(discover_links(html, "https://h.vn/tin-tuc.html")) == ["bai-1.html", "bai-2.html", "bai-3.html"]

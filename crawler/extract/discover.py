@@ -184,11 +184,14 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     groups = _split_by_list(anchors)
     owners = _url_owners(anchors)
     near_pager = {node for pager in pagers for node in pager.iterancestors()}
+    near_title = {node for h1 in root.iter("h1") for node in h1.iterancestors()}
     for group in groups.values():
         group.furniture = _is_furniture(group, furniture)
         group.score = _score(group, owners, furniture, nav)
-        if group.score and near_pager and _beside_pager(group, near_pager):
+        if group.score and near_pager and _near(group, near_pager):
             group.score *= 2  # the list the pager pages through
+        if group.score and near_title and _near(group, near_title):
+            group.score *= 1.5  # in the block the page's own title heads
     best = max(groups.values(), key=lambda g: (g.score, len(g.urls), -g.anchors[0].order))
     chosen = [best] if best.score >= _MIN_SCORE else []
     if chosen:
@@ -501,12 +504,14 @@ def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[Ht
     headline = group.headline = sum(_headline(w) for w in words.values()) / len(urls)
     if headline == 0:
         return 0.0
-    dated = summarised = 0
+    dated = summarised = pictured = 0
     for url, record in records.items():
         text = normalize_text(record.text_content()[:3000])
         dated += bool(_DATE.search(text))
         summarised += len(text) - words_len[url] > 60
-    score = len(urls) * headline ** 2 * (1 + dated / len(urls)) * (1 + summarised / len(urls))
+        pictured += next(record.iter("img"), None) is not None
+    n = len(urls)
+    score = n * headline ** 2 * (1 + dated / n) * (1 + summarised / n) * (1 + 0.5 * pictured / n)
     if group.furniture:
         score *= 0.05
     if nav.holds(group.anchors[0].element, group.key[1]):
@@ -518,13 +523,14 @@ def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[Ht
     return score
 
 
-def _beside_pager(group: _Group, near_pager: set[HtmlElement]) -> bool:
-    """Whether the pagination sits in the list's block (within two levels above it)."""
+def _near(group: _Group, marks: set[HtmlElement]) -> bool:
+    """Whether a mark (the pager, the page's ``<h1>``; given as the set of its ancestors) sits
+    in the list's block: within two levels above the list."""
     node = _lca([a.element for a in group.anchors])
     for _ in range(3):
         if node is None or node.tag in ("body", "html"):
             return False
-        if node in near_pager:
+        if node in marks:
             return True
         node = node.getparent()
     return False

@@ -263,3 +263,13 @@ def test_a_short_main_list_beats_a_longer_sidebar_box():
     html = (f"<html><body><div class=main><h1>Tin tức</h1><div class=list>{records}</div><div class=pager><a href='/tin-tuc.html?page=2'>Trang sau</a>"
             f"</div></div><div class=right><div class=title>Thông báo</div><ul>{side}</ul></div></body></html>")
     assert _slugs(discover_links(html, "https://h.vn/tin-tuc.html")) == ["bai-1.html", "bai-2.html", "bai-3.html"]
+
+
+def test_a_headed_box_in_the_lists_column_stays_out_but_a_featured_record_joins():
+    featured = ('<div class=hot><a href="/tin-tuc/bai-99.html"><img src="/a.jpg" alt=""></a><h2><a href="/tin-tuc/bai-99.html">'
+                "Kỳ họp thứ chín Hội đồng nhân dân huyện thành công tốt đẹp</a></h2><p>Tóm tắt của bài viết nổi bật trên trang.</p></div>")
+    main = "".join(_item(i, "Tin hoạt động") for i in range(1, 9))
+    box = "".join(f"<li><a href='/tin-tuc/bai-{i}.html'>Thông báo số {i} về việc tổ chức hội nghị</a></li>" for i in range(50, 53))
+    html = (f"<html><body><div class=col-main><ol class=breadcrumb><li><a href='/'>Trang chủ</a></li><li><a href='/tin-tuc.html'>Tin tức</a></li></ol>"
+            f"{featured}<ul class=list>{main}</ul><div class=box><h3>Thông báo</h3><ul>{box}</ul></div></div></body></html>")
+    assert _slugs(discover_links(html, "https://h.vn/tin-tuc.html")) == ["bai-99.html"] + [f"bai-{i}.html" for i in range(1, 9)]

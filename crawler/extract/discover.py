@@ -180,7 +180,8 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     for anchor in anchors:
         anchor.signature = _signature(anchor.element, paths)
         anchor.shape = _shape(anchor.url)
-    furniture = _furniture_scopes(root, _page_names(root, nav))
+    page_names = _page_names(root, nav)
+    furniture = _furniture_scopes(root, page_names)
     groups = _split_by_list(anchors)
     owners = _url_owners(anchors)
     near_pager = {node for pager in pagers for node in pager.iterancestors()}
@@ -195,7 +196,8 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     best = max(groups.values(), key=lambda g: (g.score, len(g.urls), -g.anchors[0].order))
     chosen = [best] if best.score >= _MIN_SCORE else []
     if chosen:
-        chosen += _beside(best, [g for g in groups.values() if g is not best])
+        link_urls = {a.element: a.url for a in anchors}
+        chosen += _beside(best, [g for g in groups.values() if g is not best], page_names, link_urls)
     article_anchors = sorted((a for g in chosen for a in g.anchors), key=lambda a: a.order)
     links.articles = _unique([a.url for a in article_anchors])
     taken = set(links.articles)
@@ -696,9 +698,10 @@ def _depth(element: HtmlElement) -> int:
     return sum(1 for _ in element.iterancestors())
 
 
-def _beside(best: _Group, others: list[_Group]) -> list[_Group]:
+def _beside(best: _Group, others: list[_Group], page_names: set[str], link_urls: dict[HtmlElement, str]) -> list[_Group]:
     """Groups that belong to the main list too: the same items with other markup (picture
-    links, a featured first record) — same URL shape, same place, not furniture."""
+    links, a featured first record) — same URL shape, same place, not furniture, not a box
+    with its own heading ("Thông báo" under the list, in the same column)."""
     best_urls = set(best.urls)
     region = _lca([a.element for a in best.anchors])
     region_depth = _depth(region)
@@ -719,11 +722,33 @@ def _beside(best: _Group, others: list[_Group]) -> list[_Group]:
         # Beside the list: in its block, or a featured record or two just above it; or a
         # block of the very same kind next to it (a category page's sub-category blocks;
         # not a sidebar, whose column differs: ``col-md-4`` beside ``col-md-8``).
-        if levels <= 1 or (levels <= 2 and fresh <= 3):
+        if (levels <= 1 or (levels <= 2 and fresh <= 3)) and not _headed_box(group, joint, page_names, link_urls):
             merged.append(group)
         elif group.key[1] == best.key[1] and levels <= 4 and _same_kind(_child_towards(joint, region), _child_towards(joint, group.anchors[0].element)):
             merged.append(group)
     return merged
+
+
+def _headed_box(group: _Group, joint: HtmlElement, page_names: set[str], link_urls: dict[HtmlElement, str]) -> bool:
+    """Whether the group sits under a heading of its own, below ``joint`` (where it meets the
+    list): a short text just before it — a title, or a title linking its category — that is
+    not the page's own name. A featured record has none; a sidebar box has one."""
+    from crawler.extract.clean import label_key
+
+    urls = set(group.urls)
+    node = _lca([a.element for a in group.anchors])
+    while node is not None and node is not joint:
+        previous = node.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()
+        if previous is not None:
+            text = normalize_text(previous.text_content())
+            links = [a for a in previous.iter("a")]
+            if text and len(text.split()) <= 8 and len(links) <= 1 and label_key(text) not in page_names \
+                    and not any(link_urls.get(a) in urls for a in links):
+                return True
+        node = node.getparent()
+    return False
 
 
 def _child_towards(ancestor: HtmlElement, element: HtmlElement) -> HtmlElement:

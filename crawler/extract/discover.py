@@ -182,21 +182,23 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
         anchor.shape = _shape(anchor.url)
     page_names = _page_names(root, nav)
     furniture = _furniture_scopes(root, page_names)
+    link_urls = {a.element: a.url for a in anchors}
     groups = _split_by_list(anchors)
     owners = _url_owners(anchors)
     near_pager = {node for pager in pagers for node in pager.iterancestors()}
-    near_title = {node for h1 in root.iter("h1") for node in h1.iterancestors()}
+    near_title = {node for mark in _title_marks(root, page_names) for node in mark.iterancestors()}
     for group in groups.values():
         group.furniture = _is_furniture(group, furniture)
         group.score = _score(group, owners, furniture, nav)
         if group.score and near_pager and _near(group, near_pager):
             group.score *= 2  # the list the pager pages through
         if group.score and near_title and _near(group, near_title):
-            group.score *= 1.5  # in the block the page's own title heads
+            group.score *= 2  # in the block the page's own title heads
+        elif group.score and not group.furniture and _headed_box(group, None, page_names, link_urls):
+            group.score *= 0.5  # a box with a heading of its own ("Thông báo", "Văn bản mới")
     best = max(groups.values(), key=lambda g: (g.score, len(g.urls), -g.anchors[0].order))
     chosen = [best] if best.score >= _MIN_SCORE else []
     if chosen:
-        link_urls = {a.element: a.url for a in anchors}
         chosen += _beside(best, [g for g in groups.values() if g is not best], page_names, link_urls)
     article_anchors = sorted((a for g in chosen for a in g.anchors), key=lambda a: a.order)
     links.articles = _unique([a.url for a in article_anchors])
@@ -574,6 +576,23 @@ def _page_names(root: HtmlElement, nav: "_Navigation") -> set[str]:
     return names
 
 
+def _title_marks(root: HtmlElement, page_names: set[str]) -> list[HtmlElement]:
+    """The page's ``<h1>`` and the short elements (not links) whose text is the page's name:
+    the category title above the main list."""
+    from crawler.extract.clean import label_key
+
+    marks = list(root.iter("h1"))
+    for node in _SHORT_TEXTS(root):
+        element = node.getparent()
+        if node.is_tail and element is not None:
+            element = element.getparent()
+        if element is None or element.tag in ("a", "title", "option", "script", "style", "html", "body"):
+            continue
+        if label_key(node) in page_names and label_key(element.text_content()) in page_names:
+            marks.append(element)
+    return marks
+
+
 def _furniture_scopes(root: HtmlElement, page_names: set[str] = frozenset()) -> set[HtmlElement]:
     """The blocks that a furniture label introduces ("Xem nhiều nhất", "Tin liên quan"):
     the siblings after the label's heading, up to the next heading."""
@@ -729,15 +748,18 @@ def _beside(best: _Group, others: list[_Group], page_names: set[str], link_urls:
     return merged
 
 
-def _headed_box(group: _Group, joint: HtmlElement, page_names: set[str], link_urls: dict[HtmlElement, str]) -> bool:
-    """Whether the group sits under a heading of its own, below ``joint`` (where it meets the
-    list): a short text just before it — a title, or a title linking its category — that is
-    not the page's own name. A featured record has none; a sidebar box has one."""
+def _headed_box(group: _Group, joint: HtmlElement | None, page_names: set[str], link_urls: dict[HtmlElement, str]) -> bool:
+    """Whether the group sits under a heading of its own — below ``joint`` (where it meets the
+    list), or within three levels: a short text just before it (a title, or a title linking
+    its category) that is not the page's own name. A featured record has none; a sidebar box
+    has one."""
     from crawler.extract.clean import label_key
 
     urls = set(group.urls)
     node = _lca([a.element for a in group.anchors])
-    while node is not None and node is not joint:
+    for _ in range(4 if joint is None else 1000):
+        if node is None or node is joint or node.tag in ("body", "html"):
+            break
         previous = node.getprevious()
         while previous is not None and not isinstance(previous.tag, str):
             previous = previous.getprevious()

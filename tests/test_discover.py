@@ -273,3 +273,13 @@ def test_a_headed_box_in_the_lists_column_stays_out_but_a_featured_record_joins(
     html = (f"<html><body><div class=col-main><ol class=breadcrumb><li><a href='/'>Trang chủ</a></li><li><a href='/tin-tuc.html'>Tin tức</a></li></ol>"
             f"{featured}<ul class=list>{main}</ul><div class=box><h3>Thông báo</h3><ul>{box}</ul></div></div></body></html>")
     assert _slugs(discover_links(html, "https://h.vn/tin-tuc.html")) == ["bai-99.html"] + [f"bai-{i}.html" for i in range(1, 9)]
+
+
+def test_randomly_generated_layouts():
+    """Hostile variants beyond the saved pages (bench/listing_zoo.py): columns, layout tables, boxes of the list's markup."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import listing_zoo
+
+    for family in listing_zoo.FAMILIES:
+        result = listing_zoo.evaluate(family, range(150))
+        assert result["recall"] >= 0.97 and result["precision"] >= 0.95, (family, result)

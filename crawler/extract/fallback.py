@@ -85,6 +85,9 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         # The article lives with its title: extracting from that block first keeps trafilatura
         # from preferring a longer box elsewhere on the page when the article is short.
         body = _trafilatura_body(container, url)
+        if body is not None and _words(body) < _words(container) * _PRECISE_ENOUGH:
+            body = _fuller(body, _trafilatura_body(container, url, recall=True))
+            _restore_loose_text(body, container)
         if body is None:
             body = _own_body(container)
     if body is None:
@@ -145,11 +148,65 @@ def _own_body(container: HtmlElement) -> HtmlElement | None:
     return container if normalize_text(flat_text(container)) else None
 
 
-def _trafilatura_body(root: HtmlElement, url: str) -> HtmlElement | None:
+# Within the article's own block, trafilatura's recall mode is taken when it reads this much
+# more text: precision mode drops prose that is not in paragraphs (text after an image in a
+# bare div, Word-pasted spans), and the block holds little furniture once labels are gone.
+_RECALL_GAIN = 1.1
+# ... and tried only when the precision-mode body misses this share of the block's words.
+_PRECISE_ENOUGH = 0.97
+
+
+def _words(element: HtmlElement) -> int:
+    return len(flat_text(element).split())
+
+
+def _fuller(precise: HtmlElement, recalled: HtmlElement | None) -> HtmlElement:
+    """The recall-mode body when it holds clearly more text than the precision-mode one."""
+    if recalled is None:
+        return precise
+    return recalled if _words(recalled) > _words(precise) * _RECALL_GAIN else precise
+
+
+_INLINE = {"span", "b", "strong", "i", "em", "u", "font", "a", "img", "br", "sup", "sub", "small", "big", "abbr", "code"}
+_LOOSE_MIN_WORDS = 12
+
+
+def _loose_runs(container: HtmlElement) -> list[str]:
+    """Prose written straight into a block, not in a paragraph: a div's own text and inline
+    children up to its first block child (the text beside a floated picture, Word spans)."""
+    runs = []
+    for block in container.iter("div", "td", "section", "article", "blockquote"):
+        parts = [block.text or ""]
+        for child in block:
+            if not isinstance(child.tag, str) or child.tag not in _INLINE:
+                break
+            parts += [child.text_content() if child.tag != "img" else "", child.tail or ""]
+        text = normalize_text(" ".join(parts))
+        if len(text.split()) >= _LOOSE_MIN_WORDS:
+            runs.append(text)
+    return runs
+
+
+def _restore_loose_text(body: HtmlElement, container: HtmlElement) -> None:
+    """Put back loose prose that trafilatura dropped (it reads paragraphs), at the body's start.
+
+    Only runs of a dozen words or more are taken, from the article's own block after the
+    furniture rules ran, so a label or a counter never comes back this way.
+    """
+    have = normalize_text(flat_text(body))
+    missing = [run for run in _loose_runs(container) if run not in have]
+    for text in reversed(missing):
+        paragraph = body.makeelement("p", {})
+        paragraph.text = text
+        body.insert(0, paragraph)
+
+
+def _trafilatura_body(root: HtmlElement, url: str, *, recall: bool = False) -> HtmlElement | None:
     from lxml import etree
 
     html = trafilatura.extract(
-        etree.tostring(root, encoding="unicode") if root.tag != "html" else root, url=url, favor_precision=True, output_format="html", include_comments=False,
+        etree.tostring(root, encoding="unicode") if root.tag != "html" else root, url=url, favor_precision=not recall,
+        favor_recall=recall, output_format="html", include_comments=False,
         include_tables=True, include_images=True, include_links=True, with_metadata=False,
     )
     if not html:

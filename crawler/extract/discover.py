@@ -74,9 +74,9 @@ _WORD = re.compile(r"\w+")
 _LABEL_MAX = 60
 _HOME_TEXTS = frozenset({"trang chủ", "trang nhất", "trang chính", "home", "trang chu"})
 _MIRRORED = re.compile(r"Mirrored from (?:https?://)?([\w.-]+)", re.I)
-# Below this a page has no list: a menu of a few short labels, a lone link (one headline of
-# four words with a date scores about 0.4, a two-entry menu in a nav about 0.01).
-_MIN_SCORE = 0.25
+# Below this a page has no list: a menu of a few short labels (two of four and five words
+# score 0.1), a lone short link; one headline of eight words scores 1, 2 with its date.
+_MIN_SCORE = 0.5
 # A group joins the list only if its texts read as headlines (about four words or more).
 _MERGE_HEADLINE = 0.4
 _TRACKING_PREFIXES = ("utm_", "p_p_")
@@ -490,8 +490,9 @@ def _record(anchor: _Anchor, owners: dict[HtmlElement, set[str]]) -> HtmlElement
 
 
 def _headline(words: int) -> float:
-    """How much a link text of ``words`` words reads like a headline (menus: 1–4 words)."""
-    return 0.0 if words <= 1 else min(1.0, (words - 1) / 7)
+    """How much a link text of ``words`` words reads like a headline: a menu's labels have 1–5
+    words ("Thông tin dự án", "Đấu thầu mua sắm công"), a headline eight or more."""
+    return 0.0 if words <= 2 else min(1.0, (words - 2) / 6)
 
 
 def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[HtmlElement], nav: "_Navigation") -> float:

@@ -10,6 +10,8 @@ portlet heading. Every article made here says ``extractor = "fallback:trafilatur
 
 from __future__ import annotations
 
+from html import escape as html_escape
+
 import trafilatura
 
 from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_content, fill_body
@@ -74,12 +76,13 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
     for element in (lead, author, source, title_element):
         if element is not None:
             drop(element)
-    if template:
-        # Blocks that repeat across the portal's pages are its furniture (crawler.extract.template).
-        drop_template_blocks(root, template, keep=[container], spare=lambda text: classify(text)[0] is not None)
-        article.template = template.version
     drop_selectors(root, base.drop)
     drop_labelled_blocks(root.find("body") if root.find("body") is not None else root, base.drop_labels)
+    if template:
+        # Blocks that repeat across the portal's pages are its furniture (crawler.extract.template);
+        # after the labelled boxes, whose label is such a block and takes its list along.
+        drop_template_blocks(root, template, keep=[container], spare=lambda text: classify(text)[0] is not None)
+        article.template = template.version
     body = None
     if container is not None and container.getparent() is not None:
         # The article lives with its title: extracting from that block first keeps trafilatura
@@ -101,12 +104,27 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         if article.source is None:
             article.source = byline.source
         fill_body(article, body, url)
+        _lead_opens_body(article)
     if article.author is None:
         article.author = meta_author(metadata)
     if article.body is None:
         article.warnings.append("body: the generic fallback found no article text")
     if article.image_url is None:
         article.image_url = _meta_content(root, "og:image", url)
+
+
+def _lead_opens_body(article: ExtractedArticle) -> None:
+    """The body holds the article's whole text: a summary read as the lead also opens the body.
+
+    Without selectors a summary slot is told from the first paragraph by its markup alone, and
+    portals disagree on whether that text is a sapo or the article's opening; keeping it in the
+    body loses nothing either way (the lead stays set apart, for display).
+    """
+    if not article.lead or not article.body or normalize_text(article.lead) in normalize_text(article.body):
+        return
+    article.body = f"{article.lead}\n\n{article.body}"
+    article.body_html = f"<p>{html_escape(article.lead)}</p>\n{article.body_html or ''}"
+    article.word_count = len(article.body.split())
 
 
 def _fill_dates(article: ExtractedArticle, declared: DatesRead, shown: DatesRead) -> None:

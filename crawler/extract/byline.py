@@ -65,6 +65,8 @@ def take_byline(body: HtmlElement) -> Byline:
         if block is None:
             break
         lines = paragraphs(block)
+        if not lines:
+            break  # text only in skipped markup (a script, a form field)
         line = lines[-1]
         kind, value = classify(line, after_image=len(lines) == 1 and _follows_image(block))
         if kind is None:

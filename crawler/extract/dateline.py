@@ -47,13 +47,18 @@ class _Candidate:
 
 def nearest_dates(root: HtmlElement, title: HtmlElement | None, container: HtmlElement | None) -> DatesRead:
     """Published and updated dates from the date line nearest the headline (empty when none)."""
+    return nearest_date_line(root, title, container)[0]
+
+
+def nearest_date_line(root: HtmlElement, title: HtmlElement | None, container: HtmlElement | None) -> tuple[DatesRead, HtmlElement | None]:
+    """The dates of the line nearest the headline, and that line's element (not body text)."""
     order = {element: index for index, element in enumerate(root.iter())}
     candidates = _candidates(root, order, title)
     if not candidates:
-        return DatesRead()
+        return DatesRead(), None
     if title is None or title not in order:
         outside = [c for c in candidates if not _in_chrome(c.element)]
-        return _combine(outside[:1] or [], outside)
+        return _combine(outside[:1] or [], outside), (outside[0].element if outside else None)
     anchor = order[title]
     body_start = _body_start(title, container, order)
     container_range = _range(container, order) if container is not None else None
@@ -72,9 +77,9 @@ def nearest_dates(root: HtmlElement, title: HtmlElement | None, container: HtmlE
     usable = [c for c in usable if rank(c)[0] < 2 or not _in_chrome(c.element)]
     usable.sort(key=rank)
     if not usable:
-        return DatesRead()
+        return DatesRead(), None
     best_tier = rank(usable[0])[0]
-    return _combine(usable[:1], [c for c in usable if rank(c)[0] == best_tier])
+    return _combine(usable[:1], [c for c in usable if rank(c)[0] == best_tier]), usable[0].element
 
 
 def _combine(first: list[_Candidate], same_rank: list[_Candidate]) -> DatesRead:

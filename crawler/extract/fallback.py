@@ -18,9 +18,9 @@ from crawler.extract.dom import HtmlElement, drop, elements, flat_text, parse_ht
 from crawler.extract.byline import classify, take_byline
 from crawler.extract.dates import DatesRead
 from crawler.extract.metadata import (
-    author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, visible_dates,
+    author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, date_line,
 )
-from crawler.extract.text import element_text, normalize_text, text_or_none
+from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
 from crawler.profiles import load_profile
 
 EXTRACTOR = "fallback:trafilatura"
@@ -29,6 +29,10 @@ EXTRACTOR = "fallback:trafilatura"
 # begin with these words is kept.
 _PREFIX_LINE_MAX = 160
 _CONTAINER_MIN_TEXT = 80
+_PROSE_LINE_MIN = 80  # a line this long is article prose, not furniture
+_PROBE = 60  # compared by its first characters (trafilatura may rewrap the rest)
+_LOST_SHARE = 0.0
+_LINK_SHARE = 0.6
 
 
 def extract_generic(html: str, url: str) -> ExtractedArticle:
@@ -57,7 +61,8 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         article.warnings.append("title: not found")
     container = article_container(title_element)
 
-    _fill_dates(article, meta_dates(metadata), visible_dates(root, title_element, container))
+    shown, date_element = date_line(root, title_element, container)
+    _fill_dates(article, meta_dates(metadata), shown)
 
     lead = lead_element(root, metadata, title_element, container)
     author = author_element(root, title_element, container)
@@ -70,8 +75,8 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         article.source = source_text(source)
 
     # What was read as its own field is not body text; furniture goes before trafilatura.
-    for element in (lead, author, source, title_element):
-        if element is not None:
+    for element in (lead, author, source, title_element, date_element):
+        if element is not None and (element is not container):
             drop(element)
     drop_selectors(root, base.drop)
     drop_labelled_blocks(root.find("body") if root.find("body") is not None else root, base.drop_labels)
@@ -80,8 +85,7 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         # The article lives with its title: extracting from that block first keeps trafilatura
         # from preferring a longer box elsewhere on the page when the article is short.
         body = _trafilatura_body(container, url)
-        if body is None:
-            body = _own_body(container)
+        body = _own_body(container) if body is None else _unless_prose_was_lost(body, container)
     if body is None:
         body = _trafilatura_body(root, url)
     if body is not None:
@@ -138,6 +142,37 @@ def article_container(title_element: HtmlElement | None) -> HtmlElement | None:
 def _own_body(container: HtmlElement) -> HtmlElement | None:
     """The container itself when trafilatura finds nothing in it (a short notice, a table)."""
     return container if normalize_text(flat_text(container)) else None
+
+
+def _unless_prose_was_lost(extracted: HtmlElement, container: HtmlElement) -> HtmlElement:
+    """trafilatura's body, or the container's own text when trafilatura left out its prose.
+
+    trafilatura drops text that sits straight in a ``<div>`` beside a floated image (a common
+    Word paste), even inside the article's own block. When the prose lines of the container
+    (long lines, link lists removed) are missing from its output in a good part, the container
+    itself is the body.
+    """
+    _drop_link_lists(container)
+    prose = [line for line in paragraphs(container) if len(line) >= _PROSE_LINE_MIN]
+    total = sum(len(line) for line in prose)
+    if not total:
+        return extracted
+    got = normalize_text(" ".join(paragraphs(extracted)))
+    missing = sum(len(line) for line in prose if line[:_PROBE] not in got)
+    return container if missing > _LOST_SHARE * total else extracted
+
+
+def _drop_link_lists(root: HtmlElement) -> None:
+    """Blocks that are mostly link text (menus, related lists, tag clouds, share bars)."""
+    for element in list(root.iter("ul", "ol", "div", "table", "nav", "p", "li", "td")):
+        if element.getparent() is None or element is root:
+            continue
+        text = normalize_text(element.text_content())
+        if not text:
+            continue
+        links = sum(len(normalize_text(a.text_content())) for a in element.iter("a"))
+        if links >= _LINK_SHARE * len(text):
+            drop(element)
 
 
 def _trafilatura_body(root: HtmlElement, url: str) -> HtmlElement | None:

@@ -76,9 +76,14 @@ def meta_dates(metadata: PageMetadata) -> DatesRead:
 
 def visible_dates(root: HtmlElement, after: HtmlElement | None, container: HtmlElement | None = None) -> DatesRead:
     """The date line nearest the headline (:func:`crawler.extract.dateline.nearest_dates`)."""
-    from crawler.extract.dateline import nearest_dates
+    return date_line(root, after, container)[0]
 
-    return nearest_dates(root, after, container)
+
+def date_line(root: HtmlElement, after: HtmlElement | None, container: HtmlElement | None = None) -> tuple[DatesRead, HtmlElement | None]:
+    """The dates nearest the headline and the element of their line."""
+    from crawler.extract.dateline import nearest_date_line
+
+    return nearest_date_line(root, after, container)
 
 
 def lead_element(root: HtmlElement, metadata: PageMetadata, after: HtmlElement | None, within: HtmlElement | None = None) -> HtmlElement | None:

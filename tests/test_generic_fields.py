@@ -111,6 +111,20 @@ def test_personal_names(name, expected):
     ("Cổng thông tin điện tử huyện Mèo Vạc - Hội thi năm học 2020 – 2021", "Hội thi năm học 2020 – 2021"),
     ("Tổng kết Hội thi năm học 2020 – 2021", "Tổng kết Hội thi năm học 2020 – 2021"),
     ("Phát triển kinh tế - xã hội 6 tháng đầu năm", "Phát triển kinh tế - xã hội 6 tháng đầu năm"),
+    ("Hội nghị tư vấn tuyển sinh năm 2017 - Sở Giáo dục và Đào tạo Hà Giang", "Hội nghị tư vấn tuyển sinh năm 2017"),
+    ("UBND huyện Bắc Mê | Khai mạc kỳ thi tốt nghiệp THPT", "Khai mạc kỳ thi tốt nghiệp THPT"),
+    ("UBND huyện tổ chức hội nghị - Kết quả bầu cử", "UBND huyện tổ chức hội nghị - Kết quả bầu cử"),
 ])
 def test_only_the_site_name_leaves_the_title(title, core):
     assert strip_site_name(title)[0] == core
+
+
+def test_a_page_whose_title_tag_is_only_the_site_name_gets_the_headline_above_its_text():
+    html = """<html><head><title>Trang thông tin điện tử Huyện Bắc Mê</title></head><body>
+    <div class="banner"><h1>Trang thông tin điện tử Huyện Bắc Mê</h1></div>
+    <div class="left"><h3>Tin tức sự kiện</h3><ul><li><a href="/a">Huyện tổ chức ngày hội đại đoàn kết</a></li></ul></div>
+    <div class="main"><div class="tieudetin">Hội nghị tổng kết công tác năm 2021 của huyện</div><div class="noidung">
+    <p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm 2021 và triển khai nhiệm vụ năm 2022 với sự tham dự của
+    các đại biểu đến từ các xã, thị trấn trên địa bàn huyện.</p></div></div><h3>Tin khác</h3></body></html>"""
+    article = extract_article(html, "http://127.0.0.1/ChiTiet.aspx?ID=5")
+    assert article.title == "Hội nghị tổng kết công tác năm 2021 của huyện"

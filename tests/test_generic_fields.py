@@ -128,3 +128,28 @@ def test_a_page_whose_title_tag_is_only_the_site_name_gets_the_headline_above_it
     các đại biểu đến từ các xã, thị trấn trên địa bàn huyện.</p></div></div><h3>Tin khác</h3></body></html>"""
     article = extract_article(html, "http://127.0.0.1/ChiTiet.aspx?ID=5")
     assert article.title == "Hội nghị tổng kết công tác năm 2021 của huyện"
+
+
+PROSE = ("Các đại biểu đã thảo luận, đóng góp nhiều ý kiến vào dự thảo báo cáo, thống nhất các chỉ tiêu chủ yếu của năm tới "
+         "và đề ra các giải pháp trọng tâm để thực hiện thắng lợi nhiệm vụ chính trị của địa phương.")
+
+
+def _page(between: str, header: str = "", after: str = "") -> str:
+    return f"""<html><head><title>Hội nghị tổng kết công tác năm 2021 - Trang thông tin điện tử Huyện A</title></head><body>
+    <div class="header">{header}<h1>Trang thông tin điện tử Huyện A</h1></div>
+    <div class="main"><h2 class="title">Hội nghị tổng kết công tác năm 2021</h2>{between}<div class="content"><p>{PROSE}</p></div>{after}</div>
+    <div class="sidebar"><ul><li><a href="/b">Huyện A tổ chức ngày hội đại đoàn kết toàn dân tộc</a> (18/11/2021)</li></ul></div></body></html>"""
+
+
+@pytest.mark.parametrize("between,header,after,published", [
+    # A short first line that mentions a date is a sentence, not the date line below it.
+    ("<p>Sáng 20/5/2021, huyện A tổ chức hội nghị tổng kết công tác năm học với nhiều đại biểu tham dự.</p><div>Ngày đăng: 24/05/2021</div>", "", "",
+     "2021-05-24T00:00:00+07:00"),
+    # Only a header clock and a sidebar list carry dates: the article has none.
+    ("", "<div class='ngay'>Hôm nay, Thứ Sáu 04/12/2026</div><div class='ngay'>Thứ Sáu, 04/12/2026</div>", "", None),
+    # A date line at the end of the article, after its text.
+    ("", "", "<div>Cập nhật lúc 14 giờ 30, ngày 24/05/2021</div>", "2021-05-24T14:30:00+07:00"),
+])
+def test_the_date_is_the_articles_own(between, header, after, published):
+    article = extract_article(_page(between, header, after), "http://127.0.0.1/tin/hoi-nghi-tong-ket-cong-tac-nam-2021.html")
+    assert (article.title, article.published_at) == ("Hội nghị tổng kết công tác năm 2021", published)

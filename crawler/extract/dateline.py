@@ -33,6 +33,8 @@ _CHROME_TAGS = frozenset({"header", "nav", "footer", "aside", "marquee", "select
 _SKIP = frozenset({"script", "style", "title", "head", "noscript", "template", "textarea", "option", "select"})
 _DATE_TEXT_NODES = "//body//text()[string-length(normalize-space(.)) >= 6]"
 _HEADLINE_LINK_MIN = 15
+_SENTENCE_WORDS = 6
+_NOT_WORDS = re.compile(r"\d+|[^\w\s]|\b(?:thứ|chủ nhật|ngày|tháng|năm|lúc|giờ|phút|sáng|chiều|tối|am|pm|sa|ch|hai|ba|tư|bảy|sáu)\b", re.I)
 _UPDATED_NAME = re.compile(r"updated|modified", re.I)
 _DATE_NAME = re.compile(r"date|time|ngay|publish|created|posted|thoi-?gian", re.I)
 _DATE_LABEL = re.compile(r"ngày đăng|đăng lúc|đăng ngày|cập nhật|ngày cập nhật|thời gian|xuất bản|published|posted|updated", re.I)
@@ -43,6 +45,7 @@ class _Candidate:
     element: HtmlElement
     order: int
     found: DatesRead
+    sentence: bool = False  # a short sentence that mentions a date ("Sáng 24/5, huyện tổ chức …"), not a date line
 
 
 def nearest_dates(root: HtmlElement, title: HtmlElement | None, container: HtmlElement | None) -> DatesRead:
@@ -65,7 +68,7 @@ def nearest_date_line(root: HtmlElement, title: HtmlElement | None, container: H
 
     def rank(candidate: _Candidate) -> tuple[int, int]:
         inside = container_range is not None and container_range[0] <= candidate.order <= container_range[1]
-        if inside and candidate.order < body_start:
+        if inside and candidate.order < body_start and not candidate.sentence:
             tier = 0
         elif inside:
             tier = 1
@@ -125,7 +128,7 @@ def _candidates(root: HtmlElement, order: dict[HtmlElement, int], title: HtmlEle
         if dates.published is None and dates.updated is None:
             continue
         if line_element not in found:
-            found[line_element] = _Candidate(line_element, order.get(parent, 0), dates)
+            found[line_element] = _Candidate(line_element, order.get(parent, 0), dates, _is_sentence(text))
     return sorted(found.values(), key=lambda c: c.order)
 
 
@@ -138,6 +141,12 @@ def _line_element(element: HtmlElement, title: HtmlElement | None) -> HtmlElemen
             break
         line = parent
     return line
+
+
+def _is_sentence(text: str) -> bool:
+    """More words than a date line carries once its dates, times and labels are taken out."""
+    rest = _DATE_LABEL.sub(" ", _NOT_WORDS.sub(" ", text))
+    return len([w for w in rest.split() if w[:1].islower()]) > _SENTENCE_WORDS
 
 
 def _inside_prose(line: HtmlElement, text: str) -> bool:

@@ -20,6 +20,7 @@ from crawler.extract.dates import DatesRead
 from crawler.extract.metadata import (
     author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, date_line,
 )
+from crawler.extract.title import is_site_name
 from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
 from crawler.profiles import load_profile
 
@@ -97,8 +98,8 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         if article.source is None:
             article.source = byline.source
         fill_body(article, body, url)
-    if article.author is None:
-        article.author = meta_author(metadata)
+    if article.author is None and not is_site_name(meta_author(metadata)):
+        article.author = meta_author(metadata)  # (a site that signs with its own name names no author)
     if article.body is None:
         article.warnings.append("body: the generic fallback found no article text")
     if article.image_url is None:

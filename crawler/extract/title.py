@@ -90,6 +90,11 @@ def strip_site_name(title: str, site_names: set[str] | frozenset[str] = frozense
     return title, None
 
 
+def is_site_name(text: str | None) -> bool:
+    """True for a text that names a site or an office ("Trang thông tin điện tử …", "Sở GD&ĐT Hà Giang")."""
+    return bool(text) and (bool(_SITE_NAME.match(fold_text(text))) or _is_office(text))
+
+
 def _is_office(part: str) -> bool:
     """An office's name ("Sở GD&ĐT Hà Giang", "UBND huyện Bắc Mê"): an office word, ending in a proper name."""
     words = part.split()

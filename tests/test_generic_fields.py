@@ -153,3 +153,17 @@ def _page(between: str, header: str = "", after: str = "") -> str:
 def test_the_date_is_the_articles_own(between, header, after, published):
     article = extract_article(_page(between, header, after), "http://127.0.0.1/tin/hoi-nghi-tong-ket-cong-tac-nam-2021.html")
     assert (article.title, article.published_at) == ("Hội nghị tổng kết công tác năm 2021", published)
+
+
+@pytest.mark.parametrize("line,author", [
+    ("Tác giả: Nguyễn Văn A | Ngày đăng: 24/05/2021", "Nguyễn Văn A"),
+    ("Ngày đăng 24/05/2021 - Tác giả: Trần Thị B", "Trần Thị B"),
+    ("Viết bởi Lê Văn C, 24/05/2021", "Lê Văn C"),
+    ("Ngày đăng: 24/05/2021 | Lượt xem: 120", None),
+])
+def test_an_author_named_in_the_date_line(line, author):
+    from crawler.extract.byline import author_in_line
+
+    assert author_in_line(line) == author
+    article = extract_article(_page(f"<div>{line}</div>"), "http://127.0.0.1/tin/hoi-nghi-tong-ket-cong-tac-nam-2021.html")
+    assert (article.published_at, article.author) == ("2021-05-24T00:00:00+07:00", author)

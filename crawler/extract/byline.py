@@ -49,6 +49,20 @@ _DOMAIN = re.compile(r"\b[\w-]+\.(?:vn|com|net|org|gov)\b", re.I)
 _SENTENCE_END = re.compile(r"[!?…]\s*$|\.\s+\S")
 
 
+# An author named inside a meta line ("Tác giả: Nguyễn Văn A | Ngày đăng: 24/05/2021 | Lượt xem: 12").
+_AUTHOR_IN_LINE = re.compile(
+    r"(?:tác giả|người viết|viết bởi|bài\s*(?:,|và)\s*ảnh|tin\s*(?:,|và)\s*ảnh|thực hiện)\s*[:：]?\s*(?P<name>[^|:;\d()]{2,60}?)\s*(?=$|[|;(]|\s[-–]\s|ngày|cập nhật|lượt xem|\d)",
+    re.I,
+)
+
+
+def author_in_line(text: str | None) -> str | None:
+    """The author a labelled meta line names, if any."""
+    match = _AUTHOR_IN_LINE.search(normalize_text(text))
+    name = match.group("name").strip(" .,-–") if match else ""
+    return name or None
+
+
 @dataclass
 class Byline:
     """What the end of the body said about its author and its source."""

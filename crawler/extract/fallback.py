@@ -15,7 +15,7 @@ import trafilatura
 from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_content, fill_body
 from crawler.extract.clean import drop_hidden, drop_labelled_blocks, drop_selectors, label_key
 from crawler.extract.dom import HtmlElement, drop, elements, flat_text, parse_html
-from crawler.extract.byline import classify, take_byline
+from crawler.extract.byline import author_in_line, classify, take_byline
 from crawler.extract.dates import DatesRead
 from crawler.extract.metadata import (
     author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, date_line,
@@ -74,6 +74,8 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         article.author = author_text(author)
     if article.source is None:
         article.source = source_text(source)
+    if article.author is None and date_element is not None:
+        article.author = author_in_line(element_text(date_element))
 
     # What was read as its own field is not body text; furniture goes before trafilatura.
     for element in (lead, author, source, title_element, date_element):

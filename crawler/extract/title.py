@@ -123,7 +123,7 @@ def headline(root: HtmlElement, meta: dict[str, str], url: str | None = None) ->
         if rank == 0:
             continue
         in_link = _in_link_item(element)
-        key = (rank - (2 if in_link else 0), 1 if element.tag in _HEADINGS else 0, len(folded))
+        key = (rank - (3 if in_link else 0), 1 if element.tag in _HEADINGS else 0, len(folded))
         if best is None or key > best[0]:
             best = (key, text, element)
     if best is not None and best[0][0] > 0:
@@ -161,14 +161,18 @@ def _heading_before_prose(root: HtmlElement, refs: References) -> HtmlElement | 
 
 
 def _agreement(folded: str, refs: References) -> int:
-    """3: equals a reference or the slug; 2: the slug (cut short) or a reference starts with it."""
-    if folded in refs.exact:
-        return 3
-    if refs.slug and (folded == refs.slug or (len(refs.slug.split()) >= _SLUG_MIN_WORDS + 1 and folded.startswith(refs.slug))):
-        return 3
-    if any(r.startswith(folded) and len(folded) >= len(r) // 3 for r in refs.prefixes):
-        return 2
-    return 0
+    """How much of the page agrees with this text: 3 for an exact reference, 2 for the slug, 2 for a prefix of the <title>.
+
+    Agreements add up, so the headline (a prefix of the <title> *and* the slug's words) beats a
+    first sentence of the body that merely starts with the same words.
+    """
+    score = 3 if folded in refs.exact else 0
+    if refs.slug and (folded == refs.slug or (len(refs.slug.split()) >= _SLUG_MIN_WORDS + 1 and folded.startswith(refs.slug))
+                      or (len(folded.split()) >= _SLUG_MIN_WORDS + 1 and refs.slug.startswith(folded))):
+        score += 2
+    if score < 3 and any(r.startswith(folded) and len(folded) >= len(r) // 3 for r in refs.prefixes):
+        score += 2
+    return score
 
 
 def _candidates(root: HtmlElement, refs: References):
@@ -235,7 +239,10 @@ def _slug(url: str | None) -> str:
     path = unquote(urlsplit(url).path).rstrip("/")
     segment = path.rsplit("/", 1)[-1]
     segment = re.sub(r"\.(?:html?|aspx?|php|jsp|vnp|cfm)$", "", segment, flags=re.I)
-    segment = re.sub(r"^\d+[-_]|[-_.]\d+$", "", segment)
+    segment = re.sub(r"^\d+[-_]", "", segment)
+    trailing = re.search(r"[-_.](\d+)$", segment)
+    if trailing and not (len(trailing.group(1)) == 4 and 1990 <= int(trailing.group(1)) <= 2100):
+        segment = segment[: trailing.start()]  # an id ("-4521"), not a year ("-2022")
     words = fold_text(segment.replace("-", " ").replace("_", " ")).split()
     if len(words) < _SLUG_MIN_WORDS or all(w.isdigit() for w in words):
         return ""

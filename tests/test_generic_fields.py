@@ -82,7 +82,25 @@ BYLINES = [
     ("Hà Giang, ngày 24 tháng 5 năm 2021", None, None),
     ("Đồng chí Nguyễn Văn Sơn phát biểu tại hội nghị", None, None),
     ("UBND Huyện Bắc Mê", None, None),
+    ("Nguyễn Văn An (Trung tâm Văn hóa huyện)", "author", "Nguyễn Văn An (Trung tâm Văn hóa huyện)"),
+    ("Trần Thị Bình - phóng viên", "author", "Trần Thị Bình - phóng viên"),
+    ("Thu Hà", None, None),  # a pen name alone on a plain line: not enough
 ]
+
+
+@pytest.mark.parametrize("markup,author", [
+    ('<p style="text-align: right;">Thu Hà</p>', "Thu Hà"),
+    ("<p><strong><em>Minh Anh - TTVH</em></strong></p>", "Minh Anh - TTVH"),
+    ("<p>Buổi lễ kết thúc trong không khí vui tươi, phấn khởi của đồng bào các dân tộc. (Hồng Nhung)</p>", "Hồng Nhung"),
+    ('<p style="text-align: center;"><b>Ban Tổ Chức</b></p>', None),
+    ("<p>Thu Hà</p>", None),
+])
+def test_a_pen_name_set_apart_is_a_byline(markup, author):
+    article = extract_article(_page("<div>Ngày đăng: 24/05/2021</div>", after_body=markup),
+                              "http://127.0.0.1/tin/hoi-nghi-tong-ket-cong-tac-nam-2021.html")
+    assert article.author == author
+    if author:
+        assert author not in article.body
 
 
 @pytest.mark.parametrize("line,kind,value", BYLINES)
@@ -134,10 +152,10 @@ PROSE = ("Các đại biểu đã thảo luận, đóng góp nhiều ý kiến v
          "và đề ra các giải pháp trọng tâm để thực hiện thắng lợi nhiệm vụ chính trị của địa phương.")
 
 
-def _page(between: str, header: str = "", after: str = "") -> str:
+def _page(between: str, header: str = "", after: str = "", after_body: str = "") -> str:
     return f"""<html><head><title>Hội nghị tổng kết công tác năm 2021 - Trang thông tin điện tử Huyện A</title></head><body>
     <div class="header">{header}<h1>Trang thông tin điện tử Huyện A</h1></div>
-    <div class="main"><h2 class="title">Hội nghị tổng kết công tác năm 2021</h2>{between}<div class="content"><p>{PROSE}</p></div>{after}</div>
+    <div class="main"><h2 class="title">Hội nghị tổng kết công tác năm 2021</h2>{between}<div class="content"><p>{PROSE}</p>{after_body}</div>{after}</div>
     <div class="sidebar"><ul><li><a href="/b">Huyện A tổ chức ngày hội đại đoàn kết toàn dân tộc</a> (18/11/2021)</li></ul></div></body></html>"""
 
 

@@ -26,7 +26,7 @@ from crawler.extract.text import BLOCK_TAGS, normalize_text
 DATE_TEXT_MAX = 120
 _BODY_TEXT_MIN = 150  # the first text this long after the headline is where the article starts
 # Anything that looks like a date: d/m/yyyy in any separator, ISO, "tháng".
-_LOOKS_LIKE_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+\d{1,2}\s+\d{4}|tháng", re.I)
+_LOOKS_LIKE_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}|\d{4}/\d{1,2}/\d{1,2}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+\d{1,2}\s+\d{4}|tháng", re.I)
 _CLOCK_TEXT = re.compile(r"hôm nay|today|bây giờ|giờ hiện tại", re.I)
 _CHROME = re.compile(r"header|banner|top-?bar|topbar|clock|today|menu|navbar|footer|sidebar|side-?bar|marquee|weather|thoitiet", re.I)
 _CHROME_TAGS = frozenset({"header", "nav", "footer", "aside", "marquee", "select", "option"})

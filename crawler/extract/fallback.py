@@ -10,6 +10,8 @@ portlet heading. Every article made here says ``extractor = "fallback:trafilatur
 
 from __future__ import annotations
 
+import re
+
 import trafilatura
 
 from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_content, fill_body
@@ -34,6 +36,12 @@ _PROSE_LINE_MIN = 80  # a line this long is article prose, not furniture
 _PROBE = 60  # compared by its first characters (trafilatura may rewrap the rest)
 _LOST_SHARE = 0.0
 _LINK_SHARE = 0.6
+_WIDGET_TAGS = frozenset({"form", "input", "label", "select", "textarea", "button", "fieldset"})
+_WIDGET_NAME = re.compile(
+    r"comment|feedback|binh-?luan|y-?kien|share|social|rating|vote|print|email|tags?(?:$|[\s_-])|keyword|tu-?khoa|"
+    r"related|lien-?quan|tin-?khac|other-?news|othernews|pager|paging|pagination|phan-?trang|toolbar|tool-?bar|navigation",
+    re.I,
+)
 
 
 def extract_generic(html: str, url: str) -> ExtractedArticle:
@@ -161,8 +169,27 @@ def _unless_prose_was_lost(extracted: HtmlElement, container: HtmlElement) -> Ht
     if not total:
         return extracted
     got = normalize_text(" ".join(paragraphs(extracted)))
-    missing = sum(len(line) for line in prose if line[:_PROBE] not in got)
-    return container if missing > _LOST_SHARE * total else extracted
+    kept = [line[:_PROBE] in got for line in prose]
+    if not any(kept):
+        return extracted
+    # Only prose up to the last line trafilatura kept counts: what follows the article's text
+    # (share bars, comment boxes, a copyright line) is furniture it rightly left out.
+    last = max(i for i, k in enumerate(kept) if k)
+    missing = sum(len(line) for line, k in zip(prose[:last + 1], kept) if not k)
+    if missing <= _LOST_SHARE * total:
+        return extracted
+    _drop_widgets(container)
+    return container
+
+
+def _drop_widgets(container: HtmlElement) -> None:
+    """Forms, comment boxes, share/rating/tag bars and pagers: what trafilatura would have left out."""
+    for element in list(container.iter()):
+        if element.getparent() is None or element is container or not isinstance(element.tag, str):
+            continue
+        names = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if element.tag in _WIDGET_TAGS or (names.strip() and _WIDGET_NAME.search(names)):
+            drop(element)
 
 
 def _drop_link_lists(root: HtmlElement) -> None:

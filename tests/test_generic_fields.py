@@ -165,6 +165,8 @@ def _page(between: str, header: str = "", after: str = "", after_body: str = "")
      "2021-05-24T00:00:00+07:00"),
     # Only a header clock and a sidebar list carry dates: the article has none.
     ("", "<div class='ngay'>Hôm nay, Thứ Sáu 04/12/2026</div><div class='ngay'>Thứ Sáu, 04/12/2026</div>", "", None),
+    # A short notice whose one sentence mentions a date shows no publication date.
+    ("<div>Lãnh đạo UBND huyện tiếp công dân vào ngày 24/05/2021 tại trụ sở Ủy ban.</div>", "", "", None),
     # A date line at the end of the article, after its text.
     ("", "", "<div>Cập nhật lúc 14 giờ 30, ngày 24/05/2021</div>", "2021-05-24T14:30:00+07:00"),
 ])

@@ -33,7 +33,7 @@ _CHROME_TAGS = frozenset({"header", "nav", "footer", "aside", "marquee", "select
 _SKIP = frozenset({"script", "style", "title", "head", "noscript", "template", "textarea", "option", "select"})
 _DATE_TEXT_NODES = "//body//text()[string-length(normalize-space(.)) >= 6]"
 _HEADLINE_LINK_MIN = 15
-_SENTENCE_WORDS = 6
+_SENTENCE_WORDS = 8
 _NOT_WORDS = re.compile(r"\d+|[^\w\s]|\b(?:thứ|chủ nhật|ngày|tháng|năm|lúc|giờ|phút|sáng|chiều|tối|am|pm|sa|ch|hai|ba|tư|bảy|sáu)\b", re.I)
 _UPDATED_NAME = re.compile(r"updated|modified", re.I)
 _DATE_NAME = re.compile(r"date|time|ngay|publish|created|posted|thoi-?gian", re.I)
@@ -45,7 +45,7 @@ class _Candidate:
     element: HtmlElement
     order: int
     found: DatesRead
-    sentence: bool = False  # a short sentence that mentions a date ("Sáng 24/5, huyện tổ chức …"), not a date line
+    sentence: bool = False  # a short sentence that mentions a date ("Sáng 24/5, huyện tổ chức …"): never the date line
 
 
 def nearest_dates(root: HtmlElement, title: HtmlElement | None, container: HtmlElement | None) -> DatesRead:
@@ -60,7 +60,7 @@ def nearest_date_line(root: HtmlElement, title: HtmlElement | None, container: H
     if not candidates:
         return DatesRead(), None
     if title is None or title not in order:
-        outside = [c for c in candidates if not _in_chrome(c.element)]
+        outside = [c for c in candidates if not c.sentence and not _in_chrome(c.element)]
         return _combine(outside[:1] or [], outside), (outside[0].element if outside else None)
     anchor = order[title]
     body_start = _body_start(title, container, order)
@@ -68,7 +68,7 @@ def nearest_date_line(root: HtmlElement, title: HtmlElement | None, container: H
 
     def rank(candidate: _Candidate) -> tuple[int, int]:
         inside = container_range is not None and container_range[0] <= candidate.order <= container_range[1]
-        if inside and candidate.order < body_start and not candidate.sentence:
+        if inside and candidate.order < body_start:
             tier = 0
         elif inside:
             tier = 1
@@ -76,7 +76,7 @@ def nearest_date_line(root: HtmlElement, title: HtmlElement | None, container: H
             tier = 2
         return tier, abs(candidate.order - anchor)
 
-    usable = [c for c in candidates if not _is_link_item(c.element, title)]
+    usable = [c for c in candidates if not c.sentence and not _is_link_item(c.element, title)]
     usable = [c for c in usable if rank(c)[0] < 2 or not _in_chrome(c.element)]
     usable.sort(key=rank)
     if not usable:
@@ -141,6 +141,11 @@ def _line_element(element: HtmlElement, title: HtmlElement | None) -> HtmlElemen
             break
         line = parent
     return line
+
+
+def is_date_line(text: str) -> bool:
+    """True for a line that is dates, times and labels only (not a sentence mentioning a date)."""
+    return not _is_sentence(text)
 
 
 def _is_sentence(text: str) -> bool:

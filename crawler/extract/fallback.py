@@ -18,6 +18,7 @@ from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_con
 from crawler.extract.clean import drop_hidden, drop_labelled_blocks, drop_selectors, label_key
 from crawler.extract.dom import HtmlElement, drop, elements, flat_text, parse_html
 from crawler.extract.byline import author_in_line, classify, take_byline
+from crawler.extract.dateline import is_date_line
 from crawler.extract.dates import DatesRead
 from crawler.extract.metadata import (
     author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, date_line,
@@ -86,8 +87,10 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         article.author = author_in_line(element_text(date_element))
 
     # What was read as its own field is not body text; furniture goes before trafilatura.
+    if date_element is not None and not is_date_line(element_text(date_element)):
+        date_element = None  # a short notice whose one sentence carries the date stays text
     for element in (lead, author, source, title_element, date_element):
-        if element is not None and (element is not container):
+        if element is not None and element is not container:
             drop(element)
     drop_selectors(root, base.drop)
     drop_labelled_blocks(root.find("body") if root.find("body") is not None else root, base.drop_labels)

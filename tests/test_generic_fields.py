@@ -218,3 +218,16 @@ def test_the_articles_block_is_the_body_when_trafilatura_drops_its_prose(kept, o
     assert (body is container) == own
     if own:
         assert paragraphs(body) == LONG
+
+
+def test_a_header_box_with_title_date_and_sapo_is_not_the_body():
+    html = f"""<html><head><title>Hội nghị tổng kết công tác năm 2021 | Cổng TTĐT huyện A</title></head><body><div class="page">
+    <div class="news-head"><h1>Hội nghị tổng kết công tác năm 2021</h1><div class="date">24/05/2021 08:00</div>
+    <div class="sapo">Sáng nay, huyện A tổ chức hội nghị tổng kết công tác năm 2021 và triển khai nhiệm vụ năm 2022.</div>
+    <div>Lượt xem: 12</div></div>
+    <div class="news-body"><p>{PROSE}</p><p>Hội nghị cũng đã khen thưởng các tập thể, cá nhân có thành tích xuất sắc trong năm.</p></div></div>
+    <div class="footer">Bản quyền thuộc UBND huyện A, địa chỉ số 1 đường B, thị trấn C, huyện A, tỉnh D.</div></body></html>"""
+    article = extract_article(html, "http://127.0.0.1/tin/hoi-nghi-tong-ket-cong-tac-nam-2021.html")
+    assert article.lead == "Sáng nay, huyện A tổ chức hội nghị tổng kết công tác năm 2021 và triển khai nhiệm vụ năm 2022."
+    assert article.published_at == "2021-05-24T08:00:00+07:00"
+    assert PROSE in article.body and "khen thưởng các tập thể" in article.body and "Lượt xem" not in article.body

@@ -95,6 +95,7 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
     drop_selectors(root, base.drop)
     drop_labelled_blocks(root.find("body") if root.find("body") is not None else root, base.drop_labels)
     body = None
+    container = _text_block(container)
     if container is not None and container.getparent() is not None:
         # The article lives with its title: extracting from that block first keeps trafilatura
         # from preferring a longer box elsewhere on the page when the article is short.
@@ -150,6 +151,20 @@ def article_container(title_element: HtmlElement | None) -> HtmlElement | None:
             return None
         if len(normalize_text(flat_text(ancestor))) - title_length >= _CONTAINER_MIN_TEXT:
             return ancestor
+    return None
+
+
+def _text_block(container: HtmlElement | None) -> HtmlElement | None:
+    """The article's block once its title, date, lead and byline are out: widened while too little text is left.
+
+    A layout that groups headline, date and sapo in one header box, with the text in a sibling
+    box, would otherwise give that header box (now empty) as the body.
+    """
+    block = container
+    while block is not None and block.tag not in {"body", "html"}:
+        if len(normalize_text(flat_text(block))) >= _CONTAINER_MIN_TEXT:
+            return block
+        block = block.getparent()
     return None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import trafilatura
+from lxml import etree
 
 from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_content, fill_body
 from crawler.extract.clean import drop_hidden, drop_labelled_blocks, drop_selectors, label_key
@@ -37,6 +38,8 @@ _PROSE_LINE_MIN = 80  # a line this long is article prose, not furniture
 _PROBE = 60  # compared by its first characters (trafilatura may rewrap the rest)
 _LOST_SHARE = 0.0
 _LINK_SHARE = 0.6
+# A text of this length is a sentence, not a label, a counter or a link bar.
+_HAS_SENTENCE = etree.XPath("boolean(descendant::text()[string-length(normalize-space(.)) >= 40])")
 _WIDGET_TAGS = frozenset({"form", "input", "label", "select", "textarea", "button", "fieldset"})
 _WIDGET_NAME = re.compile(
     r"comment|feedback|binh-?luan|y-?kien|share|social|rating|vote|print|email|tags?(?:$|[\s_-])|keyword|tu-?khoa|"
@@ -162,7 +165,7 @@ def _text_block(container: HtmlElement | None) -> HtmlElement | None:
     """
     block = container
     while block is not None and block.tag not in {"body", "html"}:
-        if len(normalize_text(flat_text(block))) >= _CONTAINER_MIN_TEXT:
+        if len(normalize_text(flat_text(block))) >= _CONTAINER_MIN_TEXT and _HAS_SENTENCE(block):
             return block
         block = block.getparent()
     return None

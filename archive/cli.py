@@ -85,7 +85,7 @@ def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
     if as_json:
         click.echo(json.dumps([p.to_row() for p in entries], ensure_ascii=False, indent=2))
         return
-    rows = [(p.id, p.name, p.province, p.platform, "yes" if p.enabled else "no", p.base_url) for p in entries]
+    rows = [(p.id, p.name, p.province, p.platform, "yes" if p.enabled else f"no: {p.disabled_reason}", p.base_url) for p in entries]
     _print_table(("id", "name", "province", "platform", "enabled", "base_url"), rows)
     click.echo(f"{len(entries)} portals, {sum(p.enabled for p in entries)} enabled")
 
@@ -313,13 +313,14 @@ def extract(source: str, portal_id: str | None, page_url: str | None, registry: 
         profile = _load_registry(registry).get(portal_id)
         if profile is None:
             raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
-        if profile.platform == "unknown":
-            raise BadInput(f"portal {portal_id} has no known platform yet (platform = 'unknown')")
         profile = profile.profile()
     else:
         profile = recognise_platform(parse_html(html), url)
         if profile is None:
-            click.echo(f"warning: {source}: no known platform recognised; using the generic fallback (pass --portal ID to choose)", err=True)
+            from crawler.profiles import GENERIC_PLATFORM, load_profile
+
+            profile = load_profile(GENERIC_PLATFORM)  # no profile matches: the page's own structure
+            click.echo(f"note: {source}: no platform profile recognised; the generic platform reads it (pass --portal ID to choose)", err=True)
     article = extract_article(html, url, profile).to_dict()
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
@@ -369,31 +370,47 @@ def _serve_datasette(db_path: Path, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+DEMO_DB = "data/demo.db"
+
+
 @cli.command()
-@db_option(default="data/demo.db")
+# Not @db_option: the demo rebuilds its database, so neither $PORTAL_ARCHIVE_DB nor the config's
+# top-level `db` (the operator's archive) may choose it; only an explicit --db (or [demo] db).
+@click.option("--db", "demo_db", type=click.Path(dir_okay=False, path_type=Path), default=DEMO_DB, show_default=True,
+              help="The demo's database: rebuilt each run, so only a demo archive or a new file (never $PORTAL_ARCHIVE_DB).")
 @click.option("--no-serve", is_flag=True, help="Stop after the crawl (for scripts and tests).")
 @click.option("-p", "--port", type=int, default=8001, show_default=True, help="Datasette port (0 for any free port).")
-def demo(db_path: Path, no_serve: bool, port: int) -> None:
+def demo(demo_db: Path, no_serve: bool, port: int) -> None:
     """Crawl the bundled sample portal (served on 127.0.0.1) into a fresh database, then open Datasette.
 
     The sample portal is Quận Hoàng Mai's news in the markup of Hà Nội's Liferay portals,
-    served from this machine: no request leaves it. The demo database is rebuilt each run.
+    served from this machine: no request leaves it. The demo database is rebuilt each run;
+    it is never the archive of $PORTAL_ARCHIVE_DB or of the config file, and a --db naming a
+    file that is no demo archive is refused.
 
     \b
     Example:
         portal-archive demo
         portal-archive demo --no-serve --db /tmp/demo.db
     """
+    import tempfile
+
     from archive.demo import DemoPortal
+    from archive.demo.guard import NotADemoArchive, check_demo_target
     from crawler.registry import entries_toml
 
+    db_path = demo_db
+    try:
+        check_demo_target(db_path, own_default=Path(DEMO_DB))
+    except NotADemoArchive as exc:
+        raise BadInput(str(exc)) from None
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with DemoPortal() as site:
+    with DemoPortal() as site, tempfile.TemporaryDirectory(prefix="portal-archive-demo-") as scratch:
         entry = site.registry_entry()
-        registry = db_path.parent / f"{db_path.stem}-registry.toml"
+        registry = Path(scratch) / "demo-registry.toml"  # never a file beside the database: it may be the operator's
         registry.write_text(entries_toml([entry]), encoding="utf-8")
         click.echo(f"Sample portal on {site.base_url} — crawling it into {db_path}")
         results = run_crawls([entry["id"]], db_path=db_path, registry=registry,
@@ -422,7 +439,7 @@ def _check_crawlable(portals_by_id: dict[str, Any], portal_id: str) -> None:
     if portal is None:
         raise BadInput(str(unknown_portal(portal_id, portals_by_id)))
     if not portal.enabled:
-        raise BadInput(f"portal {portal_id} is disabled (platform {portal.platform!r}); profile its platform and set enabled = true first")
+        raise BadInput(f"portal {portal_id} is disabled: {portal.disabled_reason} (set enabled = true in the registry to crawl it)")
 
 
 def _open_archive(db_path: Path, *, create: bool = False, write: bool = False):

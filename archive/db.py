@@ -210,7 +210,21 @@ def m004_filter_indexes(db: Database) -> None:
 
 
 @migrations()
-def m005_article_source(db: Database) -> None:
+def m005_learned_templates(db: Database) -> None:
+    """Per-portal templates learned from the portals' own pages (crawler/extract/template.py),
+    the template each article was extracted with (so a changed template finds the articles to
+    re-extract), and why a registry entry is disabled."""
+    db.execute(
+        """CREATE TABLE portal_templates (
+            portal_id TEXT PRIMARY KEY, version TEXT NOT NULL, pages INTEGER NOT NULL,
+            blocks TEXT NOT NULL, learned_at TEXT)"""
+    )
+    db.execute("ALTER TABLE articles ADD COLUMN template TEXT")
+    db.execute("ALTER TABLE portals ADD COLUMN disabled_reason TEXT")
+
+
+@migrations()
+def m006_article_source(db: Database) -> None:
     """``source``: where a reprinted article comes from ("Báo Hà Giang", "baochinhphu.vn").
 
     Read from a source line ("Theo Báo …", "Nguồn: …") or a profile's ``source`` selector, and
@@ -464,7 +478,7 @@ def _update(db: Database, table: str, row_id: int, row: dict[str, Any]) -> None:
     db.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in row)} WHERE id = ?", [*row.values(), row_id])
 
 
-_METADATA_COLUMNS = ("fetched_url", "body_html", "published_date_only", "tags", "image_url", "word_count", "extractor")
+_METADATA_COLUMNS = ("fetched_url", "body_html", "published_date_only", "tags", "image_url", "word_count", "extractor", "template")
 
 
 def touch_article(db: Database, url: str, *, seen_at: str | None = None, crawl_id: int | None = None) -> bool:
@@ -643,7 +657,7 @@ def iter_snapshots(db: Database, portal_id: str) -> Iterable[dict[str, Any]]:
 
 _ARTICLE_COLUMNS = ("url", "fetched_url", "title", "lead", "body", "body_html", "author", "source", "published_at",
                     "published_date_only", "updated_at", "category", "tags", "image_url", "images",
-                    "attachments", "word_count", "extractor")
+                    "attachments", "word_count", "extractor", "template")
 
 
 def _article_row(article: dict[str, Any]) -> dict[str, Any]:

@@ -73,6 +73,14 @@ def wget_origin(relative: Path, scheme: str = "https") -> str | None:
     return f"{scheme}://{parts[0]}/" + quote(rest, safe="/?=&%:;,+@!$'()*~-._")
 
 
+def base_url_origin(relative: Path, base_url: str) -> str:
+    """The URL of a file of a plain copy below ``base_url``; ``dir/index.html`` is ``dir/``, as a web server serves it."""
+    path = relative.as_posix()
+    if relative.name in ("index.html", "index.htm"):
+        path = path[: -len(relative.name)]
+    return base_url.rstrip("/") + "/" + quote(path, safe="/?=&%:;,+@-._~")
+
+
 def iter_mirror(root: str | Path, *, scheme: str = "https", base_url: str | None = None) -> Iterator[MirrorPage]:
     """Every HTML page below ``root`` with its original URL and date, in path order."""
     root = Path(root)
@@ -92,6 +100,6 @@ def iter_mirror(root: str | Path, *, scheme: str = "https", base_url: str | None
         if url is not None:
             yield MirrorPage(relative, url, mtime, body, "wget")
         elif base_url:
-            yield MirrorPage(relative, base_url.rstrip("/") + "/" + quote(relative.as_posix(), safe="/?=&%:;,+@-._~"), mtime, body, "base-url")
+            yield MirrorPage(relative, base_url_origin(relative, base_url), mtime, body, "base-url")
         else:
             yield MirrorPage(relative, None, mtime, body, "unknown")

@@ -70,11 +70,17 @@ def rebuild_sql() -> str:
 
 import re
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
+
+# The query language lives in archive.query; its names are part of this module's API.
+from archive.query import (OPERATORS, ParsedQuery, SearchError, Term, fold, parse_query,  # noqa: F401
+                           plain_query)
 
 EXACT_TABLE = "articles_exact"
 # bm25 weights per FTS column: title, lead, body, then their đ-folded copies.
@@ -84,11 +90,13 @@ BM25_WEIGHTS = (10.0, 4.0, 1.0, 10.0, 4.0, 1.0)
 # about a second, and for such a word relevance differences are dominated by recency anyway.
 RANK_WINDOW = 20_000
 TITLE_WINDOW = 50_000
-OPERATORS = {"AND", "OR", "NOT"}
+# How often (in SQLite virtual machine instructions, about a millisecond's worth) a search's
+# statements check their time limit.
+PROGRESS_STEPS = 10_000
 
 
-class SearchError(ValueError):
-    """A query the full-text engine cannot understand; the message is meant for the user."""
+class SearchTimeout(SearchError):
+    """A search that ran past its time limit (the message says what to do)."""
 
 
 @search_migrations()
@@ -109,97 +117,37 @@ def m001_exact_index(db) -> None:
         db.execute(sql)
 
 
-def fold(text: str) -> str:
-    """Every mark removed and ``đ→d``, lower-cased, one character per character of ``text``.
-
-    Length-preserving (for NFC text), so a match found in the folded text is at the same
-    offsets in the original: that is how snippets highlight ``Đại hội`` for ``dai hoi``.
-    """
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFD", ch)[0] if ord(ch) > 127 else ch
-        out.append("d" if base in "đĐ" else base.lower() if len(base.lower()) == 1 else base)
-    return "".join(out)
-
-
-@dataclass
-class Term:
-    words: list[str]          # one word, or the words of a "phrase"
-    prefix: bool = False      # word* / "phrase"*
-    negated: bool = False     # after NOT
-
-
-@dataclass
-class ParsedQuery:
-    """A user's query as an FTS5 expression, and the terms used to highlight and boost."""
-
-    text: str
-    match: str
-    terms: list[Term] = field(default_factory=list)
-    has_or: bool = False
-
-    @property
-    def exact_match(self) -> str | None:
-        """FTS5 expression over ``articles_exact`` for the words typed with marks, or None."""
-        words = [w for t in self.terms if not t.negated and not t.prefix for w in t.words if fold(w) != w.lower()]
-        if not words:
-            return None
-        return f" {'OR' if self.has_or else 'AND'} ".join(f'"{w}"' for w in dict.fromkeys(words))
-
-
-_TOKEN = re.compile(r'"[^"]*"\*?|\(|\)|[^\s()"]+')
-_WORD = re.compile(r"\w+")
-
-
-def parse_query(text: str) -> ParsedQuery:
-    """Turn what a researcher typed into an FTS5 expression, or raise SearchError.
-
-    Words are quoted (so ``-``, ``:`` and other FTS5 syntax characters are plain text);
-    ``"..."`` is a phrase, a trailing ``*`` a prefix, and ``AND``/``OR``/``NOT`` (capitals)
-    and parentheses keep their meaning. Adjacent words mean AND.
-    """
-    text = unicodedata.normalize("NFC", text or "").strip()
-    if not text:
-        raise SearchError("Type a word to search for.")
-    if text.count('"') % 2:
-        raise SearchError('The search has an unclosed quote ("): close the phrase, e.g. "cải cách hành chính".')
-    parts: list[str] = []
-    terms: list[Term] = []
-    depth = 0
-    negate_next = False
-    has_or = False
-    for token in _TOKEN.findall(text):
-        if token in OPERATORS:
-            parts.append(token)
-            has_or |= token == "OR"
-            negate_next = token == "NOT"
-            continue
-        if token in "()":
-            depth += 1 if token == "(" else -1
-            if depth < 0:
-                raise SearchError("The search has a ')' without its '('.")
-            parts.append(token)
-            continue
-        prefix = token.endswith("*")
-        body = token[:-1] if prefix else token
-        words = _WORD.findall(body.strip('"'))
-        if not words:
-            continue
-        parts.append('"' + " ".join(words) + '"' + ("*" if prefix else ""))
-        terms.append(Term(words=words, prefix=prefix, negated=negate_next))
-        negate_next = False
-    if depth:
-        raise SearchError("The search has a '(' without its ')'.")
-    if not terms:
-        raise SearchError("The search has no words to look for.")
-    return ParsedQuery(text=text, match=" ".join(parts), terms=terms, has_or=has_or)
-
-
 def readable_fts_error(exc: sqlite3.Error) -> SearchError:
     """SQLite's ``fts5: syntax error near "AND"`` as a sentence a researcher can act on."""
     detail = str(exc).removeprefix("fts5: ")
     return SearchError(f"The search could not be understood ({detail}). Put AND, OR, NOT between words, "
                        'and quotes around phrases: "cải cách hành chính" OR "một cửa".')
+
+
+@contextmanager
+def time_limit(conn: sqlite3.Connection, ms: int | None) -> Iterator[None]:
+    """Interrupt any statement of ``conn`` run in this block once ``ms`` milliseconds have passed.
+
+    Datasette bounds the statements it runs itself, not those of a function given to
+    ``execute_fn``: without this a query of hundreds of terms reads for many seconds. The
+    SQLite progress handler is called every PROGRESS_STEPS virtual machine instructions; the
+    interrupted statement raises ``sqlite3.OperationalError: interrupted``, turned into
+    SearchTimeout here.
+    """
+    if not ms:
+        yield
+        return
+    deadline = time.monotonic() + ms / 1000
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_STEPS)
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc):
+            raise SearchTimeout(f"The search took longer than {ms / 1000:g} s and was stopped. Use fewer or rarer "
+                                "words, fewer prefixes (word*) or ORs, or a filter (portal, dates).") from None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 @dataclass
@@ -248,42 +196,60 @@ SORTS = {
 
 
 def ranked_search(conn: sqlite3.Connection, query: str | ParsedQuery, *, filters: Filters | None = None,
-                  sort: str = "rank", limit: int = 20, offset: int = 0) -> dict[str, Any]:
+                  sort: str = "rank", limit: int = 20, offset: int = 0,
+                  time_limit_ms: int | None = None) -> dict[str, Any]:
     """One page of search results, best first, and the total number of matches.
 
-    Returns ``{"total", "total_is_estimate", "rows", "ranked_window"}``; each row has the
-    article's columns plus ``score`` (bm25, lower is better), ``exact`` (1 when every word typed
-    with marks is in the article as typed) and ``title_match``. ``ranked_window`` is None when
-    every match was ranked, or the number of newest matches that were (see RANK_WINDOW).
-    ``total_is_estimate`` is true when ``total`` was estimated from a sample (see _total).
-    Raises SearchError for a query FTS5 rejects.
+    Returns ``{"total", "total_is_estimate", "rows", "ranked_window", "parsed"}``; each row has
+    the article's columns plus ``score`` (bm25, lower is better), ``exact`` (1 when every word
+    typed with marks is in the article as typed, in any of its spellings) and ``title_match``.
+    ``ranked_window`` is None when every match was ranked, or the number of newest matches that
+    were (see RANK_WINDOW). ``total_is_estimate`` is true when ``total`` was estimated from a
+    sample (see _total). ``parsed`` is the query as searched: the given one, or its plain words
+    (with a note) if FTS5 rejected it. With ``time_limit_ms`` every statement stops at that
+    limit (SearchTimeout).
     """
     parsed = parse_query(query) if isinstance(query, str) else query
     if sort not in SORTS:
         raise SearchError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}.")
-    q = _SearchSQL.build(conn, parsed, filters or Filters())
+    if not parsed.terms:
+        return {"total": 0, "total_is_estimate": False, "rows": [], "ranked_window": None, "parsed": parsed}
+    with time_limit(conn, time_limit_ms):
+        try:
+            return _ranked_search(conn, parsed, filters or Filters(), sort, limit, offset)
+        except sqlite3.OperationalError as exc:
+            if not _is_fts_error(exc):
+                raise
+            detail = str(exc).removeprefix("fts5: ")
+            plain = plain_query(parsed.text, f"The search could not be read with its operators ({detail}): "
+                                             "its words were searched, all of them, as plain words.")
+            return _ranked_search(conn, plain, filters or Filters(), sort, limit, offset)
+
+
+def _is_fts_error(exc: sqlite3.OperationalError) -> bool:
+    return "fts5" in str(exc) or "syntax error" in str(exc) or "no such column" in str(exc)
+
+
+def _ranked_search(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, sort: str, limit: int,
+                   offset: int) -> dict[str, Any]:
+    q = _SearchSQL.build(conn, parsed, filters)
     want = offset + limit
-    try:
-        total, estimated = _total(q)
-        window = RANK_WINDOW if sort == "rank" and total > RANK_WINDOW else None
-        if sort != "rank":
-            hits = _by_date(q, sort, want, total)[offset:]
-            _flag(q, hits)
-        else:
-            # Without marks ranking reads ``want`` rows; with marks it may read on (rare exact
-            # matches), and a statement run again for the rest would score everything twice.
-            first = None if parsed.exact_match else want
-            candidates = _window_hits(q, first) if window else _all_hits(q, first)
-            try:
-                hits = _exact_first(candidates, q, want)[offset:]
-            finally:
-                candidates.close()
-        rows = _articles(conn, hits)
-    except sqlite3.OperationalError as exc:
-        if "fts5" in str(exc) or "syntax error" in str(exc) or "no such column" in str(exc):
-            raise readable_fts_error(exc) from None
-        raise
-    return {"total": total, "total_is_estimate": estimated, "rows": rows, "ranked_window": window}
+    total, estimated = _total(q)
+    window = RANK_WINDOW if sort == "rank" and total > RANK_WINDOW else None
+    if sort != "rank":
+        hits = _by_date(q, sort, want, total)[offset:]
+        _flag(q, hits)
+    else:
+        # Without marks ranking reads ``want`` rows; with marks it may read on (rare exact
+        # matches), and a statement run again for the rest would score everything twice.
+        first = None if parsed.exact_match else want
+        candidates = _window_hits(q, first) if window else _all_hits(q, first)
+        try:
+            hits = _exact_first(candidates, q, want)[offset:]
+        finally:
+            candidates.close()
+    rows = _articles(conn, hits)
+    return {"total": total, "total_is_estimate": estimated, "rows": rows, "ranked_window": window, "parsed": parsed}
 
 
 # Above this many matches the total is estimated (queries without a prefix term): counting
@@ -327,7 +293,8 @@ class _SearchSQL:
     @classmethod
     def build(cls, conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters) -> "_SearchSQL":
         where, params = filters.sql()
-        params.update(match=parsed.match, exact=parsed.exact_match, title_match=f"{{title title_folded}} : ({parsed.match})")
+        params.update(match=parsed.match, exact=parsed.exact_match, title_match=f"{{title title_folded}} : ({parsed.match})",
+                      title_start=parsed.title_start_match)
         join = _JOIN if where else ""  # only filters need the articles (a join costs ~1 µs a match)
         return cls(conn, parsed, params, join, f" AND {where}" if where else "")
 
@@ -429,12 +396,24 @@ def _bm25() -> str:
 
 
 def _all_hits(q: _SearchSQL, first: int | None) -> Iterator[Hit]:
-    """Every match, title matches first, then by bm25 (at most RANK_WINDOW of them)."""
-    sql = (f"SELECT f.rowid, {_bm25()} AS score, f.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} "
-           f"MATCH :title_match) AS title FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match{q.filter_sql} "
-           "ORDER BY title DESC, score, f.rowid DESC")
-    for rowid, score, title in q.ranked(sql, first):
-        yield Hit(rowid, score, bool(title))
+    """Every match, title matches first, then by bm25 (at most RANK_WINDOW of them).
+
+    Titles that begin with the query's words (a pasted title, see
+    ParsedQuery.title_start_match) come before the other title matches, the shortest title
+    first: the article whose title is the query itself leads, however often another repeats
+    the words in its body.
+    """
+    title = f"f.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title_match)"
+    order = "title_rank DESC, score, f.rowid DESC"  # not "title": inside an expression that is the FTS column
+    if q.params.get("title_start"):
+        title = (f"CASE WHEN f.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title_start) THEN 2 "
+                 f"WHEN {title} THEN 1 ELSE 0 END")
+        order = ("title_rank DESC, CASE WHEN title_rank = 2 THEN (SELECT length(t.title) FROM articles t WHERE t.id = f.rowid) "
+                 "END, score, f.rowid DESC")
+    sql = (f"SELECT f.rowid, {_bm25()} AS score, {title} AS title_rank FROM {FTS_TABLE} f{q.join} "
+           f"WHERE {FTS_TABLE} MATCH :match{q.filter_sql} ORDER BY {order}")
+    for rowid, score, title_flag in q.ranked(sql, first):
+        yield Hit(rowid, score, bool(title_flag))
 
 
 def _window_hits(q: _SearchSQL, first: int | None) -> Iterator[Hit]:
@@ -568,7 +547,7 @@ def _articles(conn: sqlite3.Connection, hits: list[Hit]) -> list[dict[str, Any]]
 
 
 def year_counts(conn: sqlite3.Connection, query: str | ParsedQuery, *, filters: Filters | None = None,
-                estimate: bool = False) -> list[tuple[str, int]]:
+                estimate: bool = False, time_limit_ms: int | None = None) -> list[tuple[str, int]]:
     """Matches per year of publication (for the search page's chart), oldest first.
 
     Every match is joined to its article for the date, about 1 µs each plus the article's
@@ -578,17 +557,22 @@ def year_counts(conn: sqlite3.Connection, query: str | ParsedQuery, *, filters: 
     scaled up and rounded like the total.
     """
     parsed = parse_query(query) if isinstance(query, str) else query
+    if not parsed.terms:
+        return []
     where, params = (filters or Filters()).sql()
     params["match"] = parsed.match
-    try:
-        if estimate and not where:
-            return _sampled_year_counts(conn, params)
-        rows = conn.execute(
-            f"SELECT substr(a.published_at, 1, 4) AS year, count(*) FROM {FTS_TABLE} f JOIN articles a ON a.id = f.rowid "
-            f"WHERE {FTS_TABLE} MATCH :match{' AND ' + where if where else ''} AND a.published_at IS NOT NULL "
-            "GROUP BY year ORDER BY year", params).fetchall()
-    except sqlite3.OperationalError as exc:
-        raise readable_fts_error(exc) from None
+    with time_limit(conn, time_limit_ms):
+        try:
+            if estimate and not where:
+                return _sampled_year_counts(conn, params)
+            rows = conn.execute(
+                f"SELECT substr(a.published_at, 1, 4) AS year, count(*) FROM {FTS_TABLE} f JOIN articles a ON a.id = f.rowid "
+                f"WHERE {FTS_TABLE} MATCH :match{' AND ' + where if where else ''} AND a.published_at IS NOT NULL "
+                "GROUP BY year ORDER BY year", params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if _is_fts_error(exc):
+                raise readable_fts_error(exc) from None
+            raise
     return [(y, n) for y, n in rows]
 
 
@@ -635,13 +619,7 @@ def highlight(text: str | None, parsed: ParsedQuery, *, width: int | None = 220)
         return ""
     text = unicodedata.normalize("NFC", text)
     folded = fold(text)
-    patterns = []
-    for term in parsed.terms:
-        if term.negated:
-            continue
-        words = [re.escape(fold(w)) for w in term.words]
-        tail = r"\w*" if term.prefix else r"(?!\w)"
-        patterns.append(r"(?<!\w)" + r"\W+".join(words) + tail)
+    patterns = parsed.highlight_patterns()
     spans = [m.span() for m in re.finditer("|".join(patterns), folded)] if patterns else []
     start, end = 0, len(text)
     if width is not None and len(text) > width:

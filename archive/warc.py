@@ -100,29 +100,97 @@ def write_warc(snapshots: Iterable[dict[str, Any]], out: str | Path, *, info: di
 
 
 def read_warc(path: str | Path) -> Iterator[WarcPage]:
-    """The ``response`` records of a WARC (gzipped or not) as pages; other records are skipped."""
+    """The ``response`` records of a WARC (gzipped or not) as pages; other records are skipped.
+
+    Every record is checked before its page is handed out: a block shorter than its WARC
+    ``Content-Length`` (a cut file), a payload shorter than its HTTP ``Content-Length`` (a cut
+    download recorded as is), a failed ``WARC-Block-Digest``/``WARC-Payload-Digest``, or a
+    record that cannot be read at all raises :class:`WarcDamaged` naming the record's offset;
+    the pages before it have been handed out. A file that holds no readable record at all is
+    :class:`WarcError` (not a WARC).
+    """
     path = Path(path)
     if not path.is_file():
         raise WarcError(f"{path}: no such file")
     with path.open("rb") as stream:
-        yield from _pages(stream, path)
+        yield from _pages(stream, path, size=path.stat().st_size)
 
 
-def _pages(stream: BinaryIO, path: Path) -> Iterator[WarcPage]:
+class WarcDamaged(WarcError):
+    """A damaged record after readable ones: the import stops there, what came before stays."""
+
+    def __init__(self, path: Path, offset: int, reason: str) -> None:
+        super().__init__(f"{path}: damaged record at offset {offset} ({reason}): it and what follows are not imported")
+        self.offset = offset
+
+
+def _pages(stream: BinaryIO, path: Path, *, size: int | None = None) -> Iterator[WarcPage]:
+    records = 0
+    iterator = ArchiveIterator(stream, check_digests=True)  # digests checked, problems collected (not raised)
+    offset = 0
     try:
-        for record in ArchiveIterator(stream):
+        for record in iterator:
+            offset = iterator.offset
+            records += 1
             if record.rec_type != "response" or record.http_headers is None:
-                continue
-            url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<>")
-            if not url.startswith(("http://", "https://")):
+                _read_whole(record)
+                _check(record, path, offset)
                 continue
             headers: dict[str, list[str]] = {}
             for name, value in record.http_headers.headers:
                 headers.setdefault(name, []).append(value)
-            body = record.content_stream().read()  # de-chunked and decompressed
+            try:
+                body = record.content_stream().read()  # de-chunked and decompressed
+            except Exception as exc:  # noqa: BLE001 -- chunked/gzip decoding of a damaged payload
+                raise WarcDamaged(path, offset, f"payload cannot be decoded: {exc}") from None
+            _read_whole(record)
+            _check(record, path, offset, http_length=_header_int(headers, "Content-Length"),
+                   chunked=any("chunked" in v.lower() for n, vs in headers.items() if n.lower() == "transfer-encoding" for v in vs))
+            url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<>")
+            if not url.startswith(("http://", "https://")):
+                continue
             for name in [n for n in headers if n.lower() in _DROP_HEADERS]:
                 del headers[name]
             yield WarcPage(url=url, fetched_at=_iso(record.rec_headers.get_header("WARC-Date")),
                            status=int(record.http_headers.get_statuscode() or 0), headers=headers, body=body)
+        iterator.read_to_end()
+        if size is not None and records and iterator.offset < size:
+            # warcio ends quietly at a gzip member cut short: the bytes after the last whole record are one
+            raise WarcDamaged(path, iterator.offset, f"the file ends inside a record ({size - iterator.offset} bytes left unread)")
     except ArchiveLoadFailed as exc:
-        raise WarcError(f"{path}: not a WARC file ({exc})") from None
+        reason = str(exc).split(", first line", 1)[0].split("\n", 1)[0].strip()[:120]  # not the damaged bytes themselves
+        if not records:
+            raise WarcError(f"{path}: not a WARC file ({reason})") from None
+        raise WarcDamaged(path, iterator.offset, reason) from None
+
+
+def _read_whole(record: Any) -> None:
+    """Read the record's block to its end, so its length and digests are checked."""
+    while record.raw_stream.read(65536):
+        pass
+
+
+def _check(record: Any, path: Path, offset: int, *, http_length: int | None = None, chunked: bool = False) -> None:
+    missing = record.raw_stream.limit  # bytes of the block the WARC Content-Length announced and the file lacks
+    if missing:
+        raise WarcDamaged(path, offset, f"block {missing} bytes shorter than its Content-Length {record.length}")
+    checker = getattr(record, "digest_checker", None)
+    if checker is not None and checker.passed is False:
+        raise WarcDamaged(path, offset, "; ".join(checker.problems) or "digest mismatch")
+    if http_length is None or chunked or record.http_headers is None:
+        return
+    status = int(record.http_headers.get_statuscode() or 0)
+    if status >= 200 and status not in (204, 304):  # those have no body
+        payload = record.length - record.http_headers.total_len
+        if payload < http_length:
+            raise WarcDamaged(path, offset, f"HTTP payload of {payload} bytes, shorter than its Content-Length {http_length}")
+
+
+def _header_int(headers: dict[str, list[str]], name: str) -> int | None:
+    for key, values in headers.items():
+        if key.lower() == name.lower() and values:
+            try:
+                return int(values[-1].strip())
+            except ValueError:
+                return None
+    return None

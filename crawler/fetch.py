@@ -7,6 +7,7 @@ import urllib.request
 from pathlib import Path
 
 from w3lib.encoding import html_to_unicode
+from w3lib.url import safe_url_string
 
 from crawler import settings
 
@@ -47,8 +48,14 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
 
 
 def read_source(source: str, url: str | None = None, timeout: float = 30) -> tuple[str, str]:
-    """Return ``(html, url)`` for a path or an http(s) URL."""
+    """Return ``(html, url)`` for a path or an http(s) URL.
+
+    The URL is percent-encoded as a browser sends it first: links copied from a page may hold
+    a raw space or Vietnamese letters (SharePoint's ``Post.aspx?ItemID=5&PublishedDate=2018-05-14
+    07:30:00``), which ``http.client`` refuses ("URL can't contain control characters").
+    """
     if source.startswith(("http://", "https://")):
+        source = safe_url_string(source.strip(), encoding="utf-8")
         request = urllib.request.Request(source, headers={"User-Agent": settings.USER_AGENT})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -9,7 +9,7 @@ serves as the crawl's duplicate filter across restarts (a URL already in it is n
 again). A crawl that finishes clears it.
 
 Also here: the downloader middlewares for servers that ask for something (``Retry-After`` on
-429/503, an unavailable robots.txt) and what a crawl does when the archive cannot be written.
+429/503, an unavailable robots.txt, a meta refresh) and what a crawl does when the archive cannot be written.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sqlite3
 from typing import Any, AsyncIterator, Iterable, Iterator
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _RobotsTxtMiddleware
 
 from archive import db as store
@@ -206,6 +207,45 @@ class RetryAfterMiddleware:
 
         await maybe_deferred_to_future(deferLater(reactor, wait))
         return response
+
+
+class MetaRefreshMiddleware(_MetaRefreshMiddleware):
+    """``<meta http-equiv=refresh>`` never replaces an article we asked for, and never leaves the portal.
+
+    Scrapy follows a page's refresh as a redirect and drops the page. An article page carrying
+    one (to itself with a parameter: a loop ending in "max redirections"; to another article;
+    off-site: dropped by the offsite filter) was then silently not archived. Here an article
+    request keeps its response whatever its refresh says (``portal_archive/meta_refresh_ignored``);
+    other pages (listings, start pages) follow a refresh on the portal as before, and a refresh
+    off the portal is recorded (``portal_archive/meta_refresh_offsite``) and not followed: the
+    page itself is parsed.
+    """
+
+    def process_response(self, request: Request, response: Any, spider: Any = None) -> Any:
+        result = super().process_response(request, response)
+        if not isinstance(result, Request):
+            return result
+        stats = self.crawler.stats
+        offsite = not self._on_portal(result.url, request.url)
+        if offsite:
+            stats.inc_value("portal_archive/meta_refresh_offsite")
+        if request.meta.get("kind") == "article":
+            stats.inc_value("portal_archive/meta_refresh_ignored")
+            logger.info("%s: meta refresh to %s ignored: the article page is archived as served", request.url, result.url)
+            return response
+        if offsite:
+            logger.info("%s: meta refresh off the portal to %s: not followed", request.url, result.url)
+            return response
+        return result
+
+    def _on_portal(self, url: str, origin: str) -> bool:
+        """The portal's hosts (the spider's ``allowed_domains``, else the page's host), on the page's port."""
+        from urllib.parse import urlsplit
+
+        target, page = urlsplit(url), urlsplit(origin)
+        host = (target.hostname or "").lower()
+        domains = [d.split(":")[0].lower() for d in getattr(self.crawler.spider, "allowed_domains", None) or []] or [page.hostname or ""]
+        return any(host == d or host.endswith("." + d) for d in domains) and target.port == page.port
 
 
 class RobotsTxtMiddleware(_RobotsTxtMiddleware):

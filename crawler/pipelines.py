@@ -94,6 +94,8 @@ class ArchivePipeline:
         outcome, message = crawl_outcome(reason, spider.pages_ok, counts["articles_seen"] + get("known_skipped"), spider.start_failures)
         if getattr(spider, "storage_error", None):
             outcome, message = "failed", spider.storage_error
+        if reason == "finished" and spider.profile.is_generic:
+            self._refresh_template(spider)
         try:
             if outcome == "ok":
                 drift = store.crawl_drift(self.db, self.crawl_id, stats.get_stats())
@@ -109,6 +111,25 @@ class ArchivePipeline:
                             spider.portal.id, self.crawl_id, self.db_path, exc)
         self.db.close()
         self.db = None
+
+
+    def _refresh_template(self, spider: Any) -> None:
+        """A generic portal's template, relearned from what is stored now; stale articles re-extracted.
+
+        The first pages of a first crawl were read before any template existed: they get it here,
+        from their snapshots (no network), as new versions where the body changed.
+        """
+        from crawler.learning import refresh_generic_articles
+
+        try:
+            counts = refresh_generic_articles(self.db, spider.portal)
+        except sqlite3.Error as exc:
+            logger.error("%s: template not refreshed (%s); `portal-archive reextract --portal %s` does it later",
+                         spider.portal.id, exc, spider.portal.id)
+            return
+        stats = self.crawler.stats
+        stats.set_value(f"{STAT}/template_reextracted", counts["updated"] + counts["unchanged"])
+        stats.set_value(f"{STAT}/template_changed", counts["updated"])
 
 
 def crawl_outcome(reason: str, pages_ok: int, articles: int, start_failures: list[str]) -> tuple[str, str]:

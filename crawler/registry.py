@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from crawler.profiles import UNKNOWN_PLATFORM, Profile, ProfileError, known_platforms, load_profile
+from crawler.profiles import GENERIC_PLATFORM, UNKNOWN_PLATFORM, Profile, ProfileError, known_platforms, load_profile
 
 # Read through importlib.resources so the registry is found inside a zipped egg (scrapyd) too.
 DEFAULT_REGISTRY = resources.files("crawler") / "portals.toml"
 LEVELS = ("quận", "huyện", "thị xã", "thành phố", "sở", "tỉnh")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_REQUIRED = ("id", "name", "level", "province", "base_url", "platform")
+_REQUIRED = ("id", "name", "level", "province", "base_url")
 _OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "enabled": bool,
     "start_urls": list,
@@ -31,6 +31,8 @@ _OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "notes": str,
     "status": str,
     "selectors": dict,
+    "platform": str,
+    "disabled_reason": str,
 }
 
 
@@ -47,6 +49,7 @@ class Portal:
     base_url: str
     platform: str
     enabled: bool = True
+    disabled_reason: str = ""
     start_urls: tuple[str, ...] = ()
     platform_hint: str = ""
     evidence: str = ""
@@ -108,7 +111,7 @@ def load_registry(path: str | Path | None = None) -> dict[str, Portal]:
     entries = data.get("portal", [])
     if not isinstance(entries, list) or not entries:
         raise RegistryError(f"{path}: no [[portal]] entries")
-    platforms = set(known_platforms()) | {UNKNOWN_PLATFORM}
+    platforms = set(known_platforms())
     portals: dict[str, Portal] = {}
     for index, entry in enumerate(entries, start=1):
         portal = _validate(path, index, entry, platforms)
@@ -165,29 +168,36 @@ def _validate(path: Path, index: int, entry: dict[str, Any], platforms: set[str]
         raise fail("level", f"{entry['level']!r} is not one of {', '.join(LEVELS)}")
     if not _is_http_url(entry["base_url"]):
         raise fail("base_url", f"{entry['base_url']!r} is not an http(s) URL with a host")
-    if entry["platform"] not in platforms:
-        raise fail("platform", f"unknown platform {entry['platform']!r} (known: {', '.join(sorted(platforms))})")
+    # No platform, or the legacy "unknown": the generic platform (structural discovery and
+    # extraction), so a portal is crawlable the day it is added.
+    platform = entry.get("platform", GENERIC_PLATFORM)
+    if platform == UNKNOWN_PLATFORM:
+        platform = GENERIC_PLATFORM
+    if not platform.strip():
+        raise fail("platform", "must be a non-empty string (or leave it out for the generic platform)")
+    if platform not in platforms:
+        raise fail("platform", f"unknown platform {platform!r} (known: {', '.join(sorted(platforms))})")
     enabled = entry.get("enabled", True)
-    if enabled and entry["platform"] == UNKNOWN_PLATFORM:
-        raise fail("enabled", "a portal with platform 'unknown' must have enabled = false")
+    if not enabled and not entry.get("disabled_reason", "").strip():
+        raise fail("disabled_reason", "a portal with enabled = false needs a disabled_reason (one line an operator can act on)")
     start_urls = entry.get("start_urls", [])
     for url in start_urls:
         absolute = urljoin(entry["base_url"].rstrip("/") + "/", url) if isinstance(url, str) else None
         if absolute is None or not _is_http_url(absolute):
             raise fail("start_urls", f"{url!r} is not a URL or a path")
-    if entry["platform"] != UNKNOWN_PLATFORM:
-        try:
-            load_profile(entry["platform"])
-        except ProfileError as exc:
-            raise fail("platform", str(exc)) from None
+    try:
+        load_profile(platform)
+    except ProfileError as exc:
+        raise fail("platform", str(exc)) from None
     return Portal(
         id=entry["id"],
         name=entry["name"],
         level=entry["level"],
         province=entry["province"],
         base_url=entry["base_url"],
-        platform=entry["platform"],
+        platform=platform,
         enabled=enabled,
+        disabled_reason=entry.get("disabled_reason", ""),
         start_urls=tuple(start_urls),
         platform_hint=entry.get("platform_hint", ""),
         evidence=entry.get("evidence", ""),

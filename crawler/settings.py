@@ -45,6 +45,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 560,  # sees a 429/503 before RetryMiddleware (550)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RobotsTxtMiddleware": 100,  # a 5xx robots.txt means disallow all (RFC 9309)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshMiddleware": 580,  # never replaces an article page, never leaves the portal
 }
 CLOSESPIDER_ERRORCOUNT = 100  # a spider bug on every page should stop the run, not hammer the site
 COOKIES_ENABLED = False

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -13,6 +16,8 @@ from archive.demo import DemoPortal
 from crawler.registry import DEFAULT_REGISTRY, load_registry
 from tests.conftest import ROOT, run_cli
 from tests.servers import StaticSite
+
+GENERIC = Path(__file__).parent / "fixtures" / "generic"
 
 
 def test_add_portal_writes_an_entry_that_crawls_without_editing(tmp_path):
@@ -54,10 +59,31 @@ def test_add_portal_writes_an_entry_that_crawls_without_editing(tmp_path):
     assert confirmed.returncode == 0, confirmed.stdout
 
 
-def test_add_portal_refuses_an_unknown_platform(tmp_path):
+def test_add_portal_says_when_no_section_lists_articles(tmp_path):
     (tmp_path / "index.html").write_text("<html><head><title>Cổng thông tin</title></head><body><p>Xin chào</p></body></html>", encoding="utf-8")
     with StaticSite(tmp_path) as site:
         result = CliRunner().invoke(cli, ["add-portal", site.base_url + "/index.html", "--province", "Hà Nội"])
     assert result.exit_code == 1
-    assert "no known platform recognised" in result.output
+    assert "none of the first 12 menu sections lists articles with the generic profile" in result.output
     assert CliRunner().invoke(cli, ["add-portal", "hoangmai.hanoi.gov.vn"]).exit_code == 2
+
+
+def test_add_portal_proposes_the_generic_platform_when_no_profile_matches(tmp_path):
+    expected = json.loads((GENERIC / "expected.json").read_text(encoding="utf-8"))["sidebar_most_viewed.html"]
+    shutil.copy(GENERIC / "sidebar_most_viewed.html", tmp_path / "tin-tuc-su-kien.html")
+    (tmp_path / "tin-tuc-su-kien").mkdir()
+    first = expected["articles"][0].rsplit("/", 1)[1]
+    (tmp_path / "tin-tuc-su-kien" / first).write_text(
+        "<html><head><meta charset='utf-8'><title>Kỳ họp thứ 9</title></head><body><h1>Kỳ họp thứ 9 Hội đồng nhân dân phường</h1>"
+        "<div>22/11/2023 11:00</div><p>Kỳ họp đã thông qua các nghị quyết quan trọng về kinh tế - xã hội năm 2024.</p></body></html>", encoding="utf-8")
+    (tmp_path / "gioi-thieu.html").write_text("<html><body><h1>Giới thiệu</h1><p>Phường có diện tích 10,5 km².</p></body></html>", encoding="utf-8")
+    (tmp_path / "index.html").write_text(
+        "<html><head><meta charset='utf-8'><title>Cổng thông tin điện tử Quận Liên Chiểu</title></head><body>"
+        "<nav><ul><li><a href='/'>Trang chủ</a></li><li><a href='/gioi-thieu.html'>Giới thiệu</a></li>"
+        "<li><a href='/tin-tuc-su-kien.html'>Tin tức - Sự kiện</a></li></ul></nav><p>Chào mừng</p></body></html>", encoding="utf-8")
+    with StaticSite(tmp_path) as site:
+        result = CliRunner().invoke(cli, ["add-portal", site.base_url + "/", "--province", "Đà Nẵng", "--registry", str(DEFAULT_REGISTRY)])
+    assert result.exit_code == 0, result.output
+    assert "platform:  generic" in result.output
+    assert 'platform = "generic"' in result.output
+    assert 'start_urls = ["/tin-tuc-su-kien.html"]' in result.output

@@ -7,7 +7,7 @@ from archive import db as store
 
 
 def _archive_before_source(path):
-    """An archive as the releases before ``m005_article_source`` left it (m001–m004)."""
+    """An archive as the releases before ``m006_article_source`` left it (m001–m004)."""
     old = Database(path)
     before = Migrations("portal-archive")
     for step in (store.m001_initial, store.m002_history, store.m003_compression_dicts, store.m004_filter_indexes):

@@ -109,7 +109,7 @@ def test_extract_bad_input(tmp_path):
     plain.write_text("<html><body><p>Xin chào</p></body></html>", encoding="utf-8")
     unknown = runner.invoke(cli, ["extract", str(plain), "--json"])
     assert unknown.exit_code == 0
-    assert "no known platform recognised; using the generic fallback" in unknown.output
+    assert "no platform profile recognised; the generic platform reads it" in unknown.output
     assert '"extractor": "fallback:trafilatura"' in unknown.output
     bad_portal = runner.invoke(cli, ["extract", str(plain), "--portal", "hanoi-nowhere"])
     assert bad_portal.exit_code == 2 and "unknown portal id 'hanoi-nowhere'" in bad_portal.output

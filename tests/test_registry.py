@@ -14,12 +14,14 @@ GOOD = {"id": "hanoi-hoang-mai", "name": "Quận Hoàng Mai", "level": "quận",
         "base_url": "https://hoangmai.hanoi.gov.vn", "platform": "liferay-hanoi"}
 
 
-def test_shipped_registry_loads_and_disables_unknown_platforms():
+def test_shipped_registry_enables_every_portal_unknown_cms_on_the_generic_platform():
     portals = load_registry()
     assert len(portals) == 56
     assert {p.province for p in portals.values()} == {"Hà Nội", "TP. Hồ Chí Minh"}
-    for portal in portals.values():
-        assert portal.enabled == (portal.platform != "unknown"), portal.id
+    assert all(portal.enabled for portal in portals.values())
+    generic = [p for p in portals.values() if p.platform == "generic"]
+    assert len(generic) == 50  # every seed row whose CMS has no profile; the seed's claim is kept
+    assert all(p.platform_hint for p in generic)
     assert portals["hcmc-go-vap"].platform_hint == "sharepoint;liferay-hcmc"
     assert portals["hanoi-ba-dinh"].platform == "liferay-hanoi"
 
@@ -43,7 +45,8 @@ def test_registry_holds_every_hanoi_and_hcmc_row_of_the_seed():
         ({"platform": "wordpress"}, "portal #1 (hanoi-hoang-mai): field 'platform': unknown platform 'wordpress'"),
         ({"level": "phường"}, "portal #1 (hanoi-hoang-mai): field 'level': 'phường' is not one of"),
         ({"id": "Hoang Mai"}, "portal #1 (Hoang Mai): field 'id': 'Hoang Mai' is not a slug"),
-        ({"platform": "unknown"}, "portal #1 (hanoi-hoang-mai): field 'enabled': a portal with platform 'unknown' must have enabled = false"),
+        ({"enabled": False}, "portal #1 (hanoi-hoang-mai): field 'disabled_reason': a portal with enabled = false needs a disabled_reason"),
+        ({"platform": ""}, "portal #1 (hanoi-hoang-mai): field 'platform': must be a non-empty string"),
         ({"enabled": "yes"}, "portal #1 (hanoi-hoang-mai): field 'enabled': must be a bool"),
     ],
 )
@@ -79,10 +82,25 @@ def test_portals_command_lists_table_and_json():
     table = runner.invoke(cli, ["portals"])
     assert table.exit_code == 0
     assert "hanoi-ba-dinh" in table.output and "Quận Ba Đình" in table.output
-    assert table.output.strip().endswith("56 portals, 6 enabled")
+    assert table.output.strip().endswith("56 portals, 56 enabled")
     rows = json.loads(runner.invoke(cli, ["portals", "--json", "--enabled"]).output)
     assert [r["id"] for r in rows][:2] == ["hanoi-sotttt", "hanoi-ba-dinh"]
     assert rows[1]["start_urls"] == ["https://badinh.hanoi.gov.vn/"]
+
+
+def test_a_portal_with_no_platform_or_the_legacy_unknown_is_generic(tmp_path):
+    bare = {k: v for k, v in GOOD.items() if k != "platform"}
+    legacy = {**GOOD, "id": "hanoi-legacy", "platform": "unknown"}
+    portals = load_registry(write_registry(tmp_path / "portals.toml", [bare, legacy]))
+    assert [(p.platform, p.enabled) for p in portals.values()] == [("generic", True), ("generic", True)]
+    assert portals["hanoi-legacy"].profile().is_generic
+
+
+def test_portals_command_shows_why_a_portal_is_disabled(tmp_path):
+    entry = {**GOOD, "enabled": False, "disabled_reason": "host answers 403 to crawlers since 2024"}
+    result = CliRunner().invoke(cli, ["portals", "--registry", str(write_registry(tmp_path / "portals.toml", [entry]))])
+    assert result.exit_code == 0
+    assert "no: host answers 403 to crawlers since 2024" in result.output
 
 
 def test_unknown_or_disabled_portal_is_refused_before_crawling(tmp_path):
@@ -90,7 +108,9 @@ def test_unknown_or_disabled_portal_is_refused_before_crawling(tmp_path):
     unknown = runner.invoke(cli, ["crawl", "hanoi-hoang", "--db", str(tmp_path / "a.db")])
     assert unknown.exit_code == 2
     assert "unknown portal id 'hanoi-hoang' (did you mean hanoi-hoang-mai?)" in unknown.output
-    disabled = runner.invoke(cli, ["crawl", "hanoi-hoang-mai", "--db", str(tmp_path / "a.db")])
+    entry = {**GOOD, "enabled": False, "disabled_reason": "host gone"}
+    registry = write_registry(tmp_path / "portals.toml", [entry])
+    disabled = runner.invoke(cli, ["crawl", "hanoi-hoang-mai", "--db", str(tmp_path / "a.db"), "--registry", str(registry)])
     assert disabled.exit_code == 2
     assert "portal hanoi-hoang-mai is disabled" in disabled.output
     assert not (tmp_path / "a.db").exists()  # nothing half-written

@@ -72,17 +72,39 @@ def test_phrase_prefix_and_operators(conn):
     assert titles(conn, "dinh cong NOT hop") == ["Cử tri góp ý"]
 
 
-@pytest.mark.parametrize("query,message", [
-    ('"cai cach', "unclosed quote"),
-    ("(dai hoi", "'(' without its ')'"),
-    ("dai)", "')' without its '('"),
-    ("dai AND", "could not be understood"),
-    ("OR dai", "could not be understood"),
-    ("   ", "Type a word"),
+@pytest.mark.parametrize("query,expected,note", [
+    ('"cai cach', {"Cải cách hành chính", "Chuyển đổi số"}, "without its pair"),   # the odd quote is a space
+    ("(dai hoi", {"Đại hội Đảng bộ quận Hoàng Mai", "Tin văn hóa"}, "do not pair up"),
+    ("dai hoi)", {"Đại hội Đảng bộ quận Hoàng Mai", "Tin văn hóa"}, "do not pair up"),
+    ("cai (cach OR cai)", {"Cải cách hành chính", "Chuyển đổi số"}, None),          # brackets after a word
+    ("Cải cách hành chính (lần thứ nhất)", set(), None),                            # a pasted title's brackets
+    ("dai AND", set(), None),                    # AND out of place is a word, and no article has "and"
+    ("OR dinh cong", set(), None),
+    ("dinh OR", set(), None),
+    ("dinh cong NOT", set(), None),
+    ("hội nghị Định Công - phường", {"Cử tri góp ý"}, None),                      # FTS5 syntax characters
+    ("a:b c^d NEAR(x y) {title}: -x +y", set(), None),
 ])
-def test_malformed_query_is_a_readable_error(conn, query, message):
-    with pytest.raises(search.SearchError, match=re.escape(message)):
-        search.ranked_search(conn, query)
+def test_anything_typed_is_searched_never_an_error(conn, query, expected, note):
+    result = search.ranked_search(conn, query)
+    assert {r["title"] for r in result["rows"]} == expected
+    notes = " ".join(result["parsed"].notes)
+    assert (note in notes) if note else not notes, notes
+
+
+def test_only_an_empty_query_is_an_error_and_no_words_search_nothing(conn):
+    with pytest.raises(search.SearchError, match="Type a word"):
+        search.ranked_search(conn, "   ")
+    for query in ("???", "()", "*", '""'):
+        result = search.ranked_search(conn, query)
+        assert (result["total"], result["rows"]) == (0, []) and "no words" in " ".join(result["parsed"].notes)
+
+
+def test_a_query_fts5_still_rejects_is_searched_as_plain_words(conn):
+    broken = search.ParsedQuery(text="cu tri (", match='"cu" AND "tri" AND (', terms=[search.Term(["cu"]), search.Term(["tri"])])
+    result = search.ranked_search(conn, broken)
+    assert {r["title"] for r in result["rows"]} == {"Cử tri góp ý", "Họp báo tháng ba"}
+    assert "searched, all of them, as plain words" in result["parsed"].notes[0]
 
 
 def test_filters_sort_and_paging(conn):
@@ -123,11 +145,17 @@ async def test_search_page_ranks_and_highlights(ds):
     assert re.search(r'id="result-count"><strong>1</strong> article ', response.text)
 
 
-async def test_search_page_malformed_query_is_400_not_500(ds):
-    for path in ("/-/search", "/-/search.json"):
-        response = await ds.client.get(path, params={"q": "dai AND"})
-        assert response.status_code == 400
-        assert "could not be understood" in response.text
+async def test_search_page_answers_any_query_with_notes_not_400(ds):
+    for q in ("dai AND", '"cai cach', "cong (thong OR tin)", "Nghị định 15/2020 (sửa đổi)", "(((", "???"):
+        for path in ("/-/search", "/-/search.json", "/-/search.atom"):
+            response = await ds.client.get(path, params={"q": q})
+            assert response.status_code == 200, (q, path, response.text[:300])
+    data = (await ds.client.get("/-/search.json", params={"q": '"cai cach'})).json()
+    assert data["total"] == 2 and "without its pair" in data["notes"][0]
+    page = (await ds.client.get("/-/search", params={"q": "(dai hoi"})).text
+    assert re.search(r'<p class="archive-note search-note">Brackets that do not pair up', page)
+    page = (await ds.client.get("/-/search", params={"q": "???"})).text
+    assert "no words" in page and 'id="export-csv"' not in page  # nothing to export, not every article
     response = await ds.client.get("/-/search.json", params={"q": "dai", "from": "yesterday"})
     assert response.status_code == 400 and "from: expected a date" in response.json()["error"]
 

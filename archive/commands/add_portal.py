@@ -2,8 +2,9 @@
 
 The city-scrapers ``genspider`` habit for a portal on a known platform: probe the home page,
 find the category listings (menu sections whose pages list articles), extract one article,
-then propose the registry entry, save that article as a fixture and write a test skeleton
-that fails until someone has checked the extracted fields against the page.
+then propose the registry entry (``platform = "generic"`` when no profile matches), save
+that article as a fixture and write a test skeleton that fails until someone has checked the
+extracted fields against the page.
 """
 
 from __future__ import annotations
@@ -59,9 +60,7 @@ def add_portal(url: str, portal_id: str | None, name: str | None, province: str 
     from crawler.fetch import FetchError, read_source
     from crawler.registry import RegistryError, default_registry_path, entries_toml, load_registry
 
-    root, home_url, profile = open_home_page(url, platform_name)
-    if profile is None:
-        raise click.ClickException(f"{home_url}: no known platform recognised (see `portal-archive probe {url}`); write a profile first")
+    root, home_url, profile = open_home_page(url, platform_name)  # the generic profile when none matches
     items_only = dataclasses.replace(profile, follow_article_links=False)  # sidebars link articles on every page
     sections = find_links(root, home_url, items_only).sections
     listings: list[str] = []

@@ -20,24 +20,13 @@ from archive.cli import BadInput, _load_registry, _open_archive, cli, db_option,
 DIFF_FIELDS = ("title", "published_at", "author", "source", "category", "lead", "body")
 
 
-def page_extractor(portal: Any) -> Callable[[bytes, str, dict], dict | None]:
-    """An ``archive.db.PageExtractor`` for one registry portal (the crawler's extraction, as the spider does it)."""
-    from crawler.extract import extract_article
-    from crawler.fetch import decode_html
-    from crawler.urls import canonical_url
+def _extractor_for(db: Any, portal: Any) -> Callable[[bytes, str, dict], dict | None]:
+    """The crawler's extraction for a portal; a generic portal's template is relearned first."""
+    from crawler.learning import page_extractor, relearn_template
 
-    profile = portal.profile()
-
-    def extract(body: bytes, url: str, headers: dict) -> dict | None:
-        if not profile.is_article_url(url):
-            return None
-        content_type = store._header(headers or {}, "Content-Type")
-        article = extract_article(decode_html(body, content_type), url, profile)
-        fields = article.to_dict()
-        fields.update(url=canonical_url(url, article.canonical_url, profile), fetched_url=url)
-        return fields
-
-    return extract
+    if portal.profile().is_generic:
+        return page_extractor(portal, relearn_template(db, portal.id), articles_only=False)
+    return page_extractor(portal)
 
 
 def version_text(version: dict[str, Any]) -> list[str]:
@@ -120,10 +109,12 @@ def reextract(portal_id: str | None, since: str | None, db_path: Path, registry:
     try:
         for row in store.articles_for_reextraction(db, portal_id=portal_id, since=since):
             portal = portals.get(row["portal_id"])
-            if portal is None or portal.platform == "unknown":
+            if portal is None:
                 counts["skipped"] += 1
                 continue
-            extract = extractors.setdefault(portal.id, page_extractor(portal))
+            if portal.id not in extractors:
+                extractors[portal.id] = _extractor_for(db, portal)
+            extract = extractors[portal.id]
             headers = json.loads(row["headers"] or "{}")
             fields = extract(store.snapshot_body(db, row["snapshot_id"]), row["snapshot_url"], headers)
             if fields is None:

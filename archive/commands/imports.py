@@ -61,12 +61,12 @@ def import_warc(file: Path, portal_id: str | None, db_path: Path, registry: Path
     Example:
         portal-archive import-warc hoangmai-2019.warc.gz --portal hanoi-hoang-mai
     """
-    from archive.warc import WarcError, read_warc
+    from archive.warc import WarcDamaged, WarcError, read_warc
 
     portals = _load_registry(registry)
     if portal_id and portal_id not in portals:
         raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
-    by_host = {host: p for p in portals.values() for host in p.allowed_domains if p.platform != "unknown"}
+    by_host = {host: p for p in portals.values() for host in p.allowed_domains}
     session = _ImportSession(db_path, mode="import-warc", source=str(file))
     try:
         for page in read_warc(file):
@@ -76,6 +76,11 @@ def import_warc(file: Path, portal_id: str | None, db_path: Path, registry: Path
                 session.counts["skipped"] += 1
                 continue
             session.ingest(portal, page.url, page.body, page.status, page.headers, page.fetched_at, origin="warc")
+        session.store_generic_articles()
+    except WarcDamaged as exc:  # a cut or corrupted file: what came before is stored, the run failed
+        session.store_generic_articles()
+        session.abort(str(exc))
+        raise click.ClickException(f"{exc}; the {session.counts['pages']} pages before it are stored (run marked failed)") from None
     except WarcError as exc:
         session.abort(str(exc))
         raise BadInput(str(exc)) from None
@@ -103,8 +108,6 @@ def import_mirror(directory: Path, portal_id: str, scheme: str, base_url: str | 
     portal = portals.get(portal_id)
     if portal is None:
         raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
-    if portal.platform == "unknown":
-        raise BadInput(f"portal {portal_id} has no known platform yet (platform = 'unknown'): profile it first")
     hosts = set(portal.allowed_domains)
     session = _ImportSession(db_path, mode="import-mirror", source=str(directory))
     for page in iter_mirror(directory, scheme=scheme, base_url=base_url):
@@ -114,7 +117,9 @@ def import_mirror(directory: Path, portal_id: str, scheme: str, base_url: str | 
         if (urlsplit(page.url).hostname or "").lower() not in hosts:
             session.counts["skipped"] += 1  # another site HTTrack or wget followed links to
             continue
-        session.ingest(portal, page.url, page.body, 200, {"Content-Type": ["text/html"]}, page.fetched_at, origin="mirror")
+        session.ingest(portal, page.url, page.body, 200, {"Content-Type": ["text/html"]}, page.fetched_at, origin="mirror",
+                       local_path=page.path.as_posix())
+    session.store_generic_articles()
     session.finish()
 
 
@@ -130,23 +135,49 @@ class _ImportSession:
         self.extractors: dict[str, Any] = {}
         self.counts = {"pages": 0, "new": 0, "updated": 0, "unchanged": 0, "skipped": 0, "no_url": 0}
         self.per_portal: dict[str, dict[str, int]] = {}
+        self.generic: dict[str, tuple[Any, str, list[Any]]] = {}
 
-    def ingest(self, portal: Any, url: str, body: bytes, status: int, headers: dict, fetched_at: str, *, origin: str) -> None:
+    def ingest(self, portal: Any, url: str, body: bytes, status: int, headers: dict, fetched_at: str, *, origin: str,
+               local_path: str | None = None) -> None:
         if portal.id not in self.crawl_ids:
             store.sync_portals(self.db, [portal.to_row()])
             self.crawl_ids[portal.id] = store.start_crawl(self.db, portal.id, mode=self.mode, args={"source": self.source})
-            from archive.commands.history import page_extractor
+            from crawler.learning import page_extractor
 
             self.extractors[portal.id] = page_extractor(portal)
             self.per_portal[portal.id] = {"pages_fetched": 0, "articles_new": 0, "articles_updated": 0, "articles_unchanged": 0}
+        if portal.profile().is_generic:
+            # no URL patterns: which pages are articles is decided once the whole copy is seen
+            from crawler.learning import StoredPage
+
+            snapshot_id = store.store_snapshot(self.db, url=url, body=body, status=status, headers=headers, portal_id=portal.id,
+                                               crawl_id=self.crawl_ids[portal.id], fetched_at=fetched_at, origin=origin)
+            self._count_page(portal.id, None)
+            if status == 200:
+                self.generic.setdefault(portal.id, (portal, origin, []))[2].append(StoredPage(snapshot_id, url, fetched_at, headers, local_path))
+            return
         result = store.ingest_page(self.db, portal_id=portal.id, url=url, body=body, status=status, headers=headers,
                                    fetched_at=fetched_at, extract=self.extractors[portal.id], origin=origin,
                                    province=portal.province, crawl_id=self.crawl_ids[portal.id])
+        self._count_page(portal.id, result)
+
+    def _count_page(self, portal_id: str, result: str | None) -> None:
         self.counts["pages"] += 1
-        self.per_portal[portal.id]["pages_fetched"] += 1
+        self.per_portal[portal_id]["pages_fetched"] += 1
+        self._count_article(portal_id, result)
+
+    def _count_article(self, portal_id: str, result: str | None) -> None:
         if result is not None:
             self.counts[result] += 1
-            self.per_portal[portal.id][f"articles_{result}"] += 1
+            self.per_portal[portal_id][f"articles_{result}"] += 1
+
+    def store_generic_articles(self) -> None:
+        """The articles of the generic portals' pages, judged and extracted once every page is stored."""
+        from crawler.learning import import_generic_pages
+
+        for portal_id, (portal, origin, pages) in self.generic.items():
+            for result in import_generic_pages(self.db, portal, pages, origin=origin):
+                self._count_article(portal_id, result)
 
     def abort(self, message: str) -> None:
         for portal_id, crawl_id in self.crawl_ids.items():

@@ -4,6 +4,8 @@ It fetches the home page, says which platform profile its markup and URL shape m
 every profile's score), lists the section, listing-page and article links the profile finds —
 following a few sections when the home page itself links no article — and extracts one
 article, so the operator sees at once whether the portal needs only a registry entry.
+When no profile matches, the ``generic`` platform reads the page (links found from its
+structure, fields without selectors): any portal can be added the day it is met.
 """
 
 from __future__ import annotations
@@ -39,24 +41,31 @@ def probe(url: str, platform_name: str | None, max_sections: int, limit: int, as
 
     root, final_url, profile = open_home_page(url, platform_name)
     report: dict[str, Any] = {"url": final_url, "scores": scores(root, final_url)}
-    report["platform"] = profile.name if profile else None
-    articles: list[str] = []
-    if profile is not None:
-        links = find_links(root, final_url, profile)
-        report["sections"] = links.sections
-        report["pages"] = links.pages
-        articles = list(links.articles)
-        opened = []
-        for section in links.sections[:max_sections] if not articles else []:
-            try:
-                section_html, section_url = read_source(section)
-            except FetchError:
-                continue
-            opened.append(section_url)
-            more = find_links(section_html, section_url, profile)
-            articles += [a for a in more.articles if a not in articles]
-            report["pages"] += [p for p in more.pages if p not in report["pages"]]
-        report["sections_opened"] = opened
+    report["platform"] = profile.name
+    report["recognised"] = not profile.is_generic or platform_name is not None
+    links = find_links(root, final_url, profile)
+    report["sections"] = links.sections
+    report["pages"] = links.pages
+    articles = list(links.articles)
+    opened = []
+    for section in links.sections[:max_sections] if not articles else []:
+        try:
+            section_html, section_url = read_source(section)
+        except FetchError:
+            continue
+        opened.append(section_url)
+        more = find_links(section_html, section_url, profile)
+        articles += [a for a in more.articles if a not in articles]
+        report["pages"] += [p for p in more.pages if p not in report["pages"]]
+    report["sections_opened"] = opened
+    if not articles and not profile.is_generic and platform_name is None:
+        # A recognised profile whose selectors find nothing here (a redesign, a look-alike
+        # CMS): the page's structure still shows its list.
+        from crawler.extract.discover import discover_links
+
+        articles = discover_links(root, final_url).articles
+        if articles:
+            report["articles_found_by"] = "generic"
     report["articles"] = articles
     report["article"] = None
     if articles:
@@ -72,20 +81,19 @@ def probe(url: str, platform_name: str | None, max_sections: int, limit: int, as
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         _print(report, limit)
-    if profile is None:
-        raise click.ClickException(f"{final_url}: no known platform recognised (scores above); "
-                                   "the crawler would use the generic fallback only — write a profile or pass --platform")
 
 
 def open_home_page(url: str, platform_name: str | None) -> tuple[Any, str, Any]:
-    """Fetch a portal's home page: (parsed page, final URL, the named or recognised profile or None).
+    """Fetch a portal's home page: (parsed page, final URL, the named or recognised profile).
 
-    Shared by ``probe`` and ``add-portal``; bad input is exit 2, an unreachable page exit 1.
+    When no profile recognises the page, the ``generic`` profile (no selectors: links and
+    fields from the page's structure). Shared by ``probe`` and ``add-portal``; bad input is
+    exit 2, an unreachable page exit 1.
     """
     from crawler.extract.dom import parse_html
     from crawler.extract.recognise import recognise_platform
     from crawler.fetch import FetchError, read_source
-    from crawler.profiles import ProfileError, load_profile
+    from crawler.profiles import GENERIC_PLATFORM, ProfileError, load_profile
 
     if not url.startswith(("http://", "https://")):
         raise BadInput(f"{url}: give the portal's home page as an http(s) URL")
@@ -96,6 +104,7 @@ def open_home_page(url: str, platform_name: str | None) -> tuple[Any, str, Any]:
     root = parse_html(html)
     try:
         profile = load_profile(platform_name) if platform_name else recognise_platform(root, final_url)
+        profile = profile or load_profile(GENERIC_PLATFORM)
     except ProfileError as exc:
         raise BadInput(str(exc)) from None
     return root, final_url, profile
@@ -104,7 +113,8 @@ def open_home_page(url: str, platform_name: str | None) -> tuple[Any, str, Any]:
 def _print(report: dict[str, Any], limit: int) -> None:
     ranked = sorted(report["scores"].items(), key=lambda kv: -kv[1])
     click.echo(f"{'url:':10} {report['url']}")
-    click.echo(f"{'platform:':10} {report['platform'] or '— (none recognised)'}")
+    note = "" if report.get("recognised", True) else " (no profile recognised: links and fields found from the page's structure)"
+    click.echo(f"{'platform:':10} {report['platform']}{note}")
     click.echo(f"{'scores:':10} " + ", ".join(f"{name} {points}" for name, points in ranked))
     for key, title in (("sections", "sections"), ("pages", "listing pages"), ("articles", "articles")):
         if key not in report:

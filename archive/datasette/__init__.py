@@ -8,9 +8,9 @@ from typing import Any
 import yaml
 
 METADATA_FILE = Path(__file__).parent / "metadata.yml"
-# The plugin's pages (search, article, original); given to Datasette as its template_dir
-# because Datasette finds plugin templates only beside a plugin package, not a module.
-TEMPLATE_DIR = Path(__file__).parent / "templates"
+# The plugin's pages (search, article, original) are in plugin/templates: the plugin is a
+# package so that Datasette finds that folder itself (it looks for ``templates`` beside a plugin
+# package, never beside a module), and plain ``datasette archive.db`` renders them too.
 
 
 def build_metadata(database_name: str) -> dict[str, Any]:
@@ -33,5 +33,4 @@ def make_datasette(db_path: str | Path, **kwargs: Any):
     db_path = Path(db_path)
     settings = {"default_page_size": 50, "facet_time_limit_ms": 500, "sql_time_limit_ms": 3000}
     settings.update(kwargs.pop("settings", {}))
-    kwargs.setdefault("template_dir", str(TEMPLATE_DIR))
     return Datasette([str(db_path)], metadata=build_metadata(db_path.stem), settings=settings, **kwargs)

@@ -11,6 +11,7 @@ Routes (registered by :mod:`archive.datasette.plugin`):
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import json
 import math
@@ -29,6 +30,18 @@ MAX_PAGE_SIZE = 200
 
 class BadRequest(ValueError):
     """A parameter the page cannot use; answered with status 400 and this message."""
+
+
+# SQLite's integers are 64-bit: a larger id is no row of this archive (and binding it raises).
+MAX_ID = 2**63 - 1
+
+
+def _article_id(request) -> int | None:
+    """The ``<id>`` of the URL, or None when it is too long to be any article's id."""
+    raw = request.url_vars["id"]
+    if len(raw) > len(str(MAX_ID)) or int(raw) > MAX_ID:  # len first: int() refuses 4,300+ digits
+        return None
+    return int(raw)
 
 
 def _filters(request) -> search.Filters:
@@ -53,7 +66,12 @@ def _int_arg(request, name: str, default: int, lo: int, hi: int) -> int:
 
 
 async def _run_search(datasette, request, *, with_chart: bool = True) -> dict[str, Any]:
-    """Parse the request and run the search (or the newest-first listing when there is no ``q``)."""
+    """Parse the request and run the search (or the newest-first listing when there is no ``q``).
+
+    Everything that may take time runs off the event loop, so one slow search never holds up
+    other requests: the statements in one of Datasette's database threads (``execute_fn``),
+    each bounded by the ``sql_time_limit_ms`` setting, and the highlighting in a worker thread.
+    """
     q = (request.args.get("q") or "").strip()
     filters = _filters(request)
     size = _int_arg(request, "size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
@@ -61,22 +79,31 @@ async def _run_search(datasette, request, *, with_chart: bool = True) -> dict[st
     sort = request.args.get("sort") or ("rank" if q else "newest")
     db = datasette.get_database()
     offset = (page - 1) * size
+    limit_ms = datasette.setting("sql_time_limit_ms")
     if q:
-        parsed = search.parse_query(q)
-        result = await db.execute_fn(lambda conn: search.ranked_search(conn, parsed, filters=filters, sort=sort,
-                                                                      limit=size, offset=offset))
-        years = await db.execute_fn(lambda conn: search.year_counts(conn, parsed, filters=filters,
-                                                                    estimate=result["total_is_estimate"])) if with_chart else []
-        for row in result["rows"]:
-            row["title_html"] = search.highlight(row["title"], parsed, width=None)
-            row["snippet_html"] = search.highlight(row["body"] or row["lead"], parsed)
+        def run(conn) -> tuple[dict[str, Any], list[tuple[str, int]]]:
+            result = search.ranked_search(conn, q, filters=filters, sort=sort, limit=size, offset=offset,
+                                          time_limit_ms=limit_ms)
+            years = search.year_counts(conn, result["parsed"], filters=filters, estimate=result["total_is_estimate"],
+                                       time_limit_ms=limit_ms) if with_chart else []
+            return result, years
+
+        result, years = await db.execute_fn(run)
+        parsed = result.pop("parsed")
+        await asyncio.to_thread(_highlight_rows, result["rows"], parsed)
     else:
         parsed = None
         result = await db.execute_fn(lambda conn: search.newest_articles(conn, filters=filters, sort=sort,
                                                                         limit=size, offset=offset))
         years = []
-    return {"q": q, "parsed": parsed, "filters": filters, "sort": sort, "page": page, "size": size, "years": years,
-            "database": db.name, **result}
+    return {"q": q, "parsed": parsed, "notes": parsed.notes if parsed else [], "filters": filters, "sort": sort,
+            "page": page, "size": size, "years": years, "database": db.name, **result}
+
+
+def _highlight_rows(rows: list[dict[str, Any]], parsed: search.ParsedQuery) -> None:
+    for row in rows:
+        row["title_html"] = search.highlight(row["title"], parsed, width=None)
+        row["snippet_html"] = search.highlight(row["body"] or row["lead"], parsed)
 
 
 def _error_response(datasette, request, fmt: str, message: str):
@@ -117,7 +144,7 @@ def _json_result(data: dict[str, Any]) -> dict[str, Any]:
     keep = ("id", "portal_id", "portal_name", "province", "category", "url", "title", "lead", "author",
             "published_at", "version", "score", "exact", "article_url", "snippet_html")
     pages = max(1, math.ceil(data["total"] / data["size"]))
-    return {"ok": True, "q": data["q"], "sort": data["sort"], "total": data["total"],
+    return {"ok": True, "q": data["q"], "notes": data["notes"], "sort": data["sort"], "total": data["total"],
             "total_is_estimate": data["total_is_estimate"], "page": data["page"],
             "pages": pages, "ranked_window": data["ranked_window"],
             "rows": [{k: row.get(k) for k in keep} for row in data["rows"]]}
@@ -132,7 +159,7 @@ def _links(datasette, request, data: dict[str, Any]) -> dict[str, Any]:
         return "/-/search?" + urlencode(args + [("page", str(n))])
 
     table_args: list[tuple[str, str]] = []
-    if data["parsed"]:
+    if data["parsed"] and data["parsed"].terms:
         # The parsed FTS5 expression in raw mode: in Datasette's default mode AND/OR/NOT, quotes
         # and brackets are plain words, and the export would hold other articles than the page.
         table_args += [("_search", data["parsed"].match), ("_searchmode", "raw")]
@@ -146,6 +173,7 @@ def _links(datasette, request, data: dict[str, Any]) -> dict[str, Any]:
         table_args.append(("published_at__lte", f.date_to + "T99"))
     table_args += [("_sort_desc", "published_at"), ("_size", "max")]
     table = datasette.urls.table(data["database"], "articles")
+    exportable = not data["parsed"] or bool(data["parsed"].terms)  # a query of no words has nothing to export
     query = urlencode(args)
     max_year = max((n for _, n in data["years"]), default=0)
     return {
@@ -153,8 +181,8 @@ def _links(datasette, request, data: dict[str, Any]) -> dict[str, Any]:
         "prev_url": page_url(data["page"] - 1) if data["page"] > 1 else None,
         "next_url": page_url(data["page"] + 1) if data["page"] < pages else None,
         "page_urls": [(n, page_url(n)) for n in range(max(1, data["page"] - 4), min(pages, data["page"] + 4) + 1)],
-        "csv_url": f"{table}.csv?" + urlencode(table_args + [("_stream", "on")]),
-        "table_json_url": f"{table}.json?" + urlencode(table_args + [("_shape", "objects")]),
+        "csv_url": f"{table}.csv?" + urlencode(table_args + [("_stream", "on")]) if exportable else None,
+        "table_json_url": f"{table}.json?" + urlencode(table_args + [("_shape", "objects")]) if exportable else None,
         "json_url": "/-/search.json?" + query,
         "atom_url": "/-/search.atom?" + query,
         "chart": [{"year": y, "count": n, "height": round(80 * n / max_year) if max_year else 0} for y, n in data["years"]],
@@ -173,19 +201,19 @@ async def _form_context(datasette, request) -> dict[str, Any]:
     return {"portals": [tuple(r) for r in portals.rows], "provinces": provinces,
             "categories": categories, "sorts": list(search.SORTS),
             "form": {k: args.get(k, "") for k in ("q", "portal", "province", "category", "from", "to", "sort")},
-            "rows": [], "total": None, "total_is_estimate": False, "error": None}
+            "rows": [], "total": None, "total_is_estimate": False, "error": None, "notes": []}
 
 
 # --- article -------------------------------------------------------------------------------
 
 async def article_page(datasette, request):
     fmt = request.url_vars.get("format") or "html"
-    article_id = int(request.url_vars["id"])
+    article_id = _article_id(request)
     db = datasette.get_database()
     result = await db.execute("SELECT a.*, p.name AS portal_name FROM articles a LEFT JOIN portals p ON p.id = a.portal_id "
                               "WHERE a.id = ?", [article_id])
     if not result.rows:
-        message = f"No article {article_id} in this archive."
+        message = f"No article {request.url_vars['id'][:30]} in this archive."
         return Response.json({"ok": False, "error": message}, status=404) if fmt == "json" else Response.html(
             await datasette.render_template("archive_error.html", {"message": message}, request=request), status=404)
     article = dict(result.rows[0])
@@ -218,8 +246,9 @@ def _diff_request(request, versions: list[dict[str, Any]]) -> dict[str, Any] | N
     numbers = []
     for name, default in (("from", 1), ("to", len(versions))):
         raw = request.args.get(name) or str(default)
-        if not raw.isdigit() or int(raw) not in by_number:
-            raise BadRequest(f"{name}: no version {raw!r} of this article (versions 1 to {len(versions)}).")
+        # a length check before int(): Python refuses to convert 4,300+ digits (a ValueError, a 500)
+        if not (raw.isdecimal() and len(raw) <= 9) or int(raw) not in by_number:
+            raise BadRequest(f"{name}: no version {raw[:30]!r} of this article (versions 1 to {len(versions)}).")
         numbers.append(int(raw))
     return version_diff(by_number[numbers[0]], by_number[numbers[1]])
 
@@ -240,7 +269,7 @@ def version_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 async def original_page(datasette, request):
-    article_id = int(request.url_vars["id"])
+    article_id = _article_id(request)
     db = datasette.get_database()
     version = request.args.get("version")
     if version:

@@ -39,6 +39,8 @@ GROUP_ID = 1547213  # Liferay site (group) id used in /documents/ URLs
 FOLDER_ID = 1603985  # Documents and Media folder of the attachments
 UNDATED_LAST_MODIFIED = datetime(2019, 10, 1, 8, 0)  # Last-Modified of an article showing no date
 
+DEMO_PORTAL_ID = "demo-hoang-mai"  # the sample portal's registry id; a demo archive holds only it
+
 
 @dataclass(frozen=True)
 class Category:
@@ -452,7 +454,7 @@ class DemoPortal:
     def registry_entry(self) -> dict[str, Any]:
         """A ``crawler/portals.toml``-style entry pointing at this running server."""
         return {
-            "id": "demo-hoang-mai",
+            "id": DEMO_PORTAL_ID,
             "name": "Quận Hoàng Mai (demo)",
             "level": "quận",
             "province": "Hà Nội",

@@ -20,6 +20,7 @@ from crawler.extract.clean import cut_at, drop_hidden, drop_labelled_blocks, dro
 from crawler.extract.dom import HtmlElement, drop, find_parent, first, flat_text, inner_html, parse_html, select
 from crawler.extract.dates import ParsedDate, date_from_url, read_dates
 from crawler.extract.metadata import source_text
+from crawler.extract.template import Template
 from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
 from crawler.profiles import Profile
 
@@ -64,22 +65,25 @@ class ExtractedArticle:
     canonical_url: str | None = None
     word_count: int = 0
     extractor: str = ""
+    # The version of the portal's learned template the body was cleaned with ("" for none).
+    template: str = ""
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def extract_article(html: str, url: str, profile: Profile | None = None) -> ExtractedArticle:
+def extract_article(html: str, url: str, profile: Profile | None = None, template: Template | None = None) -> ExtractedArticle:
     """Extract an article page fetched from ``url``, with ``profile``'s selectors when given.
 
     Without a profile, or when its body selector finds nothing (a redesign, an unknown layout),
-    the page goes to the generic fallback; the fields the profile did read are kept.
+    the page goes to the generic fallback; the fields the profile did read are kept. The
+    portal's learned ``template`` (its repeated blocks) is dropped from bodies the generic path reads.
     """
-    if profile is None:
+    if profile is None or profile.is_generic:
         from crawler.extract.fallback import extract_generic
 
-        return extract_generic(html, url)
+        return extract_generic(html, url, template=template)
     root = parse_html(html)
     if profile.drop_hidden:
         drop_hidden(root)

@@ -24,8 +24,9 @@ from crawler.extract.dates import DatesRead
 from crawler.extract.metadata import (
     author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, date_line,
 )
-from crawler.extract.title import is_site_name
+from crawler.extract.template import Template, drop_template_blocks
 from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
+from crawler.extract.title import is_site_name
 from crawler.profiles import load_profile
 
 EXTRACTOR = "fallback:trafilatura"
@@ -48,12 +49,12 @@ _WIDGET_NAME = re.compile(
 )
 
 
-def extract_generic(html: str, url: str) -> ExtractedArticle:
-    """Extract an article from any layout (no profile)."""
+def extract_generic(html: str, url: str, template: Template | None = None) -> ExtractedArticle:
+    """Extract an article from any layout (no profile), dropping the portal's learned ``template``."""
     article = ExtractedArticle(url=url, extractor=EXTRACTOR)
     root = parse_html(html)
     article.canonical_url = _canonical_link(root, url)
-    _fill(article, root, url, keep_existing=False)
+    _fill(article, root, url, keep_existing=False, template=template)
     return article
 
 
@@ -63,7 +64,7 @@ def fill_from_fallback(article: ExtractedArticle, html: str, url: str) -> None:
     _fill(article, parse_html(html), url, keep_existing=True)
 
 
-def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existing: bool) -> None:
+def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existing: bool, template: Template | None = None) -> None:
     base = load_profile("base")
     drop_hidden(root)
     metadata = read_metadata(root)
@@ -95,6 +96,10 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
     for element in (lead, author, source, title_element, date_element):
         if element is not None and element is not container:
             drop(element)
+    if template:
+        # Blocks that repeat across the portal's pages are its furniture (crawler.extract.template).
+        drop_template_blocks(root, template, keep=[container], spare=lambda text: classify(text)[0] is not None)
+        article.template = template.version
     drop_selectors(root, base.drop)
     drop_labelled_blocks(root.find("body") if root.find("body") is not None else root, base.drop_labels)
     body = None

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from w3lib.url import safe_url_string
+
 from crawler.extract.dom import HtmlElement, parse_html, select
 from crawler.profiles import Profile
 
@@ -31,8 +33,16 @@ class PageLinks:
 
 
 def find_links(page: str | HtmlElement, url: str, profile: Profile) -> PageLinks:
-    """Read the article, pagination and section links of a page with the profile's selectors."""
+    """Read the article, pagination and section links of a page with the profile's selectors.
+
+    The ``generic`` profile has none: its links are found from the page's structure
+    (:func:`crawler.extract.discover.discover_links`).
+    """
     root = parse_html(page) if isinstance(page, (str, bytes)) else page
+    if profile.is_generic:
+        from crawler.extract.discover import discover_links  # imports PageLinks from here
+
+        return discover_links(root, url)
     links = PageLinks()
     links.articles = _select_links(root, profile.item_selectors, url, keep=profile.is_article_url)
     if profile.follow_article_links:
@@ -145,7 +155,11 @@ def _absolute(href: object, base_url: str) -> str | None:
     href = href.strip()
     if not href or href.lower().startswith(_NOT_PAGES):
         return None
-    absolute = _strip_fragment(urljoin(base_url, href))
+    try:
+        # percent-encoded as a browser sends it: a raw space or Vietnamese letters in a query
+        absolute = _strip_fragment(safe_url_string(urljoin(base_url, href), encoding="utf-8"))
+    except ValueError:
+        return None
     return absolute if urlsplit(absolute).scheme in {"http", "https"} else None
 
 

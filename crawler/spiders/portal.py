@@ -30,11 +30,12 @@ from archive import db as store
 from crawler.extract import extract_article, find_links
 from crawler.extract.listing import links_from_json
 from crawler.extract.clean import parse_html
+from crawler.extract.template import Template
 from crawler.fetch import decode_html
 from crawler.items import ArticleItem, GoneItem, NotModifiedItem, PageItem
 from crawler.middlewares import Frontier, storage_failed
 from crawler.registry import Portal, get_portal
-from crawler.urls import canonical_url, normalise_url
+from crawler.urls import canonical_ignored, canonical_url, normalise_url
 
 STAT = "portal_archive"
 LISTING_KINDS = {"start", "home", "section", "listing"}
@@ -72,8 +73,8 @@ class PortalSpider(scrapy.Spider):
         kwargs.setdefault("registry", crawler.settings.get("PORTAL_ARCHIVE_REGISTRY") or None)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.portal = get_portal(spider.portal_id, spider.registry_path)
-        if spider.portal.platform == "unknown" or not spider.portal.enabled:
-            raise ValueError(f"portal {spider.portal.id} is disabled (platform {spider.portal.platform!r}); enable it with a known platform in the registry first")
+        if not spider.portal.enabled:
+            raise ValueError(f"portal {spider.portal.id} is disabled: {spider.portal.disabled_reason}")
         spider.profile = spider.portal.profile()
         spider.allowed_domains = spider.portal.allowed_domains
         settings = crawler.settings
@@ -87,6 +88,11 @@ class PortalSpider(scrapy.Spider):
             from crawler.distributed import known_from_settings
 
             spider.known = known_from_settings(settings, spider.portal.id)
+        spider.template = Template()
+        if spider.profile.is_generic and spider.frontier is not None:
+            from crawler.learning import stored_template
+
+            spider.template = stored_template(spider.frontier.db, spider.portal.id)  # learned by earlier runs
         spider.mode = "full" if spider.full else "incremental"
         from dataclasses import replace
 
@@ -172,6 +178,14 @@ class PortalSpider(scrapy.Spider):
             yield self._article_item(response, text)
             return  # articles linked from articles are not expanded further
         links = find_links(soup, response.url, self.profile)
+        main_list = links.articles
+        if self.profile.is_generic:
+            # the main list is what the page lists; same-shape headline links beside it (an
+            # article's "Tin khác", a listing's "Tin mới") are articles to follow too
+            from crawler.extract.discover import same_shape_links
+
+            like = [response.url] if is_article else links.articles
+            links.articles = links.articles + [u for u in same_shape_links(soup, response.url, like) if u not in links.articles]
         if is_article:
             # links first, the item last: the pipeline marks this request done once the item is
             # stored, and by then the links it led to are already in the frontier
@@ -180,9 +194,18 @@ class PortalSpider(scrapy.Spider):
             return
         # The listing's own items decide whether the page is archived already; sidebar boxes
         # ("Tin mới", "Xem nhiều") show the same few articles on every page and would not.
-        items = find_links(soup, response.url, self._items_profile).articles if self.profile.item_selectors else links.articles
+        items = find_links(soup, response.url, self._items_profile).articles if self.profile.item_selectors else main_list
         yield from self._walk_listing(response, kind, links, items)
+        if kind == "start" and self.profile.is_generic and self._start_page_is_article(soup, text, response.url):
+            yield self._article_item(response, text)  # an operator's start URL that is an article page
+            return
         yield self._page_item(response)  # last: the request is done once its links are queued and this is stored
+
+    def _start_page_is_article(self, root: Any, text: str, url: str) -> bool:
+        """No URL shapes on the generic platform: a start page is an article when it reads as one."""
+        from crawler.extract.pagekind import looks_like_article
+
+        return looks_like_article(root, extract_article(text, url, self.profile, template=self.template))
 
     def _page_item(self, response: Response) -> PageItem:
         """A listing or home page, kept as a snapshot (the archive keeps every page it fetched)."""
@@ -207,9 +230,9 @@ class PortalSpider(scrapy.Spider):
             return  # this listing is archived from here on: its older pages are too
         # A first crawl or --full walks every page; an incremental one walks page by page, so
         # it can stop at the first archived page (unless the platform's page numbers are unknown).
-        page_by_page = not self.full and bool(self.known) and any(self.profile.page_number(u) == current + 1 for u in links.pages)
+        page_by_page = not self.full and bool(self.known) and any(self._page_number(u) == current + 1 for u in links.pages)
         for url in links.pages:
-            number = self.profile.page_number(url) or current + 1
+            number = self._page_number(url) or current + 1
             if page_by_page and number != current + 1:
                 continue
             if self.max_pages is None or number <= self.max_pages:
@@ -217,6 +240,14 @@ class PortalSpider(scrapy.Spider):
                                       meta={"kind": "listing", "page_number": number, "overlap": overlap})
             else:
                 self.crawler.stats.inc_value(f"{STAT}/pages_beyond_max_pages")
+
+    def _page_number(self, url: str) -> int | None:
+        """The listing page a pagination link asks for: the profile's pattern, or the usual URL forms on the generic platform."""
+        if self.profile.is_generic:
+            from crawler.extract.discover import page_number
+
+            return page_number(url)
+        return self.profile.page_number(url)
 
     def _article_links(self, response: Response, urls: list[str], hops: int) -> Iterator[scrapy.Request]:
         for url in urls:
@@ -246,15 +277,28 @@ class PortalSpider(scrapy.Spider):
         return None
 
     def _redirected_away(self, response: Response) -> bool:
-        """An article request that was redirected to a page that is no article (the home page)."""
-        return bool(response.meta.get("redirect_urls")) and not self.profile.is_article_url(response.url)
+        """An article request that was redirected to a page that is no article (the home page).
+
+        The generic platform knows no article URL shapes: there, a redirect to the home page or
+        to a start page is the sign (a redirect to another scheme, host alias or slug is not).
+        """
+        if not response.meta.get("redirect_urls"):
+            return False
+        if self.profile.is_generic:
+            return normalise_url(response.url) in self._listing_urls
+        return not self.profile.is_article_url(response.url)
+
+    @property
+    def _listing_urls(self) -> set[str]:
+        home = normalise_url(self.portal.base_url)
+        return {home, home.rstrip("/") + "/", *(normalise_url(u) for u in self.portal.resolved_start_urls())}
 
     @staticmethod
     def _headers(response: Response) -> dict[str, list[str]]:
         return {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
 
     def _article_item(self, response: TextResponse, text: str) -> ArticleItem:
-        article = extract_article(text, response.url, self.profile)
+        article = extract_article(text, response.url, self.profile, template=self.template)
         stats = self.crawler.stats
         for warning in article.warnings:
             field = warning.split(":", 1)[0]
@@ -268,7 +312,10 @@ class PortalSpider(scrapy.Spider):
         for name in ("title", "published_at", "lead", "body", "images"):
             if getattr(article, name):
                 stats.inc_value(f"{STAT}/coverage/{name}")
-        url = canonical_url(response.url, article.canonical_url, self.profile)
+        url = canonical_url(response.url, article.canonical_url)
+        if canonical_ignored(response.url, article.canonical_url):  # names another page: not this article's identity
+            stats.inc_value(f"{STAT}/canonical_ignored")
+            self.logger.info("%s: canonical link %s names another page; stored under %s", self.portal.id, article.canonical_url, url)
         article_dict = article.to_dict()
         article_dict.update(url=url, fetched_url=response.url)
         return ArticleItem(

@@ -9,7 +9,8 @@ district-level portals of several provinces; the registry keeps those of Hà N�
 TP. Hồ Chí Minh, in the CSV's row order, after one hand-written entry (the reference portal
 whose markup has been verified). Only a seed platform of exactly ``liferay-hanoi`` names a
 profile in ``crawler/platforms/``; every other claim is kept verbatim in ``platform_hint`` and
-the entry is ``platform = "unknown"``, ``enabled = false`` until someone checks it.
+the entry is ``platform = "generic"`` (structural discovery and extraction, no selectors),
+enabled: a portal is crawlable the day it is added.
 
 Standard library only, so the registry can be re-seeded anywhere. The output is UTF-8, NFC,
 with ``\\n`` line endings whatever the locale.
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Iterator
 
 PROVINCES = ("Hà Nội", "TP. Hồ Chí Minh")
 KNOWN_PLATFORMS = ("liferay-hanoi",)  # seed values that name a profile in crawler/platforms/
-UNKNOWN = "unknown"
+GENERIC = "generic"
 LEVELS = ("quận", "huyện", "thị xã", "thành phố", "sở")
 CSV_COLUMNS = ("id", "name", "level", "province", "base_url", "platform", "evidence", "notes")
 
@@ -43,7 +44,8 @@ HEADER = """\
 #
 # To add a portal: append a [[portal]] table with a new id; set platform to a profile in
 # crawler/platforms/ once its markup has been checked against saved pages (a fixture in
-# tests/fixtures/<platform>/), otherwise platform = "unknown" and enabled = false.
+# tests/fixtures/<platform>/), otherwise platform = "generic" (no selectors: listing links, fields
+# and furniture are found from the pages' structure and the portal's learned template).
 #
 # Keys, in this order:
 #   id            unique slug <city>-<unit>, used on the command line and in the archive
@@ -51,8 +53,9 @@ HEADER = """\
 #   level         quận | huyện | thị xã | thành phố | sở
 #   province      "Hà Nội" or "TP. Hồ Chí Minh"
 #   base_url      scheme and host of the portal, no trailing slash
-#   platform      a profile name in crawler/platforms/ (e.g. "liferay-hanoi"), or "unknown"
-#   enabled       whether `scrapy crawl portal` runs it; always false for platform "unknown"
+#   platform      a profile name in crawler/platforms/ (e.g. "liferay-hanoi"); "generic" (the
+#                 default when left out) for a CMS with no profile
+#   enabled       whether `crawl --all` runs it; enabled = false needs a disabled_reason
 #   start_urls    optional: category listings, absolute or relative to base_url; without it the
 #                 spider starts at the base URL
 #   platform_hint the seed's platform claim, verbatim; ";" lists platforms in time order
@@ -128,8 +131,8 @@ def entry_from_row(row: dict[str, str], line: int) -> dict[str, object]:
         "level": values["level"],
         "province": values["province"],
         "base_url": values["base_url"].rstrip("/"),
-        "platform": values["platform"] if known else UNKNOWN,
-        "enabled": known,
+        "platform": values["platform"] if known else GENERIC,
+        "enabled": True,
         "platform_hint": values["platform"],
         "evidence": values["evidence"],
         "notes": values["notes"],

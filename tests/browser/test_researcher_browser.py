@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import re
 import shutil
 import tempfile
 import urllib.request
@@ -106,8 +108,10 @@ def test_search_filter_read_diff_original_export(browser, archive_url):
     browser.execute_script("document.querySelector('[name=from]').value = '2020-01-01';"
                            "document.querySelector('[name=to]').value = '2020-12-31';")
     navigate(browser, browser.find_element(By.CSS_SELECTOR, "#archive-search input[type=submit]").click)
-    dates = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#results .date")]
-    assert dates and all(d.startswith("2020") for d in dates)
+    dates = browser.find_elements(By.CSS_SELECTOR, "#results .date")
+    assert dates and all(d.get_attribute("datetime").startswith("2020") for d in dates)
+    # as Vietnamese readers expect: weekday, day first ("Thứ Ba, 25/08/2020 08:35")
+    assert all(re.fullmatch(r"(Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ Nhật), \d\d/\d\d/2020( \d\d:\d\d)?", d.text) for d in dates)
     assert int(browser.find_element(By.CSS_SELECTOR, "#result-count strong").text) < count
 
     # export CSV of the same search (Datasette's own CSV)
@@ -147,3 +151,34 @@ def test_stored_payload_never_runs(browser, archive_url):
         browser.get(url)
         assert browser.execute_script("return window.__pwned === undefined"), url
         browser.switch_to.default_content()
+
+
+def test_search_and_article_pages_fit_a_phone(browser, archive_url):
+    """At 390 px wide (a phone) nothing is wider than the screen, the form and the results stack,
+    and the article shows its lead set apart and its author labelled."""
+    from selenium.webdriver.common.by import By
+
+    IMG.mkdir(parents=True, exist_ok=True)
+    size = browser.get_window_size()
+    browser.set_window_size(390, 844)
+    try:
+        rows = json.load(urllib.request.urlopen(archive_url + "/-/search.json?q=quan&size=50"))["rows"]
+        article = next(r for r in rows if r["lead"] and r["author"])
+        for path, shot in (("/-/search?q=dai+hoi+dang+bo", "search-phone.png"), (f"/-/articles/{article['id']}", "article-phone.png")):
+            browser.get(archive_url + path)
+            width = browser.execute_script("return window.innerWidth")
+            assert width <= 420, width  # the window really is phone-sized
+            overflow = browser.execute_script(
+                "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
+                "window.innerWidth + 1 && !e.closest('.scroll') && getComputedStyle(e).position !== 'fixed')"
+                ".map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 10)")
+            assert overflow == [], overflow
+            assert browser.execute_script("return document.documentElement.scrollWidth") <= width + 1
+            browser.save_screenshot(str(IMG / shot))
+        lead = browser.find_element(By.ID, "article-lead")
+        assert lead.value_of_css_property("border-left-style") == "solid"
+        assert browser.find_element(By.CSS_SELECTOR, "#article-byline dt").text == "Author"
+        assert re.fullmatch(r"(Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ Nhật), \d\d/\d\d/\d{4}( \d\d:\d\d)?",
+                            browser.find_element(By.ID, "article-date").text)
+    finally:
+        browser.set_window_size(size["width"], size["height"])

@@ -5,7 +5,7 @@ runs ``portal-archive crawl`` in a subprocess against the fault portal with shor
 At the end of the test the archive is tallied — articles expected (the test says which),
 stored, duplicated (the same article under more than one row), lost (expected, not stored),
 spurious (a row that is no article, e.g. a home page), crawls finished (closed by the crawl
-itself) and crashes (a Python traceback, or an exit status other than 0, 1, 3) — and the
+itself) and crashes (a Python traceback, or an exit status other than 0, 1, 2 (refused input), 3) — and the
 session prints one table (and writes it as Markdown to ``$PORTAL_ARCHIVE_FAULTS_REPORT``).
 """
 
@@ -87,7 +87,7 @@ class FaultCrawls:
             "refused": len(self.refused),
             "crawls": len(crawls),
             "finished": sum(1 for (o,) in crawls if o not in ("running", "killed")),
-            "crashes": sum(1 for r in self.runs if "Traceback (most recent call last)" in r.stderr or r.returncode not in (0, 1, 3)),
+            "crashes": sum(1 for r in self.runs if "Traceback (most recent call last)" in r.stderr or r.returncode not in (0, 1, 2, 3)),
         }
 
 

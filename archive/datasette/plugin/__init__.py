@@ -1,4 +1,9 @@
-"""Datasette plugin hooks for the archive (registered through the ``datasette`` entry point)."""
+"""Datasette plugin hooks for the archive (registered through the ``datasette`` entry point).
+
+A package, not a module, so that Datasette finds its ``templates`` folder: it looks for one
+beside a plugin package only, and without it plain ``datasette archive.db`` answers 500
+``TemplatesNotFound`` on the pages this plugin adds.
+"""
 
 from __future__ import annotations
 
@@ -41,3 +46,11 @@ def menu_links(datasette):
 @hookimpl
 def extra_template_vars(datasette):
     return {"archive_search_url": datasette.urls.path("/-/search")}
+
+
+@hookimpl
+def prepare_jinja2_environment(env) -> None:
+    # {{ article.published_at|vn_date }}: "Thứ Ba, 25/08/2020 08:35", as Vietnamese readers expect.
+    from archive.datasette.display import vn_date
+
+    env.filters["vn_date"] = vn_date

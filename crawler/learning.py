@@ -1,0 +1,183 @@
+"""Learning a portal's template from its stored pages, and re-extracting what it changes.
+
+The generic path reaches zero furniture leaks by dropping the blocks a portal repeats on its
+article pages (``crawler.extract.template``). Those blocks are learned from the archive's own
+snapshots of the portal's articles, after a crawl, an import or before ``reextract``; articles
+extracted before the template was learned (the first pages of a first crawl) or with an older
+one are then re-extracted from their snapshots: no network, every change a new version.
+
+Talks to the archive only through its storage API (``archive.db``, ``archive.templates``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import quote, unquote
+
+from archive import db as store
+from archive import templates as template_store
+from crawler.extract import extract_article
+from crawler.extract.dom import parse_html
+from crawler.extract.template import Template, learn_template, page_fingerprints
+from crawler.fetch import decode_html
+from crawler.urls import canonical_url, normalise_url
+
+# Article pages the template is learned from: the portal's first ones, so it stays the same
+# once a portal has this many (and re-extraction does not churn).
+TEMPLATE_SAMPLE = 50
+PageExtractor = Callable[[bytes, str, dict], "dict | None"]
+
+
+def decode_page(body: bytes, headers: dict[str, Any] | None) -> str:
+    """A stored page's HTML as the crawler decodes it (declared charset, repairs, NFC)."""
+    return decode_html(body, _header(headers or {}, "Content-Type"))
+
+
+def _header(headers: dict[str, Any], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return value[0] if isinstance(value, list) and value else value
+    return None
+
+
+def stored_template(db: Any, portal_id: str) -> Template:
+    """The portal's template as the archive keeps it (empty when none was learned yet)."""
+    found = template_store.load_template(db, portal_id)
+    return Template(frozenset(found[1]), found[2]) if found else Template()
+
+
+def relearn_template(db: Any, portal_id: str) -> Template:
+    """Learn the portal's template from its stored article pages and keep it when it changed."""
+    pages = []
+    for row in template_store.template_sample(db, portal_id, limit=TEMPLATE_SAMPLE):
+        html = decode_page(store.snapshot_body(db, row["snapshot_id"]), json.loads(row["headers"] or "{}"))
+        pages.append(page_fingerprints(parse_html(html)))
+    template = learn_template(pages)
+    found = template_store.load_template(db, portal_id)
+    if template and (found is None or found[0] != template.version):
+        template_store.save_template(db, portal_id, version=template.version, blocks=sorted(template.blocks), pages=template.pages)
+    return template if template else stored_template(db, portal_id)
+
+
+def page_extractor(portal: Any, template: Template | None = None, *, articles_only: bool = True) -> PageExtractor:
+    """An ``archive.db.PageExtractor`` for one registry portal: the crawler's extraction, as the spider does it.
+
+    With a profile, pages whose URL is no article URL of the platform give None. The generic
+    platform has no article URL shapes: its caller decides which pages are articles
+    (``articles_only=False``, e.g. re-extraction of stored articles, or an import's classification).
+    """
+    profile = portal.profile()
+
+    def extract(body: bytes, url: str, headers: dict) -> dict | None:
+        if articles_only and not profile.is_generic and not profile.is_article_url(url):
+            return None
+        article = extract_article(decode_page(body, headers), url, profile, template=template)
+        fields = article.to_dict()
+        fields.update(url=canonical_url(url, article.canonical_url, profile), fetched_url=url)
+        return fields
+
+    return extract
+
+
+def refresh_generic_articles(db: Any, portal: Any, *, on_change: Callable[[dict, str], None] | None = None) -> dict[str, int]:
+    """After new pages of a generic portal were stored: relearn its template, re-extract stale articles.
+
+    Returns counts (``updated``, ``unchanged``, ``skipped``). Portals with a profile are left alone.
+    """
+    counts = {"updated": 0, "unchanged": 0, "skipped": 0}
+    if not portal.profile().is_generic:
+        return counts
+    template = relearn_template(db, portal.id)
+    stale = set(template_store.articles_with_other_template(db, portal.id, template.version))
+    if not stale:
+        return counts
+    extract = page_extractor(portal, template, articles_only=False)
+    for row in store.articles_for_reextraction(db, portal_id=portal.id):
+        if row["id"] not in stale:
+            continue
+        fields = extract(store.snapshot_body(db, row["snapshot_id"]), row["snapshot_url"], json.loads(row["headers"] or "{}"))
+        if fields is None:
+            counts["skipped"] += 1
+            continue
+        fields["url"] = row["url"]  # the article keeps its identity
+        result = store.upsert_article(db, fields, portal_id=portal.id, province=row["province"], snapshot_id=row["snapshot_id"],
+                                      seen_at=row["last_fetched_at"], origin="reextract", sighting=False)
+        counts[result if result != "new" else "updated"] += 1
+        if on_change is not None and result == "updated":
+            on_change(fields, result)
+    return counts
+
+
+# -- imports of a portal with no profile ----------------------------------------------------------
+
+# Links inside a saved copy point at other files of the copy: they are resolved against the
+# file's own path under this made-up host, then mapped back to those files' original URLs.
+_LOCAL = "http://saved-copy.invalid/"
+
+
+@dataclass
+class StoredPage:
+    """A page an import stored as a snapshot, waiting to be judged article or not."""
+
+    snapshot_id: int
+    url: str
+    fetched_at: str
+    headers: dict[str, Any]
+    local_path: str | None = None  # its path inside a saved copy (links in copies are relative to it)
+
+
+def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origin: str) -> list[str]:
+    """Store the articles among an import's pages of a generic portal; returns each stored article's result.
+
+    Two passes, because the generic platform knows neither article URLs nor furniture until it
+    has seen the portal: the first reads every page's main-list links and whether it looks like
+    an article, and learns the template from the article pages; the second extracts the
+    articles with that template.
+    """
+    from crawler.extract.listing import find_links
+    from crawler.extract.pagekind import looks_like_article
+
+    profile = portal.profile()
+    by_local = {}
+    for page in pages:
+        if page.local_path:
+            by_local[page.local_path] = page.url
+            if page.local_path.rsplit("/", 1)[-1] in ("index.html", "index.htm"):
+                by_local[page.local_path.rsplit("/", 1)[0] + "/" if "/" in page.local_path else ""] = page.url
+    linked: set[str] = set()
+    fingerprints: dict[int, set[str]] = {}
+    for page in pages:
+        root = parse_html(decode_page(store.snapshot_body(db, page.snapshot_id), page.headers))
+        fingerprints[page.snapshot_id] = page_fingerprints(root)
+        linked.update(normalise_url(u) for u in find_links(root, page.url, profile).articles)
+        if page.local_path:
+            for link in find_links(root, _LOCAL + quote(page.local_path), profile).articles:
+                original = by_local.get(unquote(link.removeprefix(_LOCAL).split("?", 1)[0].split("#", 1)[0]))
+                if original:
+                    linked.add(normalise_url(original))
+    # What every kind of page repeats (header, menu, footer): the site-wide template.
+    site_template = learn_template(fingerprints.values())
+    articles = []
+    for page in pages:
+        if normalise_url(page.url) in linked:
+            articles.append(page)
+            continue
+        html = decode_page(store.snapshot_body(db, page.snapshot_id), page.headers)
+        root = parse_html(html)
+        # judged with and without the site's furniture: a footer is no article body, and a
+        # listing whose furniture is gone must not pass for one either
+        if all(looks_like_article(root, extract_article(html, page.url, profile, template=t)) for t in (Template(), site_template)):
+            articles.append(page)
+    template = learn_template(fingerprints[p.snapshot_id] for p in articles[:TEMPLATE_SAMPLE])
+    if template:
+        template_store.save_template(db, portal.id, version=template.version, blocks=sorted(template.blocks), pages=template.pages)
+    extract = page_extractor(portal, template or stored_template(db, portal.id), articles_only=False)
+    results = []
+    for page in articles:
+        fields = extract(store.snapshot_body(db, page.snapshot_id), page.url, page.headers)
+        if fields is not None:
+            results.append(store.upsert_article(db, fields, portal_id=portal.id, province=portal.province, snapshot_id=page.snapshot_id,
+                                                seen_at=page.fetched_at, origin=origin))
+    return results

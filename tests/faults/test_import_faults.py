@@ -1,0 +1,129 @@
+"""Faults of imports (issue 15, points 4 and 5): cut and corrupted WARC files, and an import
+killed half-way. What came before the damage is stored; nothing damaged is; the run says so."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from archive.demo import generate_articles
+from archive.warc import write_warc
+from tests.conftest import run_cli, write_registry
+from tests.faults.server import FaultPortal
+
+ARTICLES = generate_articles(24, seed=154)
+DAMAGED = 15  # index of the record damaged in the mid-file variants
+
+
+def portal_warc(tmp_path: Path, *, gzipped: bool) -> tuple[Path, dict, list[str], list[tuple[int, int]]]:
+    """A WARC of the fault portal's article pages (one response record each, in ARTICLES order).
+
+    Returns the file, the registry entry, the URLs and each response record's (offset, length).
+    """
+    with FaultPortal(ARTICLES, portal_id="warc-portal") as site:
+        entry = site.registry_entry()
+        urls = [site.base_url + a.path for a in ARTICLES]
+        snapshots = [{"url": url, "status": 200, "headers": {"Content-Type": ["text/html; charset=utf-8"]},
+                      "body": site.page(a.path).body, "first_fetched_at": "2024-05-06T07:08:09+00:00"}
+                     for url, a in zip(urls, ARTICLES)]
+    path = tmp_path / "portal.warc.gz"
+    write_warc(snapshots, path)
+    if not gzipped:
+        plain = tmp_path / "portal.warc"
+        plain.write_bytes(gzip.decompress(path.read_bytes()))
+        path.unlink()
+        path = plain
+    spans = []
+    with path.open("rb") as stream:
+        iterator = ArchiveIterator(stream)
+        for record in iterator:
+            if record.rec_type == "response":
+                spans.append((iterator.get_record_offset(), iterator.get_record_length()))
+    return path, entry, urls, spans
+
+
+def import_warc(faults, path: Path, entry: dict):
+    write_registry(faults.registry, [entry])
+    result = run_cli("import-warc", str(path), "--portal", entry["id"], "--registry", str(faults.registry), "--db", str(faults.db_file))
+    faults.runs.append(result)
+    return result
+
+
+def cut_in_half(path: Path, spans) -> int:
+    """Cut the file half-way; returns the index of the first record that is not whole."""
+    data = path.read_bytes()
+    cut = len(data) // 2
+    path.write_bytes(data[:cut])
+    return next(i for i, (offset, length) in enumerate(spans) if offset + length > cut)
+
+
+def flip_bytes(path: Path, spans) -> int:
+    """50 bytes of one record's payload inverted (the file stays the same length)."""
+    data = bytearray(path.read_bytes())
+    offset, length = spans[DAMAGED]
+    for i in range(offset + length - 600, offset + length - 100, 10):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return DAMAGED
+
+
+def short_http_payload(path: Path, spans) -> int:
+    """A record a crawler wrote from a download cut short: HTTP Content-Length larger than the payload
+    (the WARC digests match what was written, so only the HTTP length tells)."""
+    data = path.read_bytes()
+    offset, length = spans[DAMAGED]
+    with path.open("rb") as stream:
+        stream.seek(offset)
+        record = next(iter(ArchiveIterator(stream)))
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        body = record.content_stream().read()
+    out = BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+                               protocol="HTTP/1.1")
+    half = body[: len(body) // 2]
+    writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(half), length=len(half), http_headers=headers))
+    path.write_bytes(data[:offset] + out.getvalue() + data[offset + length:])
+    return DAMAGED
+
+
+@pytest.mark.parametrize("damage, gzipped", [(cut_in_half, True), (cut_in_half, False), (flip_bytes, True), (flip_bytes, False),
+                                             (short_http_payload, False)],
+                         ids=["gzip-cut-in-half", "cut-in-half", "gzip-50-bytes-flipped", "50-bytes-flipped", "short-http-payload"])
+@pytest.mark.fault("15.4 a WARC cut in half, with flipped bytes, or recording a cut download")
+def test_a_damaged_warc_stores_what_came_before_and_fails_naming_the_offset(faults, tmp_path, damage, gzipped):
+    path, entry, urls, spans = portal_warc(tmp_path, gzipped=gzipped)
+    first_bad = damage(path, spans)
+    assert 0 < first_bad < len(urls)
+    faults.expected = {url: a.title for url, a in zip(urls[:first_bad], ARTICLES)}
+    faults.refused = set(urls[first_bad:])
+    result = import_warc(faults, path, entry)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and line.startswith(f"Error: {path}: damaged record at offset "), line
+    offset = int(re.search(r"offset (\d+)", line).group(1))
+    if gzipped and damage is flip_bytes:  # the damaged gzip member is found where it starts
+        assert offset == spans[first_bad][0]
+    else:
+        assert offset in (spans[first_bad][0], spans[first_bad - 1][0] + spans[first_bad - 1][1])
+    stored = {url: title for url, title in faults.rows("select url, title from articles")}
+    assert stored == faults.expected  # every page before the damage, none from it on
+    assert {u for (u,) in faults.rows("select url from snapshots")} == set(faults.expected)
+    assert faults.rows("select mode, outcome, articles_new from crawls") == [("import-warc", "failed", first_bad)]
+    assert faults.rows("select message from crawls")[0][0].startswith(f"{path}: damaged record at offset {offset}")
+
+
+@pytest.mark.parametrize("gzipped", [True, False])
+def test_an_undamaged_warc_still_imports_whole(tmp_path, gzipped):
+    path, entry, urls, _ = portal_warc(tmp_path, gzipped=gzipped)
+    registry = write_registry(tmp_path / "portals.toml", [entry])
+    result = run_cli("import-warc", str(path), "--portal", entry["id"], "--registry", str(registry), "--db", str(tmp_path / "a.db"))
+    assert result.returncode == 0, result.stderr
+    assert f"{len(urls)} pages stored, {len(urls)} articles ({len(urls)} new" in result.stdout

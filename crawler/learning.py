@@ -128,14 +128,32 @@ class StoredPage:
     local_path: str | None = None  # its path inside a saved copy (links in copies are relative to it)
 
 
+# A URL shape linked as an article this rarely (share of all linked URLs) is a stray: a home
+# page's list of categories, a listing linked from one box.
+MIN_SHAPE_SHARE = 0.1
+
+
+def _of_main_shapes(urls: set[str]) -> set[str]:
+    """The linked URLs of the shapes most of them have (article URLs share a shape per portal)."""
+    from collections import Counter
+
+    from crawler.extract.discover import url_shape
+
+    shapes = Counter(url_shape(u) for u in urls)
+    keep = {shape for shape, n in shapes.items() if n >= max(2, MIN_SHAPE_SHARE * len(urls))}
+    return {u for u in urls if url_shape(u) in keep}
+
+
 def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origin: str) -> list[str]:
     """Store the articles among an import's pages of a generic portal; returns each stored article's result.
 
-    Two passes, because the generic platform knows neither article URLs nor furniture until it
-    has seen the portal: the first reads every page's main-list links and whether it looks like
-    an article, and learns the template from the article pages; the second extracts the
-    articles with that template.
+    The generic platform knows neither article URLs nor furniture until it has seen the portal:
+    every page's links and blocks are read first, then whether each reads as an article; a page
+    is an article when it reads as one or a listing's main list (or an article's same-shape
+    box) links it; the template is learned from the article pages, which are then extracted
+    with it.
     """
+    from crawler.extract.discover import same_shape_links
     from crawler.extract.listing import find_links
     from crawler.extract.pagekind import looks_like_article
 
@@ -146,30 +164,40 @@ def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origi
             by_local[page.local_path] = page.url
             if page.local_path.rsplit("/", 1)[-1] in ("index.html", "index.htm"):
                 by_local[page.local_path.rsplit("/", 1)[0] + "/" if "/" in page.local_path else ""] = page.url
-    linked: set[str] = set()
+    def originals(links: list[str]) -> set[str]:
+        """Links as original URLs: a saved copy's links name its files, mapped back to their URLs."""
+        found = set()
+        for link in links:
+            if link.startswith(_LOCAL):
+                link = by_local.get(unquote(link.removeprefix(_LOCAL).split("?", 1)[0].split("#", 1)[0]))
+            if link:
+                found.add(normalise_url(link))
+        return found
+
+    lists: dict[int, set[str]] = {}  # each page's main list
+    own_shape: dict[int, set[str]] = {}  # each page's headline links of its own URL shape ("Tin khác")
     fingerprints: dict[int, set[str]] = {}
     for page in pages:
         root = parse_html(decode_page(store.snapshot_body(db, page.snapshot_id), page.headers))
         fingerprints[page.snapshot_id] = page_fingerprints(root)
-        linked.update(normalise_url(u) for u in find_links(root, page.url, profile).articles)
-        if page.local_path:
-            for link in find_links(root, _LOCAL + quote(page.local_path), profile).articles:
-                original = by_local.get(unquote(link.removeprefix(_LOCAL).split("?", 1)[0].split("#", 1)[0]))
-                if original:
-                    linked.add(normalise_url(original))
+        bases = [page.url] + ([_LOCAL + quote(page.local_path)] if page.local_path else [])
+        lists[page.snapshot_id] = originals([u for base in bases for u in find_links(root, base, profile).articles])
+        own_shape[page.snapshot_id] = originals([u for base in bases for u in same_shape_links(root, base, [base])])
     # What every kind of page repeats (header, menu, footer): the site-wide template.
     site_template = learn_template(fingerprints.values())
-    articles = []
+    reads_as_article = {}
     for page in pages:
-        if normalise_url(page.url) in linked:
-            articles.append(page)
-            continue
         html = decode_page(store.snapshot_body(db, page.snapshot_id), page.headers)
         root = parse_html(html)
         # judged with and without the site's furniture: a footer is no article body, and a
         # listing whose furniture is gone must not pass for one either
-        if all(looks_like_article(root, extract_article(html, page.url, profile, template=t)) for t in (Template(), site_template)):
-            articles.append(page)
+        reads_as_article[page.snapshot_id] = all(looks_like_article(root, extract_article(html, page.url, profile, template=t))
+                                                 for t in (Template(), site_template))
+    # A listing's main list links articles; an article page's biggest link group is often the
+    # menu, so from articles only the links of their own shape count.
+    linked = set().union(*((own_shape if reads_as_article[p.snapshot_id] else lists)[p.snapshot_id] for p in pages))
+    linked = _of_main_shapes(linked)
+    articles = [p for p in pages if reads_as_article[p.snapshot_id] or normalise_url(p.url) in linked]
     template = learn_template(fingerprints[p.snapshot_id] for p in articles[:TEMPLATE_SAMPLE])
     if template:
         template_store.save_template(db, portal.id, version=template.version, blocks=sorted(template.blocks), pages=template.pages)

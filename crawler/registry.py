@@ -178,8 +178,6 @@ def _validate(path: Path, index: int, entry: dict[str, Any], platforms: set[str]
     if platform not in platforms:
         raise fail("platform", f"unknown platform {platform!r} (known: {', '.join(sorted(platforms))})")
     enabled = entry.get("enabled", True)
-    if not enabled and not entry.get("disabled_reason", "").strip():
-        raise fail("disabled_reason", "a portal with enabled = false needs a disabled_reason (one line an operator can act on)")
     start_urls = entry.get("start_urls", [])
     for url in start_urls:
         absolute = urljoin(entry["base_url"].rstrip("/") + "/", url) if isinstance(url, str) else None
@@ -197,7 +195,7 @@ def _validate(path: Path, index: int, entry: dict[str, Any], platforms: set[str]
         base_url=entry["base_url"],
         platform=platform,
         enabled=enabled,
-        disabled_reason=entry.get("disabled_reason", ""),
+        disabled_reason="" if enabled else (entry.get("disabled_reason", "").strip() or "enabled = false in the registry (no disabled_reason given)"),
         start_urls=tuple(start_urls),
         platform_hint=entry.get("platform_hint", ""),
         evidence=entry.get("evidence", ""),

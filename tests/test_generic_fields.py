@@ -189,36 +189,6 @@ def test_an_author_named_in_the_date_line(line, author):
     assert (article.published_at, article.author) == ("2021-05-24T00:00:00+07:00", author)
 
 
-LONG = [
-    "Hiện nay, công tác hạ ngầm đường dây thông tin đang được triển khai trên 16 tuyến phố chính của thành phố, gồm nhiều tuyến phố trung tâm.",
-    "Các doanh nghiệp viễn thông đã phối hợp chặt chẽ với chính quyền địa phương trong quá trình thi công, bảo đảm an toàn giao thông.",
-    "Thời gian tới, thành phố sẽ tiếp tục mở rộng phạm vi hạ ngầm sang các tuyến đường nhánh, đồng thời ban hành cơ chế quản lý chung.",
-]
-SHARE = "Chia sẻ bài viết này với bạn bè của bạn trên các mạng xã hội phổ biến hiện nay như Facebook, Zalo và Twitter nhé các bạn"
-
-
-@pytest.mark.parametrize("kept,own", [
-    (LONG, False),  # trafilatura kept the prose: its body stays
-    (LONG[1:], True),  # it dropped the first paragraph (text beside a floated image): the block is the body
-    (LONG + [SHARE], False),
-])
-def test_the_articles_block_is_the_body_when_trafilatura_drops_its_prose(kept, own):
-    from crawler.extract.dom import parse_html
-    from crawler.extract.fallback import _unless_prose_was_lost
-    from crawler.extract.text import paragraphs
-
-    container = parse_html(f"""<html><body><div class="article"><div class="content"><img align="left" src="/a.jpg">
-        <span>{LONG[0]}</span><p>{LONG[1]}</p><p>{LONG[2]}</p></div>
-        <div class="share-bar"><span>{SHARE}</span></div>
-        <div class="comment-box"><label>Họ tên</label><input name="n"><label>Mã kiểm tra</label><button>Gửi</button></div>
-        <ul><li><a href="/1">Hạ ngầm cáp viễn thông tại quận Hoàn Kiếm năm 2020</a></li><li><a href="/2">Chỉnh trang đô thị</a></li></ul>
-        </div></body></html>""").find(".//div")
-    extracted = parse_html("<html><body>" + "".join(f"<p>{p}</p>" for p in kept) + "</body></html>").find("body")
-    body = _unless_prose_was_lost(extracted, container)
-    assert (body is container) == own
-    if own:
-        assert paragraphs(body) == LONG
-
 
 def test_a_header_box_with_title_date_and_sapo_is_not_the_body():
     html = f"""<html><head><title>Hội nghị tổng kết công tác năm 2021 | Cổng TTĐT huyện A</title></head><body><div class="page">

@@ -45,7 +45,7 @@ def test_registry_holds_every_hanoi_and_hcmc_row_of_the_seed():
         ({"platform": "wordpress"}, "portal #1 (hanoi-hoang-mai): field 'platform': unknown platform 'wordpress'"),
         ({"level": "phường"}, "portal #1 (hanoi-hoang-mai): field 'level': 'phường' is not one of"),
         ({"id": "Hoang Mai"}, "portal #1 (Hoang Mai): field 'id': 'Hoang Mai' is not a slug"),
-        ({"enabled": False}, "portal #1 (hanoi-hoang-mai): field 'disabled_reason': a portal with enabled = false needs a disabled_reason"),
+        ({"disabled_reason": 3}, "portal #1 (hanoi-hoang-mai): field 'disabled_reason': must be a str"),
         ({"platform": ""}, "portal #1 (hanoi-hoang-mai): field 'platform': must be a non-empty string"),
         ({"enabled": "yes"}, "portal #1 (hanoi-hoang-mai): field 'enabled': must be a bool"),
     ],
@@ -98,9 +98,11 @@ def test_a_portal_with_no_platform_or_the_legacy_unknown_is_generic(tmp_path):
 
 def test_portals_command_shows_why_a_portal_is_disabled(tmp_path):
     entry = {**GOOD, "enabled": False, "disabled_reason": "host answers 403 to crawlers since 2024"}
-    result = CliRunner().invoke(cli, ["portals", "--registry", str(write_registry(tmp_path / "portals.toml", [entry]))])
+    bare = {**GOOD, "id": "hanoi-bare", "enabled": False}
+    result = CliRunner().invoke(cli, ["portals", "--registry", str(write_registry(tmp_path / "portals.toml", [entry, bare]))])
     assert result.exit_code == 0
     assert "no: host answers 403 to crawlers since 2024" in result.output
+    assert "no: enabled = false in the registry (no disabled_reason given)" in result.output
 
 
 def test_unknown_or_disabled_portal_is_refused_before_crawling(tmp_path):

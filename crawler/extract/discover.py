@@ -344,6 +344,11 @@ def _segment_class(segment: str) -> str:
     return "w"
 
 
+def url_shape(url: str) -> tuple:
+    """The URL's shape (see ``_shape``): article URLs of one portal share one or a few."""
+    return _shape(url)
+
+
 def _shape(url: str) -> tuple:
     """The URL's shape: per path segment number / slug / word, and the query keys.
 
@@ -572,3 +577,18 @@ def same_shape_links(page: str | bytes | HtmlElement, url: str, like: list[str],
         if len(_WORD.findall(_anchor_text(element))) >= min_words:
             found.append(absolute)
     return _unique(found)
+
+
+def list_records(page: str | bytes | HtmlElement, url: str, urls: list[str]) -> list[HtmlElement]:
+    """The records of the page's links to ``urls`` (usually its main list): for each link, its
+    highest ancestor that links nothing else of them (the item's title, date and summary)."""
+    root = parse_html(page) if isinstance(page, (str, bytes)) else page
+    wanted = set(urls)
+    base = _base_url(root, url)
+    anchors = [_Anchor(a, u, "", 0, i) for i, a in enumerate(root.iter("a"))
+               if (u := _absolute(a.get("href"), base)) is not None and u in wanted]
+    owners = _url_owners(anchors)
+    records: dict[str, HtmlElement] = {}
+    for anchor in anchors:
+        records.setdefault(anchor.url, _record(anchor, owners))
+    return list(records.values())

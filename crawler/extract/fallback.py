@@ -10,7 +10,6 @@ portlet heading. Every article made here says ``extractor = "fallback:trafilatur
 
 from __future__ import annotations
 
-import re
 
 import trafilatura
 from lxml import etree
@@ -25,7 +24,7 @@ from crawler.extract.metadata import (
     author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, date_line,
 )
 from crawler.extract.template import Template, drop_template_blocks
-from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
+from crawler.extract.text import element_text, normalize_text, text_or_none
 from crawler.extract.title import is_site_name
 from crawler.profiles import load_profile
 
@@ -35,18 +34,8 @@ EXTRACTOR = "fallback:trafilatura"
 # begin with these words is kept.
 _PREFIX_LINE_MAX = 160
 _CONTAINER_MIN_TEXT = 80
-_PROSE_LINE_MIN = 80  # a line this long is article prose, not furniture
-_PROBE = 60  # compared by its first characters (trafilatura may rewrap the rest)
-_LOST_SHARE = 0.0
-_LINK_SHARE = 0.6
 # A text of this length is a sentence, not a label, a counter or a link bar.
 _HAS_SENTENCE = etree.XPath("boolean(descendant::text()[string-length(normalize-space(.)) >= 40])")
-_WIDGET_TAGS = frozenset({"form", "input", "label", "select", "textarea", "button", "fieldset"})
-_WIDGET_NAME = re.compile(
-    r"comment|feedback|binh-?luan|y-?kien|share|social|rating|vote|print|email|tags?(?:$|[\s_-])|keyword|tu-?khoa|"
-    r"related|lien-?quan|tin-?khac|other-?news|othernews|pager|paging|pagination|phan-?trang|toolbar|tool-?bar|navigation",
-    re.I,
-)
 
 
 def extract_generic(html: str, url: str, template: Template | None = None) -> ExtractedArticle:
@@ -108,7 +97,11 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         # The article lives with its title: extracting from that block first keeps trafilatura
         # from preferring a longer box elsewhere on the page when the article is short.
         body = _trafilatura_body(container, url)
-        body = _own_body(container) if body is None else _unless_prose_was_lost(body, container)
+        if body is not None and _words(body) < _words(container) * _PRECISE_ENOUGH:
+            body = _fuller(body, _trafilatura_body(container, url, recall=True))
+            _restore_loose_text(body, container)
+        if body is None:
+            body = _own_body(container)
     if body is None:
         body = _trafilatura_body(root, url)
     if body is not None:
@@ -181,61 +174,65 @@ def _own_body(container: HtmlElement) -> HtmlElement | None:
     return container if normalize_text(flat_text(container)) else None
 
 
-def _unless_prose_was_lost(extracted: HtmlElement, container: HtmlElement) -> HtmlElement:
-    """trafilatura's body, or the container's own text when trafilatura left out its prose.
+# Within the article's own block, trafilatura's recall mode is taken when it reads this much
+# more text: precision mode drops prose that is not in paragraphs (text after an image in a
+# bare div, Word-pasted spans), and the block holds little furniture once labels are gone.
+_RECALL_GAIN = 1.1
+# ... and tried only when the precision-mode body misses this share of the block's words.
+_PRECISE_ENOUGH = 0.97
 
-    trafilatura drops text that sits straight in a ``<div>`` beside a floated image (a common
-    Word paste), even inside the article's own block. When the prose lines of the container
-    (long lines, link lists removed) are missing from its output in a good part, the container
-    itself is the body.
+
+def _words(element: HtmlElement) -> int:
+    return len(flat_text(element).split())
+
+
+def _fuller(precise: HtmlElement, recalled: HtmlElement | None) -> HtmlElement:
+    """The recall-mode body when it holds clearly more text than the precision-mode one."""
+    if recalled is None:
+        return precise
+    return recalled if _words(recalled) > _words(precise) * _RECALL_GAIN else precise
+
+
+_INLINE = {"span", "b", "strong", "i", "em", "u", "font", "a", "img", "br", "sup", "sub", "small", "big", "abbr", "code"}
+_LOOSE_MIN_WORDS = 12
+
+
+def _loose_runs(container: HtmlElement) -> list[str]:
+    """Prose written straight into a block, not in a paragraph: a div's own text and inline
+    children up to its first block child (the text beside a floated picture, Word spans)."""
+    runs = []
+    for block in container.iter("div", "td", "section", "article", "blockquote"):
+        parts = [block.text or ""]
+        for child in block:
+            if not isinstance(child.tag, str) or child.tag not in _INLINE:
+                break
+            parts += [child.text_content() if child.tag != "img" else "", child.tail or ""]
+        text = normalize_text(" ".join(parts))
+        if len(text.split()) >= _LOOSE_MIN_WORDS:
+            runs.append(text)
+    return runs
+
+
+def _restore_loose_text(body: HtmlElement, container: HtmlElement) -> None:
+    """Put back loose prose that trafilatura dropped (it reads paragraphs), at the body's start.
+
+    Only runs of a dozen words or more are taken, from the article's own block after the
+    furniture rules ran, so a label or a counter never comes back this way.
     """
-    _drop_link_lists(container)
-    prose = [line for line in paragraphs(container) if len(line) >= _PROSE_LINE_MIN]
-    total = sum(len(line) for line in prose)
-    if not total:
-        return extracted
-    got = normalize_text(" ".join(paragraphs(extracted)))
-    kept = [line[:_PROBE] in got for line in prose]
-    if not any(kept):
-        return extracted
-    # Only prose up to the last line trafilatura kept counts: what follows the article's text
-    # (share bars, comment boxes, a copyright line) is furniture it rightly left out.
-    last = max(i for i, k in enumerate(kept) if k)
-    missing = sum(len(line) for line, k in zip(prose[:last + 1], kept) if not k)
-    if missing <= _LOST_SHARE * total:
-        return extracted
-    _drop_widgets(container)
-    return container
+    have = normalize_text(flat_text(body))
+    missing = [run for run in _loose_runs(container) if run not in have]
+    for text in reversed(missing):
+        paragraph = body.makeelement("p", {})
+        paragraph.text = text
+        body.insert(0, paragraph)
 
 
-def _drop_widgets(container: HtmlElement) -> None:
-    """Forms, comment boxes, share/rating/tag bars and pagers: what trafilatura would have left out."""
-    for element in list(container.iter()):
-        if element.getparent() is None or element is container or not isinstance(element.tag, str):
-            continue
-        names = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if element.tag in _WIDGET_TAGS or (names.strip() and _WIDGET_NAME.search(names)):
-            drop(element)
-
-
-def _drop_link_lists(root: HtmlElement) -> None:
-    """Blocks that are mostly link text (menus, related lists, tag clouds, share bars)."""
-    for element in list(root.iter("ul", "ol", "div", "table", "nav", "p", "li", "td")):
-        if element.getparent() is None or element is root:
-            continue
-        text = normalize_text(element.text_content())
-        if not text:
-            continue
-        links = sum(len(normalize_text(a.text_content())) for a in element.iter("a"))
-        if links >= _LINK_SHARE * len(text):
-            drop(element)
-
-
-def _trafilatura_body(root: HtmlElement, url: str) -> HtmlElement | None:
+def _trafilatura_body(root: HtmlElement, url: str, *, recall: bool = False) -> HtmlElement | None:
     from lxml import etree
 
     html = trafilatura.extract(
-        etree.tostring(root, encoding="unicode") if root.tag != "html" else root, url=url, favor_precision=True, output_format="html", include_comments=False,
+        etree.tostring(root, encoding="unicode") if root.tag != "html" else root, url=url, favor_precision=not recall,
+        favor_recall=recall, output_format="html", include_comments=False,
         include_tables=True, include_images=True, include_links=True, with_metadata=False,
     )
     if not html:

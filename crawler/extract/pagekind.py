@@ -14,6 +14,7 @@ import re
 from crawler.extract.article import ExtractedArticle
 from crawler.extract.dom import HtmlElement, parse_html
 from crawler.extract.metadata import read_metadata
+from crawler.extract.text import normalize_text
 
 # A body shorter than this, on a page no listing links, is a notice or a stub page, not proof.
 MIN_WORDS = 40
@@ -21,6 +22,8 @@ MIN_WORDS = 40
 MAX_LINK_SHARE = 0.3
 # List items (or table rows) each with a picture or a date: a listing's records, when there are this many.
 MAX_RECORDS = 3
+# Share of the body found in the records of the page's main list above which it is a listing.
+MAX_LIST_SHARE = 0.5
 _DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b")
 _ARTICLE_TYPE = re.compile(r"(?:^|\W)(?:News)?Article$|^BlogPosting$|^ReportageNewsArticle$", re.I)
 
@@ -51,6 +54,21 @@ def records(body: HtmlElement) -> int:
                if next(item.iter("img"), None) is not None or _DATE.search(item.text_content() or ""))
 
 
+def list_share(root: HtmlElement, url: str, body: str) -> float:
+    """How much of an extracted body is the text of the page's main-list records (a listing's
+    summaries, read as if they were paragraphs)."""
+    from crawler.extract.discover import discover_links, list_records
+
+    main_list = discover_links(root, url).articles
+    if len(main_list) < MAX_RECORDS:
+        return 0.0
+    listed = " ".join(normalize_text(r.text_content()) for r in list_records(root, url, main_list))
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    total = sum(len(p) for p in paragraphs)
+    inside = sum(len(p) for p in paragraphs if normalize_text(p) in listed)
+    return inside / total if total else 0.0
+
+
 def looks_like_article(root: HtmlElement, article: ExtractedArticle) -> bool:
     """Whether a page no listing links is an article, judged from the page and what was extracted from it."""
     if not article.title or not article.body:
@@ -60,4 +78,6 @@ def looks_like_article(root: HtmlElement, article: ExtractedArticle) -> bool:
     if article.word_count < MIN_WORDS or not article.body_html:
         return False
     body = parse_html(article.body_html)
-    return link_share(body) <= MAX_LINK_SHARE and records(body) < MAX_RECORDS
+    if link_share(body) > MAX_LINK_SHARE or records(body) >= MAX_RECORDS:
+        return False
+    return list_share(root, article.url, article.body) <= MAX_LIST_SHARE

@@ -174,18 +174,16 @@ class PortalSpider(scrapy.Spider):
             return
         soup = parse_html(text)
         is_article = kind == "article" or self.profile.is_article_url(response.url)
+        if not is_article and kind == "start" and self.profile.is_generic and self._start_page_is_article(soup, text, response.url):
+            is_article = True  # an operator's start URL that is an article page
         if is_article and response.meta.get("article_hops", 0) >= 1:
             yield self._article_item(response, text)
             return  # articles linked from articles are not expanded further
-        links = find_links(soup, response.url, self.profile)
-        main_list = links.articles
         if self.profile.is_generic:
-            # the main list is what the page lists; same-shape headline links beside it (an
-            # article's "Tin khác", a listing's "Tin mới") are articles to follow too
-            from crawler.extract.discover import same_shape_links
-
-            like = [response.url] if is_article else links.articles
-            links.articles = links.articles + [u for u in same_shape_links(soup, response.url, like) if u not in links.articles]
+            links, main_list = self._generic_links(soup, response.url, is_article)
+        else:
+            links = find_links(soup, response.url, self.profile)
+            main_list = links.articles
         if is_article:
             # links first, the item last: the pipeline marks this request done once the item is
             # stored, and by then the links it led to are already in the frontier
@@ -196,10 +194,21 @@ class PortalSpider(scrapy.Spider):
         # ("Tin mới", "Xem nhiều") show the same few articles on every page and would not.
         items = find_links(soup, response.url, self._items_profile).articles if self.profile.item_selectors else main_list
         yield from self._walk_listing(response, kind, links, items)
-        if kind == "start" and self.profile.is_generic and self._start_page_is_article(soup, text, response.url):
-            yield self._article_item(response, text)  # an operator's start URL that is an article page
-            return
         yield self._page_item(response)  # last: the request is done once its links are queued and this is stored
+
+    def _generic_links(self, root: Any, url: str, is_article: bool) -> tuple[Any, list[str]]:
+        """Links of a page on the generic platform, found from its structure.
+
+        A listing's articles are its main list, then same-shape headline links beside it (a
+        "Tin mới" column). An article page's are only the headline links of its own URL shape
+        (its "Tin khác" box): its biggest link group is often the site menu.
+        """
+        from crawler.extract.discover import same_shape_links
+
+        links = find_links(root, url, self.profile)
+        main = [] if is_article else links.articles
+        links.articles = main + [u for u in same_shape_links(root, url, [url] if is_article else main) if u not in main]
+        return links, main
 
     def _start_page_is_article(self, root: Any, text: str, url: str) -> bool:
         """No URL shapes on the generic platform: a start page is an article when it reads as one."""

@@ -55,7 +55,7 @@ HEADER = """\
 #   base_url      scheme and host of the portal, no trailing slash
 #   platform      a profile name in crawler/platforms/ (e.g. "liferay-hanoi"); "generic" (the
 #                 default when left out) for a CMS with no profile
-#   enabled       whether `crawl --all` runs it; enabled = false needs a disabled_reason
+#   enabled       whether `crawl --all` runs it; with enabled = false, say why in disabled_reason
 #   start_urls    optional: category listings, absolute or relative to base_url; without it the
 #                 spider starts at the base URL
 #   platform_hint the seed's platform claim, verbatim; ";" lists platforms in time order

@@ -642,11 +642,16 @@ def highlight(text: str | None, parsed: ParsedQuery, *, width: int | None = 220)
 
 
 def newest_articles(conn: sqlite3.Connection, *, filters: Filters | None = None, sort: str = "newest",
-                    limit: int = 20, offset: int = 0) -> dict[str, Any]:
+                    limit: int = 20, offset: int = 0, time_limit_ms: int | None = None) -> dict[str, Any]:
     """The search page without a query: articles matching the filters by date (a portal's feed)."""
     if sort not in ("newest", "oldest"):
         raise SearchError("sort: without a search query, results are sorted by date (newest or oldest).")
-    where, params = (filters or Filters()).sql()
+    with time_limit(conn, time_limit_ms):
+        return _newest_articles(conn, filters or Filters(), sort, limit, offset)
+
+
+def _newest_articles(conn: sqlite3.Connection, filters: Filters, sort: str, limit: int, offset: int) -> dict[str, Any]:
+    where, params = filters.sql()
     params.update(limit=limit, offset=offset)
     where_sql = f"WHERE {where}" if where else ""
     total = conn.execute(f"SELECT count(*) FROM articles a {where_sql}", params).fetchone()[0]

@@ -140,10 +140,13 @@ def test_every_search_statement_has_a_time_limit(db, monkeypatch):
     _bulk(db)
     assert search.ranked_search(db.conn, "quan", time_limit_ms=60_000)["total"] == 3000
     monkeypatch.setattr(search, "time", _FakeClock())
+    monkeypatch.setattr(search, "PROGRESS_STEPS", 100)  # a count by index runs few steps
     with pytest.raises(search.SearchTimeout, match="longer than 0.5 s"):
         search.ranked_search(db.conn, "quan OR cach", time_limit_ms=500)
     with pytest.raises(search.SearchTimeout):
         search.year_counts(db.conn, "quan", time_limit_ms=500)
+    with pytest.raises(search.SearchTimeout):
+        search.newest_articles(db.conn, filters=search.Filters(date_from="2020"), time_limit_ms=500)
     # the handler is removed afterwards: the connection serves the next statement
     assert db.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 3000
 

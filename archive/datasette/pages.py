@@ -93,8 +93,8 @@ async def _run_search(datasette, request, *, with_chart: bool = True) -> dict[st
         await asyncio.to_thread(_highlight_rows, result["rows"], parsed)
     else:
         parsed = None
-        result = await db.execute_fn(lambda conn: search.newest_articles(conn, filters=filters, sort=sort,
-                                                                        limit=size, offset=offset))
+        result = await db.execute_fn(lambda conn: search.newest_articles(conn, filters=filters, sort=sort, limit=size,
+                                                                        offset=offset, time_limit_ms=limit_ms))
         years = []
     return {"q": q, "parsed": parsed, "notes": parsed.notes if parsed else [], "filters": filters, "sort": sort,
             "page": page, "size": size, "years": years, "database": db.name, **result}

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import product
+from itertools import islice, product
 
 from archive.vnspell import spellings
 
@@ -66,7 +66,7 @@ class Term:
 
     def fts(self) -> str:
         """This term as an FTS5 expression: a phrase, or an OR of its spelling variants."""
-        combos = list(product(*self.forms()))[:MAX_PHRASE_VARIANTS]
+        combos = list(islice(product(*self.forms()), MAX_PHRASE_VARIANTS))
         star = "*" if self.prefix else ""
         phrases = [f'"{" ".join(c)}"{star}' for c in combos]
         return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
@@ -111,7 +111,7 @@ class ParsedQuery:
         forms = [f for t in self.terms for f in t.forms()]
         if len(forms) < 2:
             return None
-        combos = list(product(*forms))[:MAX_PHRASE_VARIANTS]
+        combos = list(islice(product(*forms), MAX_PHRASE_VARIANTS))
         return "{title title_folded} : (" + " OR ".join(f'^"{" ".join(c)}"' for c in combos) + ")"
 
     def highlight_patterns(self) -> list[str]:

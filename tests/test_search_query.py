@@ -118,6 +118,15 @@ def test_query_size_is_capped_with_a_note():
     assert parsed.match.count("*") == query_module.MAX_PREFIXES and "prefixes" in parsed.notes[0]
 
 
+def test_words_with_spelling_variants_do_not_multiply_past_a_bound(db):
+    # 64 words with two spellings each: 2**64 combinations if a phrase or the title tier took them all
+    for typed in ('"' + "kĩ " * 64 + '"', "kĩ " * 64, "ti " * 70 + "*"):
+        parsed = search.parse_query(typed)
+        assert parsed.match.count(" OR ") <= 64 * query_module.MAX_PHRASE_VARIANTS
+        assert parsed.title_start_match is None or parsed.title_start_match.count("^") <= query_module.MAX_PHRASE_VARIANTS
+        assert search.ranked_search(db.conn, parsed)["total"] == 0
+
+
 class _FakeClock:
     """time.monotonic that moves 1,000 s at each call: any time limit passes at the first check."""
 

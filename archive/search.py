@@ -66,7 +66,10 @@ def rebuild_sql() -> str:
 # the body, and — when the query is typed with diacritics — articles containing the words
 # exactly as typed ("mà", not only "ma"/"má") first. The exact-diacritic test needs an index
 # that keeps the marks: ``articles_exact`` (remove_diacritics 0, detail=none: it only stores
-# which article has which word, so it stays small).
+# which article has which word, so it stays small). "As typed" allows the word's other
+# spellings (tone mark placement, i/y: archive.vnspell), expanded in the query, so both
+# indexes keep the portal's own text and need no rebuild. Queries are read by archive.query,
+# which never refuses one; every statement of a search can be given a time limit.
 
 import re
 import sqlite3

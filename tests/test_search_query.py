@@ -288,11 +288,13 @@ def test_vietnamese_dates(stored, shown):
 
 
 async def test_article_page_shows_date_lead_author_and_source_as_such(db, db_path):
-    store.upsert_article(db, {"url": "http://127.0.0.1/r/0", "title": "Tin", "lead": "Tóm tắt.", "body": "Đoạn một.",
+    store.upsert_article(db, {"url": "http://127.0.0.1/r/0", "title": "Tin", "lead": "Tóm tắt.", "body": "Đoạn một.\n\nMINH ANH.",
                               "author": "Minh Anh", "published_at": "2020-08-25T08:35:00+07:00"}, portal_id="test-portal")
     page = (await make_datasette(db_path).client.get("/-/articles/1")).text
     assert '<time id="article-date" datetime="2020-08-25T08:35:00+07:00">Thứ Ba, 25/08/2020 08:35</time>' in page
     assert '<p class="lead" id="article-lead">Tóm tắt.</p>' in page
     assert re.search(r'<dt>Author</dt><dd id="article-author">Minh Anh</dd>', page)
+    # the body's last line repeated the author: shown once, as the author, not as the text's end
+    assert re.search(r'<div id="article-body"><p>Đoạn một.</p></div>', page)
     results = (await make_datasette(db_path).client.get("/-/search", params={"q": "tin"})).text
     assert '<time class="date" datetime="2020-08-25T08:35:00+07:00">Thứ Ba, 25/08/2020 08:35</time>' in results

@@ -15,6 +15,7 @@ import asyncio
 import difflib
 import json
 import math
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -234,9 +235,29 @@ async def article_page(datasette, request):
             "diff": diff and {"from": diff["from"], "to": diff["to"], "unified": diff["unified"]}},
             headers={"Access-Control-Allow-Origin": "*"})
     context = {"article": article, "versions": versions, "diff": diff,
-               "paragraphs": [p for p in (article.get("body") or "").split("\n\n") if p.strip()],
+               "paragraphs": body_paragraphs(article),
                "database": db.name}
     return Response.html(await datasette.render_template("archive_article.html", context, request=request))
+
+
+_BYLINE_LABEL = re.compile(r"^(theo|nguồn|nguon|tác giả|tac gia|bài và ảnh|bài, ảnh|ảnh)\s*:?\s*", re.I)
+
+
+def _bare(text: str) -> str:
+    """Lower case, no punctuation or spaces: "(Theo Báo Hà Nội Mới)." ~ "theo báo hà nội mới"."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def body_paragraphs(article: dict[str, Any]) -> list[str]:
+    """The body's paragraphs for the article page, less a last paragraph that only repeats the
+    author or the source: the page shows those as such, in the byline, not as the text's end."""
+    paragraphs = [p for p in (article.get("body") or "").split("\n\n") if p.strip()]
+    names = {_bare(v) for v in (article.get("author"), article.get("source")) if v and _bare(v)}
+    if len(paragraphs) > 1 and names:
+        last = paragraphs[-1].strip().strip("()").strip()
+        if _bare(last) in names or _bare(_BYLINE_LABEL.sub("", last)) in names:
+            paragraphs.pop()
+    return paragraphs
 
 
 def _diff_request(request, versions: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -214,7 +214,7 @@ def parse_query(text: str) -> ParsedQuery:
         previous_ends = bool(parts) and parts[-1] not in OPERATORS and parts[-1] != "("  # a term or a ")"
         if kind == "op":
             nxt = items[i + 1] if i + 1 < len(items) else None
-            if previous_ends and _starts(nxt) and terms and words < MAX_WORDS:
+            if previous_ends and _starts(nxt) and terms:
                 parts.append(value)
                 has_or |= value == "OR"
                 negate_next = value == "NOT"
@@ -235,11 +235,9 @@ def parse_query(text: str) -> ParsedQuery:
                 negated_depth, negate_next = depth, False
             continue
         term: Term = value  # type: ignore[assignment]
-        if words + len(term.words) > MAX_WORDS:
-            if parts and parts[-1] == "AND":
-                parts.pop()
-            notes.append(f"The search has more than {MAX_WORDS} words: only the first {MAX_WORDS} were searched.")
-            break
+        cut = words + len(term.words) > MAX_WORDS or (words + len(term.words) == MAX_WORDS and
+                                                       any(k in ("term", "op") for k, _ in items[i + 1:]))
+        term.words = term.words[:MAX_WORDS - words]  # a long phrase (or hyphenated run) is cut, not lost
         if term.prefix:
             prefixes += 1
             if prefixes > MAX_PREFIXES:
@@ -252,6 +250,9 @@ def parse_query(text: str) -> ParsedQuery:
         negate_next = False
         parts.append(term.fts())
         terms.append(term)
+        if cut:
+            notes.append(f"The search has more than {MAX_WORDS} words: only the first {MAX_WORDS} were searched.")
+            break
     # a cut at MAX_WORDS may leave an operator or open brackets at the end
     while parts and parts[-1] in OPERATORS | {"("}:
         parts.pop()

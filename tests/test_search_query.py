@@ -114,6 +114,9 @@ def test_query_size_is_capped_with_a_note():
     assert "first 1,000 characters" in parsed.notes[0]
     parsed = search.parse_query(" ".join(f"t{i}" for i in range(100)))
     assert len(parsed.terms) == query_module.MAX_WORDS and "more than 64 words" in parsed.notes[0]
+    parsed = search.parse_query("-".join(["chuyển", "đổi", "số"] * 300))  # one hyphenated run: cut, not lost
+    assert len(parsed.terms) == 1 and len(parsed.terms[0].words) == query_module.MAX_WORDS
+    assert not search.parse_query(" ".join(["t"] * query_module.MAX_WORDS)).notes  # exactly the limit: no note
     parsed = search.parse_query(" ".join(f"nga{i}*" for i in range(30)))
     assert parsed.match.count("*") == query_module.MAX_PREFIXES and "prefixes" in parsed.notes[0]
 

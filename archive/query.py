@@ -32,6 +32,9 @@ MAX_WORDS = 64
 # FTS5 reads every indexed word of a prefix: more than a few prefixes cost seconds on a big
 # archive. The prefixes after these are searched as whole words.
 MAX_PREFIXES = 8
+# A query of at least this many terms that finds nothing is searched again with any of them
+# (ParsedQuery.relaxed).
+RELAX_MIN_TERMS = 3
 # A phrase of several words with spelling variants is searched as each combination of them.
 MAX_PHRASE_VARIANTS = 8
 
@@ -96,6 +99,32 @@ class ParsedQuery:
             forms = spellings(word)
             groups.append(f'"{forms[0]}"' if len(forms) == 1 else "(" + " OR ".join(f'"{f}"' for f in forms) + ")")
         return f" {'OR' if self.has_or else 'AND'} ".join(groups)
+
+    @property
+    def relaxable(self) -> bool:
+        """A query of several words (no OR, no NOT) that may be searched again with fewer of them
+        when no article holds all: a title pasted with a browser tab's suffix ("… - Cổng thông
+        tin điện tử quận X"), or with one word mistyped, finds nothing when every word is required."""
+        return not self.has_or and len(self.terms) >= RELAX_MIN_TERMS and not any(t.negated for t in self.terms)
+
+    def _words(self) -> int:
+        return sum(len(t.words) for t in self.terms)
+
+    def leading(self, n: int) -> "ParsedQuery":
+        """Its first ``n`` terms, all required: when they begin an article's title (see
+        archive.search), the title the researcher pasted, without what followed it."""
+        terms = self.terms[:n]
+        kept = sum(len(t.words) for t in terms)
+        note = (f"No article has all {self._words()} words: searched for the first {kept}, "
+                "with which an article's title begins.")
+        return ParsedQuery(text=self.text, match=" AND ".join(t.fts() for t in terms), terms=terms,
+                           notes=[*self.notes, note])
+
+    def relaxed(self) -> "ParsedQuery":
+        """Any of its terms: bm25 ranks first the articles that hold the most (and the rarest)."""
+        note = f"No article has all {self._words()} words: these have some of them, those with the most first."
+        return ParsedQuery(text=self.text, match=" OR ".join(t.fts() for t in self.terms), terms=self.terms,
+                           has_or=True, notes=[*self.notes, note])
 
     @property
     def title_start_match(self) -> str | None:

@@ -209,6 +209,15 @@ async def test_a_search_past_its_time_limit_says_so(ds, monkeypatch):
     assert page.status_code == 400 and 'id="search-error"' in page.text and "was stopped" in page.text
 
 
+async def test_a_chart_past_the_time_limit_is_left_out_not_the_page(ds, monkeypatch):
+    def slow_chart(*args, **kwargs):
+        raise search.SearchTimeout("took too long")
+
+    monkeypatch.setattr(search, "year_counts", slow_chart)
+    page = await ds.client.get("/-/search", params={"q": "cai cach"})
+    assert page.status_code == 200 and "Cải cách" in page.text and "chart of matches per year is left out" in page.text
+
+
 async def test_a_slow_search_does_not_hold_up_other_requests(ds, monkeypatch):
     slow_started = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -16,6 +16,7 @@ import difflib
 import json
 import math
 import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -83,11 +84,19 @@ async def _run_search(datasette, request, *, with_chart: bool = True) -> dict[st
     limit_ms = datasette.setting("sql_time_limit_ms")
     if q:
         def run(conn) -> tuple[dict[str, Any], list[tuple[str, int]]]:
+            started = time.monotonic()
             result = search.ranked_search(conn, q, filters=filters, sort=sort, limit=size, offset=offset,
                                           time_limit_ms=limit_ms)
-            years = search.year_counts(conn, result["parsed"], filters=filters, estimate=result["total_is_estimate"],
-                                       time_limit_ms=limit_ms) if with_chart else []
-            return result, years
+            if not with_chart:
+                return result, []
+            # the chart gets what is left of the page's time; without it the page still answers
+            left = max(1, limit_ms - int((time.monotonic() - started) * 1000)) if limit_ms else None
+            try:
+                return result, search.year_counts(conn, result["parsed"], filters=filters,
+                                                  estimate=result["total_is_estimate"], time_limit_ms=left)
+            except search.SearchTimeout:
+                result["parsed"].notes.append("The chart of matches per year is left out: counting them took too long.")
+                return result, []
 
         result, years = await db.execute_fn(run)
         parsed = result.pop("parsed")

@@ -552,18 +552,21 @@ def frontier_clear(db: Database, portal_id: str) -> None:
 def close_stale_crawls(db: Database, portal_id: str, *, alive: Any = None) -> list[int]:
     """Crawl rows left ``running`` by a process that no longer exists become ``killed``.
 
-    A SIGKILL or a power cut gives the process no chance to close its row; the next crawl of
-    the portal closes it so the ``crawls`` table tells what happened. ``alive(pid)`` decides
+    A SIGKILL or a power cut gives the process no chance to close its row; the next crawl or
+    import of the portal closes it so the ``crawls`` table tells what happened (every run
+    records its pid; a row without one is from a release that did not, and is closed too). ``alive(pid)`` decides
     whether a process still runs (default: a signal-0 probe on this machine).
     """
     alive = alive or _pid_alive
-    rows = db.execute("SELECT id, pid FROM crawls WHERE portal_id = ? AND outcome = 'running'", [portal_id]).fetchall()
-    stale = [cid for cid, pid in rows if not (pid and alive(pid))]
+    rows = db.execute("SELECT id, pid, mode FROM crawls WHERE portal_id = ? AND outcome = 'running'", [portal_id]).fetchall()
+    stale = [(cid, mode) for cid, pid, mode in rows if not (pid and alive(pid))]
     with transaction(db):
-        for cid in stale:
-            db.execute("UPDATE crawls SET outcome = 'killed', message = 'the crawl process ended without closing its run "
-                       "(killed or power cut); the next crawl resumes its pending requests' WHERE id = ?", [cid])
-    return stale
+        for cid, mode in stale:
+            message = (f"the {mode} process ended without closing its run (killed or power cut); what it stored is kept, "
+                       "import the source again for the rest" if (mode or "").startswith("import-") else
+                       "the crawl process ended without closing its run (killed or power cut); the next crawl resumes its pending requests")
+            db.execute("UPDATE crawls SET outcome = 'killed', message = ? WHERE id = ?", [message, cid])
+    return [cid for cid, _ in stale]
 
 
 def _pid_alive(pid: int) -> bool:
@@ -674,7 +677,7 @@ def ingest_page(db: Database, *, portal_id: str, url: str, body: bytes, status: 
     if article is None:
         return None
     return upsert_article(db, article, portal_id=portal_id, province=province, snapshot_id=snapshot_id,
-                          seen_at=fetched_at, origin=origin)
+                          seen_at=fetched_at, origin=origin, crawl_id=crawl_id)  # counted as it goes: a killed run's row tells
 
 
 def articles_for_reextraction(db: Database, *, portal_id: str | None = None, since: str | None = None) -> list[dict[str, Any]]:

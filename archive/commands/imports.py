@@ -8,6 +8,7 @@ portal's profile sees an article URL. Each import is a row of ``crawls`` (mode
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -137,7 +138,11 @@ class _ImportSession:
     def ingest(self, portal: Any, url: str, body: bytes, status: int, headers: dict, fetched_at: str, *, origin: str) -> None:
         if portal.id not in self.crawl_ids:
             store.sync_portals(self.db, [portal.to_row()])
-            self.crawl_ids[portal.id] = store.start_crawl(self.db, portal.id, mode=self.mode, args={"source": self.source})
+            # An earlier run of this portal whose process is gone (an import or a crawl killed
+            # with SIGKILL) is closed as killed; this one records its pid so the next run can tell.
+            store.close_stale_crawls(self.db, portal.id)
+            self.crawl_ids[portal.id] = store.start_crawl(self.db, portal.id, mode=self.mode, args={"source": self.source},
+                                                          pid=os.getpid())
             from archive.commands.history import page_extractor
 
             self.extractors[portal.id] = page_extractor(portal)

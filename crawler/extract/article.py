@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 
 from crawler.extract.clean import cut_at, drop_hidden, drop_labelled_blocks, drop_selectors
-from crawler.extract.dom import HtmlElement, drop, find_parent, first, flat_text, inner_html, parse_html, select
+from crawler.extract.dom import HtmlElement, drop, find_parent, first, flat_text, inner_html, nesting_warning, parse_html, select
 from crawler.extract.dates import ParsedDate, date_from_url, read_dates
 from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
 from crawler.profiles import Profile
@@ -84,6 +84,8 @@ def extract_article(html: str, url: str, profile: Profile | None = None) -> Extr
     scope = first(root, profile.scope) if profile.scope else None
     scope = scope if scope is not None else root
     article = ExtractedArticle(url=url, extractor=f"profile:{profile.name}")
+    if nesting_warning(root):  # flattened, not cut: said and counted (portal_archive/warnings/nesting)
+        article.warnings.append(nesting_warning(root))
     article.canonical_url = _canonical_link(root, url)
 
     article.title = text_or_none(element_text(_field_element(scope, profile, "title")))

@@ -14,7 +14,7 @@ import trafilatura
 
 from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_content, fill_body
 from crawler.extract.clean import drop_hidden, drop_labelled_blocks, drop_selectors, label_key
-from crawler.extract.dom import HtmlElement, drop, elements, flat_text, parse_html
+from crawler.extract.dom import HtmlElement, drop, elements, flat_text, nesting_warning, parse_html
 from crawler.extract.metadata import author_element, headline, lead_element, meta_author, meta_dates, read_metadata, visible_dates
 from crawler.extract.text import element_text, normalize_text, text_or_none
 from crawler.profiles import load_profile
@@ -31,6 +31,7 @@ def extract_generic(html: str, url: str) -> ExtractedArticle:
     """Extract an article from any layout (no profile)."""
     article = ExtractedArticle(url=url, extractor=EXTRACTOR)
     root = parse_html(html)
+    article.warnings.extend(filter(None, [nesting_warning(root)]))  # a page flattened, not cut (dom.parse_html)
     article.canonical_url = _canonical_link(root, url)
     _fill(article, root, url, keep_existing=False)
     return article

@@ -5,6 +5,7 @@ clean page: whatever arrives, the archive stores the same clean article, once.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
@@ -168,3 +169,41 @@ def test_hostile_markup_is_stored_as_clean_text_and_sanitised_html(faults):
                     "<object", "<embed", "<style", "style=", "<form", "<input", "<math", "<base", "<meta", "alert("):
             assert bad not in lowered, bad
         assert "<p>Đoạn an toàn" in html
+
+
+def nest(depth: int, tag: str = "div", close: bool = True):
+    """The article's body after its first paragraph (and its author) wrapped ``depth`` levels deep."""
+    def rewrite(body: bytes) -> bytes:
+        start = body.index(BODY_START)
+        first_end = body.index(b"</p>", start) + len(b"</p>")
+        author = body.index(b'<p align="right" class="view-content-author">', first_end)
+        opening, closing = f"<{tag}>".encode() * depth, (f"</{tag}>".encode() * depth if close else b"")
+        return body[:first_end] + opening + body[first_end:author] + closing + body[author:]
+    return rewrite
+
+
+@pytest.mark.fault("15.6 deep nesting: 300 and 3,000 nested elements, 3,000 unclosed inline tags")
+def test_deeply_nested_articles_are_extracted_whole(faults):
+    a = ARTICLES
+    with FaultPortal(ARTICLES) as site:
+        site.on(a[1].path, Rewrite(nest(300)))                      # past libxml2's default limit (256)
+        site.on(a[2].path, Rewrite(nest(3000)))                     # past its huge_tree limit (2048)
+        site.on(a[3].path, Rewrite(nest(3000, "font", close=False)))  # a hacked page's unclosed <font>s
+        result = faults.crawl(site)
+        assert result.returncode == 0, result.stderr
+        for article in a[1:4]:
+            row = faults.article(site.base_url + article.path)
+            assert stored(faults, site, article) == reference(site, article), article.path
+            assert row["author"] == article.author
+    faults.expect(site, ARTICLES)
+    stats = json.loads(faults.rows("select stats from crawls")[0][0])
+    assert stats.get("portal_archive/warnings/nesting") == 2  # the two pages flattened are said and counted
+
+
+def test_the_generic_extractor_also_gets_the_whole_deep_page_and_says_so():
+    paragraphs = "".join(f"<p>Đoạn văn thứ {i} của bài viết về quận Hoàng Mai, đủ dài để là nội dung.</p>" for i in range(6))
+    html = ("<html><head><title>Bài sâu</title></head><body><article><h1>Bài sâu</h1><p>Mở đầu bài viết, một đoạn đủ dài để đọc.</p>"
+            + "<div><span>" * 2500 + paragraphs + "</span></div>" * 2500 + "<p>Kết thúc bài viết ở đây, sau tất cả.</p></article></body></html>")
+    article = extract_article(html, "https://quan.example.vn/tin/bai-sau.html")
+    assert "Đoạn văn thứ 5" in article.body and "Kết thúc bài viết" in article.body
+    assert any(w.startswith("nesting:") for w in article.warnings)

@@ -21,6 +21,7 @@ from crawler.extract.dom import HtmlElement, drop, find_parent, first, flat_text
 from crawler.extract.dates import ParsedDate, date_from_url, read_dates
 from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
 from crawler.profiles import Profile
+from crawler.urls import WEB_SCHEMES, web_url
 
 ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "rtf", "zip", "rar", "7z")
 _ATTACHMENT_PATH = re.compile(r"\.(%s)(?:$|[/?#;])" % "|".join(ATTACHMENT_EXTENSIONS), re.I)
@@ -141,15 +142,19 @@ def sanitise_html(element: HtmlElement, base_url: str) -> str:
     """The element's inner HTML with absolute links and only safe markup left (nh3/ammonia)."""
     for tag, attr in (("a", "href"), ("img", "src")):
         for node in element.iter(tag):
-            value = node.get(attr)
-            if isinstance(value, str) and value.strip():
-                node.set(attr, urljoin(base_url, value.strip()))
+            if node.get(attr) is None:
+                continue
+            resolved = web_url(node.get(attr), base_url)  # http(s) only: the one scheme rule (crawler.urls)
+            if resolved:
+                node.set(attr, resolved)
+            else:
+                del node.attrib[attr]
     cleaned = nh3.clean(
         inner_html(element),
         tags=SAFE_TAGS,
         clean_content_tags={"script", "style"},
         attributes=SAFE_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes=set(WEB_SCHEMES),
         link_rel="noopener noreferrer nofollow",
     )
     return re.sub(r"\s+\n|\n\s+", "\n", cleaned).strip()
@@ -229,10 +234,8 @@ def _images(body: HtmlElement, base_url: str) -> list[dict[str, str | None]]:
 
 
 def _image_src(img: HtmlElement, base_url: str) -> str | None:
-    src = (img.get("src") or img.get("data-src") or "").strip()
-    if not src or src.startswith("data:"):
-        return None  # inline base64 images are not archived as links
-    return urljoin(base_url, src)
+    """The image's http(s) URL (``src``, else a lazy-loader's ``data-src``); never data:, javascript:..."""
+    return web_url(img.get("src"), base_url) or web_url(img.get("data-src"), base_url)
 
 
 def _next_element(element: HtmlElement, tag: str | None = None) -> HtmlElement | None:
@@ -286,8 +289,8 @@ def _attachments(body: HtmlElement, base_url: str) -> list[dict[str, str | None]
     for link in body.iter("a"):
         if link.get("href") is None:
             continue
-        href = urljoin(base_url, link.get("href").strip())
-        if urlsplit(href).scheme in {"http", "https"} and _ATTACHMENT_PATH.search(urlsplit(href).path):
+        href = web_url(link.get("href"), base_url)
+        if href and _ATTACHMENT_PATH.search(urlsplit(href).path):
             found.append({"url": href, "title": text_or_none(element_text(link)) or urlsplit(href).path.rsplit("/", 1)[-1]})
     return found
 
@@ -333,6 +336,7 @@ def _meta_title(root: HtmlElement) -> str | None:
 
 def _meta_content(root: HtmlElement, prop: str, base_url: str) -> str | None:
     for meta in root.xpath("//meta[@property=$prop][@content]", prop=prop):
-        if meta.get("content").strip():
-            return urljoin(base_url, meta.get("content").strip())
+        resolved = web_url(meta.get("content"), base_url)
+        if resolved:
+            return resolved
     return None

@@ -73,8 +73,16 @@ def extract_article(html: str, url: str, profile: Profile | None = None) -> Extr
     """Extract an article page fetched from ``url``, with ``profile``'s selectors when given.
 
     Without a profile, or when its body selector finds nothing (a redesign, an unknown layout),
-    the page goes to the generic fallback; the fields the profile did read are kept.
+    the page goes to the generic fallback; the fields the profile did read are kept. Whatever
+    the path, the result has no control characters and bounded title/lead/author
+    (:func:`crawler.extract.finish.finish_article`).
     """
+    from crawler.extract.finish import finish_article
+
+    return finish_article(_extract_article(html, url, profile))
+
+
+def _extract_article(html: str, url: str, profile: Profile | None) -> ExtractedArticle:
     if profile is None:
         from crawler.extract.fallback import extract_generic
 

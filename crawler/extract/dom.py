@@ -17,6 +17,8 @@ from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract.finish import strip_controls
+
 __all__ = ["HtmlElement", "parse_html", "nesting_warning", "flatten_nesting", "select", "select_one", "first", "drop", "inner_html", "flat_text", "find_parent", "is_element"]
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -49,7 +51,8 @@ def parse_html(html: str | bytes) -> HtmlElement:
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     html = _XML_DECLARATION.sub("", html, count=1)
-    html = repair_mojibake(html)
+    html = repair_mojibake(html)  # first: UTF-8 read as latin-1 shows its bytes as C1 controls
+    html = strip_controls(html, keep_lines=True)  # libxml2 would turn them into U+FFFD; they are no text
     if not html.strip():
         html = "<html><body></body></html>"
     try:

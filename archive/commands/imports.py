@@ -109,9 +109,16 @@ def import_mirror(directory: Path, portal_id: str, scheme: str, base_url: str | 
         raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
     if portal.platform == "unknown":
         raise BadInput(f"portal {portal_id} has no known platform yet (platform = 'unknown'): profile it first")
+    from crawler.settings import DOWNLOAD_MAXSIZE
+
     hosts = set(portal.allowed_domains)
     session = _ImportSession(db_path, mode="import-mirror", source=str(directory))
-    for page in iter_mirror(directory, scheme=scheme, base_url=base_url):
+
+    def too_large(path: Path, reason: str) -> None:
+        session.counts["too_large"] += 1
+        click.echo(f"skipped {path}: {reason}", err=True)
+
+    for page in iter_mirror(directory, scheme=scheme, base_url=base_url, max_bytes=DOWNLOAD_MAXSIZE, skipped=too_large):
         if page.url is None:
             session.counts["no_url"] += 1
             continue
@@ -132,7 +139,7 @@ class _ImportSession:
         self.source = source
         self.crawl_ids: dict[str, int] = {}
         self.extractors: dict[str, Any] = {}
-        self.counts = {"pages": 0, "new": 0, "updated": 0, "unchanged": 0, "skipped": 0, "no_url": 0}
+        self.counts = {"pages": 0, "new": 0, "updated": 0, "unchanged": 0, "skipped": 0, "no_url": 0, "too_large": 0}
         self.per_portal: dict[str, dict[str, int]] = {}
 
     def ingest(self, portal: Any, url: str, body: bytes, status: int, headers: dict, fetched_at: str, *, origin: str) -> None:
@@ -174,6 +181,6 @@ class _ImportSession:
         articles = c["new"] + c["updated"] + c["unchanged"]
         click.echo(f"{self.mode}: {c['pages']} pages stored, {articles} articles ({c['new']} new, {c['updated']} updated, "
                    f"{c['unchanged']} unchanged), {c['skipped']} pages of other sites skipped, {c['no_url']} without an original URL"
-                   f" → {self.db_path}")
+                   + (f", {c['too_large']} files skipped (too large or unreadable)" if c["too_large"] else "") + f" → {self.db_path}")
         if c["pages"] == 0:
             raise BadInput(f"{self.source}: no page of a known portal found")

@@ -310,3 +310,42 @@ def test_control_characters_are_stripped_and_every_feed_is_well_formed_xml(fault
         assert response.status_code == 200
         entries = ElementTree.fromstring(response.content).findall("{http://www.w3.org/2005/Atom}entry")
         assert entries
+
+
+@pytest.mark.fault("15.9 a 5 MB title, a 60,000-character lead, a 2,000-character author")
+def test_huge_fields_are_capped_and_counted(faults):
+    import asyncio
+
+    from archive.datasette import make_datasette
+
+    a = ARTICLES
+    big = a[6]
+    huge_title = ("Tiêu đề khổng lồ " * 320_000)[: 5 * 1024 * 1024]
+
+    def inflate(body: bytes) -> bytes:
+        text = body.decode("utf-8")
+        start = text.index("<body")
+        for field, replacement in ((big.title, huge_title), (big.lead, "Sa pô rất dài. " * 4000), (big.author, "Tác giả " * 250)):
+            at = text.index(field, start)
+            text = text[:at] + replacement + text[at + len(field):]
+        return text.encode("utf-8")
+
+    with FaultPortal(ARTICLES) as site:
+        site.on(big.path, Rewrite(inflate))
+        result = faults.crawl(site)
+        assert result.returncode == 0, result.stderr
+    faults.expected = {site.base_url + x.path: x.title for x in ARTICLES if x is not big}
+    faults.expected[site.base_url + big.path] = None  # (its stored title is the capped one)
+    row = faults.article(site.base_url + big.path)
+    faults.expected[site.base_url + big.path] = row["title"]
+    assert len(row["title"]) <= 1000 and row["title"].startswith("Tiêu đề khổng lồ") and row["title"].endswith("…")
+    assert len(row["lead"]) <= 5000 and len(row["author"]) <= 200
+    stats = json.loads(faults.rows("select stats from crawls")[0][0])
+    assert [stats.get(f"portal_archive/warnings/{f}") for f in ("title", "lead", "author")] == [1, 1, 1]
+    datasette = make_datasette(faults.db_file)
+
+    async def search():
+        return await datasette.client.get("/-/search?q=%22ti%C3%AAu+%C4%91%E1%BB%81+kh%E1%BB%95ng+l%E1%BB%93%22")
+
+    page = asyncio.run(search())
+    assert page.status_code == 200 and "Tiêu đề khổng lồ" in page.text and len(page.content) < 200_000

@@ -183,3 +183,43 @@ def test_a_killed_import_is_closed_as_killed_by_the_next_run(faults, tmp_path):
     faults.expected = {url: a.title for url, a in zip(urls, ARTICLES)}
     assert faults.rows("select count(*), count(distinct url) from articles") == [(len(urls), len(urls))]
     assert faults.rows("select count(*) from article_versions") == [(len(urls),)]
+
+
+@pytest.mark.fault("15.9 import-mirror of a copy holding a 400 MB non-page file and a 25 MB page")
+def test_import_mirror_sniffs_files_from_their_first_bytes_and_skips_files_over_the_limit(faults, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    mirror = tmp_path / "mirror"
+    with FaultPortal(ARTICLES[:6], portal_id="mirror-portal") as site:
+        entry = site.registry_entry()
+        host = site.base_url.split("://", 1)[1]
+        for article in ARTICLES[:6]:  # the wget layout: host/path
+            page = mirror / host / article.path.lstrip("/")
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_bytes(site.page(article.path).body)
+    faults.expected = {site.base_url + a.path: a.title for a in ARTICLES[:6]}
+    video = mirror / host / "media" / "phong-su.2cd2.dela"  # HTTrack's mangled suffix: only its bytes tell
+    video.parent.mkdir(parents=True)
+    with video.open("wb") as stream:
+        stream.truncate(400 * 1024 * 1024)  # sparse: costs no disk, but reading it whole costs 400 MB
+    huge_page = mirror / host / "vi" / "trang-lon.html"
+    huge_page.write_bytes(b"<!DOCTYPE html><html><body>" + b"<p>x</p>" * (25 * 1024 * 1024 // 8) + b"</body></html>")
+    write_registry(faults.registry, [entry])
+    env = {k: v for k, v in os.environ.items() if k != "PORTAL_ARCHIVE_DB"}
+    with open(tmp_path / "out.txt", "w+") as out, open(tmp_path / "err.txt", "w+") as err:
+        process = subprocess.Popen([sys.executable, "-m", "archive.cli", "import-mirror", str(mirror), "--portal", entry["id"],
+                                    "--scheme", "http", "--registry", str(faults.registry), "--db", str(faults.db_file)],
+                                   cwd=ROOT, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        out.seek(0), err.seek(0)
+        result = subprocess.CompletedProcess(process.args, os.waitstatus_to_exitcode(status), out.read(), err.read())
+    faults.runs.append(result)
+    assert result.returncode == 0, result.stderr
+    assert usage.ru_maxrss < 200 * 1024, f"peak {usage.ru_maxrss // 1024} MB"  # KiB: the 400 MB file was never read
+    said = result.stderr.replace(f"{host}/", "")
+    assert "skipped vi/trang-lon.html: " in said and "skipped media/phong-su.2cd2.dela: " in said and "2 files skipped" in result.stdout
+    assert {u for (u,) in faults.rows("select url from articles")} == set(faults.expected)

@@ -70,7 +70,8 @@ def wget_origin(relative: Path, scheme: str = "https") -> str | None:
     rest = "/".join(parts[1:])
     if parts[-1] in ("index.html", "index.htm"):
         rest = rest[: -len(parts[-1])]
-    return f"{scheme}://{parts[0]}/" + quote(rest, safe="/?=&%:;,+@!$'()*~-._")
+    # errors=surrogateescape: a file name that is not UTF-8 keeps its bytes, percent-encoded
+    return f"{scheme}://{parts[0]}/" + quote(rest, safe="/?=&%:;,+@!$'()*~-._", errors="surrogateescape")
 
 
 MAX_PAGE_BYTES = 20 * 1024 * 1024  # as the crawler's DOWNLOAD_MAXSIZE: no news page comes near it
@@ -121,6 +122,6 @@ def iter_mirror(root: str | Path, *, scheme: str = "https", base_url: str | None
         if url is not None:
             yield MirrorPage(relative, url, mtime, body, "wget")
         elif base_url:
-            yield MirrorPage(relative, base_url.rstrip("/") + "/" + quote(relative.as_posix(), safe="/?=&%:;,+@-._~"), mtime, body, "base-url")
+            yield MirrorPage(relative, base_url.rstrip("/") + "/" + quote(relative.as_posix(), safe="/?=&%:;,+@-._~", errors="surrogateescape"), mtime, body, "base-url")
         else:
             yield MirrorPage(relative, None, mtime, body, "unknown")

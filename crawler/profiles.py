@@ -110,6 +110,8 @@ def _merged(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"platform profile {path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"platform profile {path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     _check_keys(path, data)
     parent = data.get("extends")
     if not parent:

@@ -102,6 +102,10 @@ def load_registry(path: str | Path | None = None) -> dict[str, Portal]:
         raise RegistryError(f"{path}: registry file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise RegistryError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); TOML files are UTF-8") from None
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     extra = set(data) - {"portal"}
     if extra:
         raise RegistryError(f"{path}: unknown top-level key {sorted(extra)[0]!r} (entries are [[portal]] tables)")

@@ -42,6 +42,9 @@ def export_warc(portal_id: str, out: Path, db_path: Path) -> None:
         count = write_warc(store.iter_snapshots(db, portal_id), out,
                            info={"software": "portal-archive", "format": "WARC File Format 1.1",
                                  "description": f"snapshots of portal {portal_id}"})
+    except OSError as exc:  # an unwritable or missing folder, a full disk: the temporary file is already gone
+        where = exc.filename if isinstance(exc.filename, str) else out
+        raise BadInput(f"{out}: cannot write {where} ({exc.strerror or exc}); choose a writable folder — nothing was written") from None
     finally:
         db.close()
     if count == 0:
@@ -82,7 +85,10 @@ def import_warc(file: Path, portal_id: str | None, db_path: Path, registry: Path
         raise click.ClickException(f"{exc}; the {session.counts['pages']} pages before it are stored (run marked failed)") from None
     except WarcError as exc:
         session.abort(str(exc))
-        raise BadInput(str(exc)) from None
+        raise BadInput(f"{exc}; the {session.counts['pages']} pages before it are stored" if session.counts["pages"] else str(exc)) from None
+    except BaseException as exc:  # never leave the crawls row running (Ctrl-C, a bug): close it, then let it go
+        session.abort(f"stopped: {type(exc).__name__}: {exc}", outcome="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        raise
     session.finish()
 
 
@@ -118,14 +124,18 @@ def import_mirror(directory: Path, portal_id: str, scheme: str, base_url: str | 
         session.counts["too_large"] += 1
         click.echo(f"skipped {path}: {reason}", err=True)
 
-    for page in iter_mirror(directory, scheme=scheme, base_url=base_url, max_bytes=DOWNLOAD_MAXSIZE, skipped=too_large):
-        if page.url is None:
-            session.counts["no_url"] += 1
-            continue
-        if (urlsplit(page.url).hostname or "").lower() not in hosts:
-            session.counts["skipped"] += 1  # another site HTTrack or wget followed links to
-            continue
-        session.ingest(portal, page.url, page.body, 200, {"Content-Type": ["text/html"]}, page.fetched_at, origin="mirror")
+    try:
+        for page in iter_mirror(directory, scheme=scheme, base_url=base_url, max_bytes=DOWNLOAD_MAXSIZE, skipped=too_large):
+            if page.url is None:
+                session.counts["no_url"] += 1
+                continue
+            if (urlsplit(page.url).hostname or "").lower() not in hosts:
+                session.counts["skipped"] += 1  # another site HTTrack or wget followed links to
+                continue
+            session.ingest(portal, page.url, page.body, 200, {"Content-Type": ["text/html"]}, page.fetched_at, origin="mirror")
+    except BaseException as exc:  # never leave the crawls row running (Ctrl-C, a bug): close it, then let it go
+        session.abort(f"stopped: {type(exc).__name__}: {exc}", outcome="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        raise
     session.finish()
 
 
@@ -163,9 +173,9 @@ class _ImportSession:
             self.counts[result] += 1
             self.per_portal[portal.id][f"articles_{result}"] += 1
 
-    def abort(self, message: str) -> None:
+    def abort(self, message: str, *, outcome: str = "failed") -> None:
         for portal_id, crawl_id in self.crawl_ids.items():
-            store.finish_crawl(self.db, crawl_id, outcome="failed", counts=self._row_counts(portal_id), message=message)
+            store.finish_crawl(self.db, crawl_id, outcome=outcome, counts=self._row_counts(portal_id), message=message)
         self.db.close()
 
     def _row_counts(self, portal_id: str) -> dict[str, int]:

@@ -8,6 +8,7 @@ are one line on stderr with a non-zero exit status (2 for bad input).
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -349,7 +350,7 @@ def serve(db_path: Path, host: str, port: int) -> None:
         portal-archive serve --db data/archive.db --port 8001
         curl 'http://127.0.0.1:8001/archive/articles.json?_search=dai+bieu&_shape=objects'
     """
-    _open_archive(db_path).close()
+    _open_archive(db_path, read_only=True).close()
     _serve_datasette(db_path, host, port)
 
 
@@ -441,15 +442,24 @@ def _check_crawlable(portals_by_id: dict[str, Any], portal_id: str) -> None:
         raise BadInput(f"portal {portal_id} is disabled (platform {portal.platform!r}); profile its platform and set enabled = true first")
 
 
-def _open_archive(db_path: Path, *, create: bool = False, write: bool = False):
-    """The archive, or one clear line and exit 2; ``write``: also refuse a read-only archive."""
+def _open_archive(db_path: Path, *, create: bool = False, write: bool = False, read_only: bool = False):
+    """The archive, or one clear line and exit 2; ``write``: also refuse a read-only archive.
+
+    ``read_only``: a command that only reads (status, serve, history...) never creates or
+    migrates anything: an empty file, another program's database or an older archive is
+    refused with one line, the file left byte-identical.
+    """
     try:
-        db = store.open_db(db_path, create=create)
+        db = store.open_db(db_path, create=create and not read_only, migrate=not read_only)
         if write:
             store.require_writable(db, db_path)
         return db
     except store.ArchiveError as exc:
         raise BadInput(str(exc)) from None
+    except sqlite3.OperationalError as exc:  # an upgrade that cannot write: say so, as require_writable does
+        if "readonly" not in str(exc):
+            raise
+        raise BadInput(store._read_only_message(db_path, exc)) from None
 
 
 def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:

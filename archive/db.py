@@ -44,6 +44,10 @@ class NotAnArchive(ArchiveError):
     pass
 
 
+class ArchiveNeedsUpgrade(ArchiveError):
+    """A reader met an archive of an older schema: readers never migrate, a writing command does."""
+
+
 class ArchiveReadOnly(ArchiveError):
     """The archive (or its folder) cannot be written by this user."""
 
@@ -206,11 +210,16 @@ def m004_filter_indexes(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS articles_category ON articles(category)")
 
 
-def open_db(path: str | Path, *, create: bool = False) -> Database:
+def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> Database:
     """Open (and migrate) an archive; refuse a missing file unless ``create``, and non-SQLite files.
 
     Refusing early matters: ``sqlite3.connect`` would silently create an empty database at a
-    mistyped path, and a crawl would then "succeed" into the wrong file.
+    mistyped path, and a crawl would then "succeed" into the wrong file. Likewise an existing
+    file with no tables (an empty file, another program's new database) becomes an archive only
+    when ``create`` says the caller writes one, and never when it carries another program's
+    ``application_id``/``user_version``. ``migrate=False`` (readers: ``status``, ``serve``...)
+    changes nothing at all: an archive of an older schema is refused with a line saying how to
+    upgrade it (:class:`ArchiveNeedsUpgrade`).
     """
     path = Path(path)
     if not path.exists():
@@ -237,6 +246,13 @@ def open_db(path: str | Path, *, create: bool = False) -> Database:
         raise NotAnArchive(f"{path}: cannot be read as an archive ({error})") from None
     if tables and "_sqlite_migrations" not in tables:
         raise NotAnArchive(f"{path}: an SQLite database, but not a portal-archive archive (tables: {', '.join(sorted(tables)[:5])})")
+    if not tables:
+        marks = [db.execute(f"PRAGMA {pragma}").fetchone()[0] for pragma in ("application_id", "user_version")]
+        if not create or any(marks):
+            db.close()
+            what = "an SQLite database of another program" if any(marks) else "an empty database"
+            raise NotAnArchive(f"{path}: {what}, not an archive — nothing was changed "
+                               "(a crawl or an import creates the archive at a path that does not exist yet; check --db)")
     if tables:  # an archive of a newer release: its schema has steps this code does not know
         known = {m.name for m in migrations._migrations} | {m.name for m in search_migrations._migrations}
         newer = sorted({row[0] for row in db.execute(
@@ -245,6 +261,15 @@ def open_db(path: str | Path, *, create: bool = False) -> Database:
             db.close()
             raise NotAnArchive(f"{path}: made by a newer portal-archive (schema steps {', '.join(newer)} unknown here); "
                                "upgrade portal-archive to use it — nothing was changed")
+    if not migrate:
+        pending = [m.name for m in migrations.pending(db)] + [m.name for m in search_migrations.pending(db)] if tables else []
+        if pending:
+            db.close()
+            raise ArchiveNeedsUpgrade(f"{path}: made by an older portal-archive (schema steps {', '.join(pending)} not applied); "
+                                      f"upgrade it in place with `portal-archive upgrade --db {path}` (a crawl or an import "
+                                      "also does) — nothing was changed")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
     db.execute("PRAGMA journal_mode=WAL")  # only now: a refused file is left exactly as it was
     db.execute("PRAGMA foreign_keys=ON")
     migrations.apply(db)

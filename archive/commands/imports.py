@@ -35,7 +35,7 @@ def export_warc(portal_id: str, out: Path, db_path: Path) -> None:
 
     if not out.name.endswith((".warc.gz", ".warc")):
         raise BadInput(f"{out}: name the output *.warc.gz")
-    db = _open_archive(db_path)
+    db = _open_archive(db_path, read_only=True)
     try:
         if not db.execute("SELECT 1 FROM portals WHERE id = ?", [portal_id]).fetchone():
             raise BadInput(f"portal {portal_id!r} is not in the archive {db_path}")

@@ -152,3 +152,45 @@ def test_export_warc_into_a_folder_it_cannot_write(tmp_path):
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
     one_line_error(run_cli("export-warc", "--portal", "p", str(not_a_folder / "p.warc.gz"), "--db", str(db_file)), "cannot write")
+
+
+def test_check_config_compiles_every_selector(tmp_path):
+    entry = {"id": "quan-x", "name": "Quận X", "level": "quận", "province": "Hà Nội", "base_url": "https://x.hanoi.gov.vn/",
+             "platform": "liferay-hanoi", "enabled": True, "start_urls": ["/vi/"]}
+    for selectors, fragment in (({"title": ":::invalid("}, "title = ':::invalid('"), ({"body": ["div.ok", "p[unclosed"]}, "body = 'p[unclosed'"),
+                                ({"headline": "h1"}, "'headline' is not an article field")):
+        registry = write_registry(tmp_path / "portals.toml", [{**entry, "selectors": selectors}])
+        one_line_error(run_cli("check-config", "--registry", str(registry), "--db", str(tmp_path / "none.db")), "quan-x", "selectors", fragment)
+        one_line_error(run_cli("crawl", "quan-x", "--registry", str(registry), "--db", str(tmp_path / "none.db")), fragment)
+    assert not (tmp_path / "none.db").exists()
+    from crawler.profiles import known_platforms, load_profile, selector_problem
+
+    assert all(load_profile(name) for name in known_platforms())  # the shipped profiles compile
+    assert selector_problem("div.journal-content-article > p:first-child") is None
+    assert selector_problem("a[href^='javascript:']") is None and selector_problem("") and selector_problem("p[")
+
+
+def test_readers_never_create_or_migrate(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("PRAGMA application_id = 1234")
+    conn.commit()
+    conn.close()
+    older = tmp_path / "older.db"
+    older.write_bytes((Path(__file__).parent / "data" / "archive-m001.sqlite").read_bytes())
+    files = {path: path.read_bytes() for path in (empty, other, older)}
+    for path in files:
+        for command in (["status"], ["history", "https://x.vn/a"], ["export-warc", "--portal", "p", str(tmp_path / "o.warc.gz")], ["check-config"]):
+            result = run_cli(*command, "--db", str(path))
+            one_line_error(result, path.name, "nothing was changed")
+            assert path.read_bytes() == files[path], (command, path)
+    one_line_error(run_cli("status", "--db", str(older)), "portal-archive upgrade")
+    # a writer may still make an archive of an empty file, but never of another program's database
+    assert store.open_db(empty, create=True).table_names()
+    with pytest.raises(store.NotAnArchive):
+        store.open_db(other, create=True)
+    upgraded = run_cli("upgrade", "--db", str(older))
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert run_cli("status", "--db", str(older)).returncode == 0

@@ -351,7 +351,23 @@ def serve(db_path: Path, host: str, port: int) -> None:
         curl 'http://127.0.0.1:8001/archive/articles.json?_search=dai+bieu&_shape=objects'
     """
     _open_archive(db_path, read_only=True).close()
+    _check_port(host, port)
     _serve_datasette(db_path, host, port)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse, in one line, a port that is taken (before any work is done, not after)."""
+    import socket
+
+    if port == 0:
+        return
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as exc:
+        raise BadInput(f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another port with -p PORT, "
+                       "or -p 0 for any free one") from None
 
 
 def _serve_datasette(db_path: Path, host: str, port: int) -> None:
@@ -361,6 +377,7 @@ def _serve_datasette(db_path: Path, host: str, port: int) -> None:
 
     from archive.datasette import make_datasette
 
+    _check_port(host, port)
     if port == 0:
         with socket.socket() as probe:
             probe.bind((host, 0))
@@ -404,6 +421,8 @@ def demo(demo_db: Path, no_serve: bool, port: int) -> None:
         check_demo_target(db_path, own_default=Path(DEMO_DB))
     except NotADemoArchive as exc:
         raise BadInput(str(exc)) from None
+    if not no_serve:
+        _check_port("127.0.0.1", port)  # before the crawl: a taken port is said at once, not after
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from datasette.utils.asgi import Response
 
 from archive import search
 from archive.datasette import atom, original
+from archive.datasette.csp import PAGE_HEADERS, web_links
 from archive.db import ArchiveError, snapshot_body
 
 PAGE_SIZE = 20
@@ -135,7 +136,7 @@ async def search_page(datasette, request):
         context = await _form_context(datasette, request)
         html = await datasette.render_template("archive_search.html", {**context, "error": str(exc), "q": request.args.get("q", "")},
                                                request=request)
-        return Response.html(html, status=400)
+        return Response.html(html, status=400, headers=PAGE_HEADERS)
     for row in data["rows"]:
         row["article_url"] = datasette.absolute_url(request, f"/-/articles/{row['id']}")
     if fmt == "json":
@@ -147,7 +148,7 @@ async def search_page(datasette, request):
     context.update(data)
     context.update(_links(datasette, request, data))
     html = await datasette.render_template("archive_search.html", context, request=request)
-    return Response.html(html)
+    return Response.html(html, headers=PAGE_HEADERS)
 
 
 def _json_result(data: dict[str, Any]) -> dict[str, Any]:
@@ -243,10 +244,11 @@ async def article_page(datasette, request):
             {k: v for k, v in version.items()} for version in versions],
             "diff": diff and {"from": diff["from"], "to": diff["to"], "unified": diff["unified"]}},
             headers={"Access-Control-Allow-Origin": "*"})
+    article.update(images=web_links(article["images"]), attachments=web_links(article["attachments"]))  # http(s) only
     context = {"article": article, "versions": versions, "diff": diff,
                "paragraphs": body_paragraphs(article),
                "database": db.name}
-    return Response.html(await datasette.render_template("archive_article.html", context, request=request))
+    return Response.html(await datasette.render_template("archive_article.html", context, request=request), headers=PAGE_HEADERS)
 
 
 _BYLINE_LABEL = re.compile(r"^(theo|nguồn|nguon|tác giả|tac gia|bài và ảnh|bài, ảnh|ảnh)\s*:?\s*", re.I)

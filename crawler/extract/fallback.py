@@ -17,7 +17,7 @@ from lxml import etree
 
 from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_content, fill_body
 from crawler.extract.clean import drop_hidden, drop_labelled_blocks, drop_selectors, label_key
-from crawler.extract.dom import HtmlElement, drop, elements, flat_text, parse_html
+from crawler.extract.dom import HtmlElement, drop, elements, flat_text, nesting_warning, parse_html
 from crawler.extract.byline import author_in_line, classify, take_byline
 from crawler.extract.dateline import is_date_line
 from crawler.extract.dates import DatesRead
@@ -43,6 +43,7 @@ def extract_generic(html: str, url: str, template: Template | None = None) -> Ex
     """Extract an article from any layout (no profile), dropping the portal's learned ``template``."""
     article = ExtractedArticle(url=url, extractor=EXTRACTOR)
     root = parse_html(html)
+    article.warnings.extend(filter(None, [nesting_warning(root)]))  # a page flattened, not cut (dom.parse_html)
     article.canonical_url = _canonical_link(root, url)
     _fill(article, root, url, keep_existing=False, template=template)
     return article

@@ -209,6 +209,31 @@ class RetryAfterMiddleware:
         return response
 
 
+class DeclaredCharsetMiddleware:
+    """A page declaring a "charset" that is a Python codec but no text encoding (``idna``,
+    ``punycode``, ``base64``, ``rot13``) is read as an undeclared one, as browsers do.
+
+    Scrapy decodes with the declared codec and raises (``decoding with 'idna' codec failed``),
+    and the first middleware that reads the text (the meta refresh) turned the article into an
+    error. Placed after decompression and before anything reads the text.
+    """
+
+    def process_response(self, request: Request, response: Any, spider: Any = None) -> Any:
+        from scrapy.http import TextResponse
+
+        if not isinstance(response, TextResponse):
+            return response
+        try:
+            response.text  # noqa: B018 -- decoded once here (cached), as every later reader would
+        except (LookupError, UnicodeError, ValueError):
+            from crawler.fetch import undeclared_encoding
+
+            encoding = undeclared_encoding(response.body)  # as decode_html does: UTF-8 when it is, else windows-1258
+            logger.info("%s: its declared charset is no text encoding; read as %s", request.url, encoding)
+            return response.replace(encoding=encoding)
+        return response
+
+
 class MetaRefreshMiddleware(_MetaRefreshMiddleware):
     """``<meta http-equiv=refresh>`` never replaces an article we asked for, and never leaves the portal.
 

@@ -43,3 +43,19 @@ def test_batch_store_carries_the_source(db):
             "raw": b"<html></html>", "article": {"url": "http://x/2", "title": "Bài", "author": "Nguyễn Văn A", "source": "TTXVN"}}
     store.store_crawled_items(db, [("article", item, None, None)])
     assert db.execute("select author, source from articles").fetchall() == [("Nguyễn Văn A", "TTXVN")]
+
+
+def test_a_profile_may_name_the_source_element():
+    from dataclasses import replace
+    from pathlib import Path
+
+    from crawler.extract import extract_article
+    from crawler.profiles import load_profile
+
+    page = Path(__file__).parent / "fixtures" / "liferay-hanoi" / "hoangmai_2022-08-27_article-full.html"
+    html = page.read_text(encoding="utf-8").replace(
+        '<div class="journal-content-article">', '<div class="journal-content-article"><p class="nguon-tin">Nguồn: Báo Hà Nội mới</p>', 1)
+    profile = load_profile("liferay-hanoi")
+    profile = replace(profile, fields={**profile.fields, "source": ("p.nguon-tin",)})
+    article = extract_article(html, "https://hoangmai.hanoi.gov.vn/vi/tin-tuc/-/view_content/1-a.html", profile)
+    assert article.source == "Báo Hà Nội mới" and "Báo Hà Nội mới" not in (article.body or "")

@@ -82,7 +82,25 @@ BYLINES = [
     ("Hà Giang, ngày 24 tháng 5 năm 2021", None, None),
     ("Đồng chí Nguyễn Văn Sơn phát biểu tại hội nghị", None, None),
     ("UBND Huyện Bắc Mê", None, None),
+    ("Nguyễn Văn An (Trung tâm Văn hóa huyện)", "author", "Nguyễn Văn An (Trung tâm Văn hóa huyện)"),
+    ("Trần Thị Bình - phóng viên", "author", "Trần Thị Bình - phóng viên"),
+    ("Thu Hà", None, None),  # a pen name alone on a plain line: not enough
 ]
+
+
+@pytest.mark.parametrize("markup,author", [
+    ('<p style="text-align: right;">Thu Hà</p>', "Thu Hà"),
+    ("<p><strong><em>Minh Anh - TTVH</em></strong></p>", "Minh Anh - TTVH"),
+    ("<p>Buổi lễ kết thúc trong không khí vui tươi, phấn khởi của đồng bào các dân tộc. (Hồng Nhung)</p>", "Hồng Nhung"),
+    ('<p style="text-align: center;"><b>Ban Tổ Chức</b></p>', None),
+    ("<p>Thu Hà</p>", None),
+])
+def test_a_pen_name_set_apart_is_a_byline(markup, author):
+    article = extract_article(_page("<div>Ngày đăng: 24/05/2021</div>", after_body=markup),
+                              "http://127.0.0.1/tin/hoi-nghi-tong-ket-cong-tac-nam-2021.html")
+    assert article.author == author
+    if author:
+        assert author not in article.body
 
 
 @pytest.mark.parametrize("line,kind,value", BYLINES)
@@ -111,6 +129,75 @@ def test_personal_names(name, expected):
     ("Cổng thông tin điện tử huyện Mèo Vạc - Hội thi năm học 2020 – 2021", "Hội thi năm học 2020 – 2021"),
     ("Tổng kết Hội thi năm học 2020 – 2021", "Tổng kết Hội thi năm học 2020 – 2021"),
     ("Phát triển kinh tế - xã hội 6 tháng đầu năm", "Phát triển kinh tế - xã hội 6 tháng đầu năm"),
+    ("Hội nghị tư vấn tuyển sinh năm 2017 - Sở Giáo dục và Đào tạo Hà Giang", "Hội nghị tư vấn tuyển sinh năm 2017"),
+    ("UBND huyện Bắc Mê | Khai mạc kỳ thi tốt nghiệp THPT", "Khai mạc kỳ thi tốt nghiệp THPT"),
+    ("UBND huyện tổ chức hội nghị - Kết quả bầu cử", "UBND huyện tổ chức hội nghị - Kết quả bầu cử"),
 ])
 def test_only_the_site_name_leaves_the_title(title, core):
     assert strip_site_name(title)[0] == core
+
+
+def test_a_page_whose_title_tag_is_only_the_site_name_gets_the_headline_above_its_text():
+    html = """<html><head><title>Trang thông tin điện tử Huyện Bắc Mê</title></head><body>
+    <div class="banner"><h1>Trang thông tin điện tử Huyện Bắc Mê</h1></div>
+    <div class="left"><h3>Tin tức sự kiện</h3><ul><li><a href="/a">Huyện tổ chức ngày hội đại đoàn kết</a></li></ul></div>
+    <div class="main"><div class="tieudetin">Hội nghị tổng kết công tác năm 2021 của huyện</div><div class="noidung">
+    <p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm 2021 và triển khai nhiệm vụ năm 2022 với sự tham dự của
+    các đại biểu đến từ các xã, thị trấn trên địa bàn huyện.</p></div></div><h3>Tin khác</h3></body></html>"""
+    article = extract_article(html, "http://127.0.0.1/ChiTiet.aspx?ID=5")
+    assert article.title == "Hội nghị tổng kết công tác năm 2021 của huyện"
+
+
+PROSE = ("Các đại biểu đã thảo luận, đóng góp nhiều ý kiến vào dự thảo báo cáo, thống nhất các chỉ tiêu chủ yếu của năm tới "
+         "và đề ra các giải pháp trọng tâm để thực hiện thắng lợi nhiệm vụ chính trị của địa phương.")
+
+
+def _page(between: str, header: str = "", after: str = "", after_body: str = "") -> str:
+    return f"""<html><head><title>Hội nghị tổng kết công tác năm 2021 - Trang thông tin điện tử Huyện A</title></head><body>
+    <div class="header">{header}<h1>Trang thông tin điện tử Huyện A</h1></div>
+    <div class="main"><h2 class="title">Hội nghị tổng kết công tác năm 2021</h2>{between}<div class="content"><p>{PROSE}</p>{after_body}</div>{after}</div>
+    <div class="sidebar"><ul><li><a href="/b">Huyện A tổ chức ngày hội đại đoàn kết toàn dân tộc</a> (18/11/2021)</li></ul></div></body></html>"""
+
+
+@pytest.mark.parametrize("between,header,after,published", [
+    # A short first line that mentions a date is a sentence, not the date line below it.
+    ("<p>Sáng 20/5/2021, huyện A tổ chức hội nghị tổng kết công tác năm học với nhiều đại biểu tham dự.</p><div>Ngày đăng: 24/05/2021</div>", "", "",
+     "2021-05-24T00:00:00+07:00"),
+    # Only a header clock and a sidebar list carry dates: the article has none.
+    ("", "<div class='ngay'>Hôm nay, Thứ Sáu 04/12/2026</div><div class='ngay'>Thứ Sáu, 04/12/2026</div>", "", None),
+    # A short notice whose one sentence mentions a date shows no publication date.
+    ("<div>Lãnh đạo UBND huyện tiếp công dân vào ngày 24/05/2021 tại trụ sở Ủy ban.</div>", "", "", None),
+    # A date line at the end of the article, after its text.
+    ("", "", "<div>Cập nhật lúc 14 giờ 30, ngày 24/05/2021</div>", "2021-05-24T14:30:00+07:00"),
+])
+def test_the_date_is_the_articles_own(between, header, after, published):
+    article = extract_article(_page(between, header, after), "http://127.0.0.1/tin/hoi-nghi-tong-ket-cong-tac-nam-2021.html")
+    assert (article.title, article.published_at) == ("Hội nghị tổng kết công tác năm 2021", published)
+
+
+@pytest.mark.parametrize("line,author", [
+    ("Tác giả: Nguyễn Văn A | Ngày đăng: 24/05/2021", "Nguyễn Văn A"),
+    ("Ngày đăng 24/05/2021 - Tác giả: Trần Thị B", "Trần Thị B"),
+    ("Viết bởi Lê Văn C, 24/05/2021", "Lê Văn C"),
+    ("Ngày đăng: 24/05/2021 | Lượt xem: 120", None),
+])
+def test_an_author_named_in_the_date_line(line, author):
+    from crawler.extract.byline import author_in_line
+
+    assert author_in_line(line) == author
+    article = extract_article(_page(f"<div>{line}</div>"), "http://127.0.0.1/tin/hoi-nghi-tong-ket-cong-tac-nam-2021.html")
+    assert (article.published_at, article.author) == ("2021-05-24T00:00:00+07:00", author)
+
+
+
+def test_a_header_box_with_title_date_and_sapo_is_not_the_body():
+    html = f"""<html><head><title>Hội nghị tổng kết công tác năm 2021 | Cổng TTĐT huyện A</title></head><body><div class="page">
+    <div class="news-head"><h1>Hội nghị tổng kết công tác năm 2021</h1><div class="date">24/05/2021 08:00</div>
+    <div class="sapo">Sáng nay, huyện A tổ chức hội nghị tổng kết công tác năm 2021 và triển khai nhiệm vụ năm 2022.</div>
+    <div>Lượt xem: 12</div></div>
+    <div class="news-body"><p>{PROSE}</p><p>Hội nghị cũng đã khen thưởng các tập thể, cá nhân có thành tích xuất sắc trong năm.</p></div></div>
+    <div class="footer">Bản quyền thuộc UBND huyện A, địa chỉ số 1 đường B, thị trấn C, huyện A, tỉnh D.</div></body></html>"""
+    article = extract_article(html, "http://127.0.0.1/tin/hoi-nghi-tong-ket-cong-tac-nam-2021.html")
+    assert article.lead == "Sáng nay, huyện A tổ chức hội nghị tổng kết công tác năm 2021 và triển khai nhiệm vụ năm 2022."
+    assert article.published_at == "2021-05-24T08:00:00+07:00"
+    assert PROSE in article.body and "khen thưởng các tập thể" in article.body and "Lượt xem" not in article.body

@@ -44,9 +44,28 @@ _AUTHOR_LABEL = re.compile(
     re.I,
 )
 _REPORTER = re.compile(r"^(?:[Nn]hóm\s+)?(?:PV|P\.V|CTV|BTV)(?:\s*[-–,&/]\s*(?:PV|CTV|BTV|TTXVN))*\.?$")
+_TRAILING_PARENTHESIS = re.compile(r"\s*\([^()]{2,60}\)\s*$")
+# Lowercase roles that may follow a name ("Nguyễn Văn A - phóng viên").
+_ROLE_WORDS = ("phóng viên", "cộng tác viên", "biên tập viên", "giáo viên", "học sinh", "sinh viên", "cán bộ", "chuyên viên")
+# Capitalised short phrases that end articles but are no names.
+_NOT_A_NAME = re.compile(r"^(?:Ban|Phòng|Sở|Văn Phòng|Trung Tâm|Hội|Ủy Ban|Uỷ Ban|Huyện|Tỉnh|Xã|Trường|Công|Đảng|Đoàn|Chi|Tổ|Nhóm|Xin|Trân|Kính|Cảm|Chúc|Việt Nam|Hà Nội|Thành Phố)\b")
 _BRACKETED_TAIL = re.compile(r"\(([^()]{2,100})\)\s*\.?\s*$")
 _DOMAIN = re.compile(r"\b[\w-]+\.(?:vn|com|net|org|gov)\b", re.I)
 _SENTENCE_END = re.compile(r"[!?…]\s*$|\.\s+\S")
+
+
+# An author named inside a meta line ("Tác giả: Nguyễn Văn A | Ngày đăng: 24/05/2021 | Lượt xem: 12").
+_AUTHOR_IN_LINE = re.compile(
+    r"(?:tác giả|người viết|viết bởi|bài\s*(?:,|và)\s*ảnh|tin\s*(?:,|và)\s*ảnh|thực hiện)\s*[:：]?\s*(?P<name>[^|:;\d()]{2,60}?)\s*(?=$|[|;(]|\s[-–]\s|ngày|cập nhật|lượt xem|\d)",
+    re.I,
+)
+
+
+def author_in_line(text: str | None) -> str | None:
+    """The author a labelled meta line names, if any."""
+    match = _AUTHOR_IN_LINE.search(normalize_text(text))
+    name = match.group("name").strip(" .,-–") if match else ""
+    return name or None
 
 
 @dataclass
@@ -65,8 +84,11 @@ def take_byline(body: HtmlElement) -> Byline:
         if block is None:
             break
         lines = paragraphs(block)
+        if not lines:
+            break  # text only in skipped markup (a script, a form field)
         line = lines[-1]
-        kind, value = classify(line, after_image=len(lines) == 1 and _follows_image(block))
+        kind, value = classify(line, after_image=len(lines) == 1 and _follows_image(block),
+                               emphasised=len(lines) == 1 and _set_apart(block))
         if kind is None:
             match = _BRACKETED_TAIL.search(line)
             if match is None or match.start() == 0:
@@ -84,8 +106,12 @@ def take_byline(body: HtmlElement) -> Byline:
     return found
 
 
-def classify(line: str, *, bracketed: bool = False, after_image: bool = False) -> tuple[str | None, str | None]:
-    """``("source", name)``, ``("author", name)`` or ``(None, None)`` for one line of text."""
+def classify(line: str, *, bracketed: bool = False, after_image: bool = False, emphasised: bool = False) -> tuple[str | None, str | None]:
+    """``("source", name)``, ``("author", name)`` or ``(None, None)`` for one line of text.
+
+    ``emphasised`` (the line is bold/italic or aligned right/centre) and ``bracketed`` lines may
+    be a pen name with no family name ("Thu Hà", "(Minh Anh)"); a bare line must be a full name.
+    """
     line = normalize_text(line)
     if not line or len(line) > LINE_MAX:
         return None, None
@@ -101,27 +127,37 @@ def classify(line: str, *, bracketed: bool = False, after_image: bool = False) -
         return "author", labelled.group("name").strip(" .")
     if _REPORTER.match(line):
         return "author", line.rstrip(".")
-    if not after_image and is_byline(line.rstrip(". ")):
+    if not after_image and is_byline(line.rstrip(". "), pen_name=emphasised or bracketed):
         return "author", line.rstrip(". ")
     return None, None
 
 
-def is_byline(text: str) -> bool:
-    """One or two personal names, each optionally followed by a short role or office."""
+def is_byline(text: str, *, pen_name: bool = False) -> bool:
+    """One or two personal names, each optionally followed by a short role or office.
+
+    "Nguyễn Văn A (Trung tâm Văn hóa huyện)" counts: a closing parenthesis is the role.
+    """
     if _SENTENCE_END.search(text) or ":" in text:
         return False
+    text = _TRAILING_PARENTHESIS.sub("", text)
     parts = [p for p in _NAME_SEPARATOR.split(text) if p]
-    if not 1 <= len(parts) <= 4 or not is_person_name(parts[0]):
+    if not 1 <= len(parts) <= 4 or not is_person_name(parts[0], pen_name=pen_name):
         return False
     for part in parts[1:]:
         words = part.split()
-        if not words or len(words) > _ROLE_WORDS_MAX or not words[0][0].isupper():
+        if not words or len(words) > _ROLE_WORDS_MAX:
+            return False
+        if not (words[0][0].isupper() or part.lower().startswith(_ROLE_WORDS)):
             return False
     return True
 
 
-def is_person_name(text: str) -> bool:
-    """2–5 capitalised syllables (or all in capitals) starting with a Vietnamese family name."""
+def is_person_name(text: str, *, pen_name: bool = False) -> bool:
+    """2–5 capitalised syllables (or all in capitals) starting with a Vietnamese family name.
+
+    A ``pen_name`` (a line set apart by emphasis, alignment or brackets) may be 2–4 capitalised
+    syllables without a family name ("Thu Hà").
+    """
     words = text.split()
     if not 2 <= len(words) <= 5:
         return False
@@ -129,7 +165,7 @@ def is_person_name(text: str) -> bool:
         words = [w[0] + w[1:].lower() for w in words]
     if not all(_SYLLABLE.match(w) for w in words):
         return False
-    return words[0] in SURNAMES
+    return words[0] in SURNAMES or (pen_name and len(words) <= 4 and not _NOT_A_NAME.match(" ".join(words)))
 
 
 def _looks_like_source(value: str, bracketed: bool) -> bool:
@@ -159,6 +195,20 @@ def _last_block(body: HtmlElement) -> HtmlElement | None:
             return node.getparent()
         node = node.getparent()
     return last
+
+
+def _set_apart(block: HtmlElement) -> bool:
+    """True for a line in bold/italic throughout, or aligned right or centre (how bylines are set)."""
+    for node in (block, *block.iterancestors()):
+        style = (node.get("style") or "").replace(" ", "").lower()
+        if "text-align:right" in style or "text-align:center" in style or (node.get("align") or "").lower() in {"right", "center"}:
+            return True
+        if node.tag in {"p", "div", "td", "li"}:
+            break
+    text = "".join(normalize_text(block.text_content()).split())
+    marked = "".join("".join(normalize_text(e.text_content()).split()) for e in block.iter("b", "strong", "i", "em")
+                     if not any(a.tag in {"b", "strong", "i", "em"} for a in e.iterancestors() if a is not block))
+    return bool(text) and len(marked) >= len(text)
 
 
 def _follows_image(block: HtmlElement) -> bool:

@@ -9,6 +9,7 @@ labels of ``base.toml`` to the whole page.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from lxml import etree
@@ -78,9 +79,14 @@ def drop_labelled_blocks(root: HtmlElement, labels: Iterable[str]) -> None:
     if not wanted:
         return
     removed: set[HtmlElement] = set()
-    # Only elements whose text is short can be a label; XPath measures that in C first.
+    squashed = {key.replace(" ", "") for key in wanted}
+    # Only elements whose text is short can be a label; XPath measures that in C first, and
+    # the C-level text_content() with its spaces removed rules out all but the label candidates
+    # before the slower exact comparison (most of a page's short elements are not labels).
     for element in _SHORT_TEXT(root):
-        if any(a in removed for a in element.iterancestors()):
+        if _squash(element.text_content()) not in squashed:
+            continue
+        if removed and any(a in removed for a in element.iterancestors()):
             continue
         text = normalize_text(flat_text(element))
         if len(text) > _LABEL_MAX or label_key(text) not in wanted:
@@ -98,6 +104,11 @@ def strip_event_handlers(root: HtmlElement) -> None:
     for element in elements(root):
         for attr in [a for a in element.attrib if _EVENT_ATTR.match(a)]:
             del element.attrib[attr]
+
+
+def _squash(text: str) -> str:
+    """A label's text with every space removed (how a candidate is first compared, cheaply)."""
+    return unicodedata.normalize("NFC", "".join(text.split())).rstrip(":").casefold()
 
 
 def label_key(text: str) -> str:

@@ -26,13 +26,15 @@ from crawler.extract.text import BLOCK_TAGS, normalize_text
 DATE_TEXT_MAX = 120
 _BODY_TEXT_MIN = 150  # the first text this long after the headline is where the article starts
 # Anything that looks like a date: d/m/yyyy in any separator, ISO, "tháng".
-_LOOKS_LIKE_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+\d{1,2}\s+\d{4}|tháng", re.I)
+_LOOKS_LIKE_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}|\d{4}/\d{1,2}/\d{1,2}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+\d{1,2}\s+\d{4}|tháng", re.I)
 _CLOCK_TEXT = re.compile(r"hôm nay|today|bây giờ|giờ hiện tại", re.I)
 _CHROME = re.compile(r"header|banner|top-?bar|topbar|clock|today|menu|navbar|footer|sidebar|side-?bar|marquee|weather|thoitiet", re.I)
 _CHROME_TAGS = frozenset({"header", "nav", "footer", "aside", "marquee", "select", "option"})
 _SKIP = frozenset({"script", "style", "title", "head", "noscript", "template", "textarea", "option", "select"})
 _DATE_TEXT_NODES = "//body//text()[string-length(normalize-space(.)) >= 6]"
 _HEADLINE_LINK_MIN = 15
+_SENTENCE_WORDS = 8
+_NOT_WORDS = re.compile(r"\d+|[^\w\s]|\b(?:thứ|chủ nhật|ngày|tháng|năm|lúc|giờ|phút|sáng|chiều|tối|am|pm|sa|ch|hai|ba|tư|bảy|sáu)\b", re.I)
 _UPDATED_NAME = re.compile(r"updated|modified", re.I)
 _DATE_NAME = re.compile(r"date|time|ngay|publish|created|posted|thoi-?gian", re.I)
 _DATE_LABEL = re.compile(r"ngày đăng|đăng lúc|đăng ngày|cập nhật|ngày cập nhật|thời gian|xuất bản|published|posted|updated", re.I)
@@ -43,17 +45,23 @@ class _Candidate:
     element: HtmlElement
     order: int
     found: DatesRead
+    sentence: bool = False  # a short sentence that mentions a date ("Sáng 24/5, huyện tổ chức …"): never the date line
 
 
 def nearest_dates(root: HtmlElement, title: HtmlElement | None, container: HtmlElement | None) -> DatesRead:
     """Published and updated dates from the date line nearest the headline (empty when none)."""
+    return nearest_date_line(root, title, container)[0]
+
+
+def nearest_date_line(root: HtmlElement, title: HtmlElement | None, container: HtmlElement | None) -> tuple[DatesRead, HtmlElement | None]:
+    """The dates of the line nearest the headline, and that line's element (not body text)."""
     order = {element: index for index, element in enumerate(root.iter())}
     candidates = _candidates(root, order, title)
     if not candidates:
-        return DatesRead()
+        return DatesRead(), None
     if title is None or title not in order:
-        outside = [c for c in candidates if not _in_chrome(c.element)]
-        return _combine(outside[:1] or [], outside)
+        outside = [c for c in candidates if not c.sentence and not _in_chrome(c.element)]
+        return _combine(outside[:1] or [], outside), (outside[0].element if outside else None)
     anchor = order[title]
     body_start = _body_start(title, container, order)
     container_range = _range(container, order) if container is not None else None
@@ -68,13 +76,13 @@ def nearest_dates(root: HtmlElement, title: HtmlElement | None, container: HtmlE
             tier = 2
         return tier, abs(candidate.order - anchor)
 
-    usable = [c for c in candidates if not _is_link_item(c.element, title)]
+    usable = [c for c in candidates if not c.sentence and not _is_link_item(c.element, title)]
     usable = [c for c in usable if rank(c)[0] < 2 or not _in_chrome(c.element)]
     usable.sort(key=rank)
     if not usable:
-        return DatesRead()
+        return DatesRead(), None
     best_tier = rank(usable[0])[0]
-    return _combine(usable[:1], [c for c in usable if rank(c)[0] == best_tier])
+    return _combine(usable[:1], [c for c in usable if rank(c)[0] == best_tier]), usable[0].element
 
 
 def _combine(first: list[_Candidate], same_rank: list[_Candidate]) -> DatesRead:
@@ -120,7 +128,7 @@ def _candidates(root: HtmlElement, order: dict[HtmlElement, int], title: HtmlEle
         if dates.published is None and dates.updated is None:
             continue
         if line_element not in found:
-            found[line_element] = _Candidate(line_element, order.get(parent, 0), dates)
+            found[line_element] = _Candidate(line_element, order.get(parent, 0), dates, _is_sentence(text))
     return sorted(found.values(), key=lambda c: c.order)
 
 
@@ -133,6 +141,17 @@ def _line_element(element: HtmlElement, title: HtmlElement | None) -> HtmlElemen
             break
         line = parent
     return line
+
+
+def is_date_line(text: str) -> bool:
+    """True for a line that is dates, times and labels only (not a sentence mentioning a date)."""
+    return not _is_sentence(text)
+
+
+def _is_sentence(text: str) -> bool:
+    """More words than a date line carries once its dates, times and labels are taken out."""
+    rest = _DATE_LABEL.sub(" ", _NOT_WORDS.sub(" ", text))
+    return len([w for w in rest.split() if w[:1].islower()]) > _SENTENCE_WORDS
 
 
 def _inside_prose(line: HtmlElement, text: str) -> bool:

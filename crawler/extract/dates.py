@@ -49,6 +49,8 @@ _ID_DATE_GROUPS = 6
 
 # Day-first numeric dates: 13/05/2016, 13-05-2016, 13.05.2016, 13 / 05 / 2016 (one separator throughout).
 _NUMERIC_DATE = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4})(?!\d)")
+# Year first with slashes ("2021/05/24"), as some ASP.NET portals print it.
+_YEAR_FIRST_DATE = re.compile(r"(?<![\d/])(\d{4})/(\d{1,2})/(\d{1,2})(?![\d/])")
 # Spaces only ("24 05 2021"): read only when nothing else in the text is a date.
 _SPACED_DATE = re.compile(r"(?<![\d/.\-:])(\d{1,2}) (\d{1,2}) (\d{4})(?![\d/.\-:])")
 _MONTH_WORDS = {"một": 1, "giêng": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9,
@@ -155,6 +157,7 @@ def _dates_in(text: str) -> set[tuple[int, int, int]]:
     found = {(int(d), int(m), int(y)) for d, _, m, y in (g.groups() for g in _NUMERIC_DATE.finditer(text))}
     found |= {(int(d), _month(m), int(y)) for d, m, y in (g.groups() for g in _WORDED_DATE.finditer(text))}
     found |= {(int(d), _month(m), int(y)) for m, d, y in (g.groups() for g in _MONTH_FIRST_DATE.finditer(text))}
+    found |= {(int(d), int(m), int(y)) for y, m, d in (g.groups() for g in _YEAR_FIRST_DATE.finditer(text))}
     if not found:
         found = {(int(d), int(m), int(y)) for d, m, y in (g.groups() for g in _SPACED_DATE.finditer(text))}
     return found
@@ -165,7 +168,7 @@ def _month(word: str) -> int:
 
 
 def _without_dates(text: str) -> str:
-    for pattern in (_WORDED_DATE, _MONTH_FIRST_DATE, _NUMERIC_DATE):
+    for pattern in (_WORDED_DATE, _MONTH_FIRST_DATE, _NUMERIC_DATE, _YEAR_FIRST_DATE):
         text = pattern.sub(" ", text)
     return text if _NUMERIC_DATE.search(text) or not _SPACED_DATE.search(text) else _SPACED_DATE.sub(" ", text)
 

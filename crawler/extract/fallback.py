@@ -10,18 +10,23 @@ portlet heading. Every article made here says ``extractor = "fallback:trafilatur
 
 from __future__ import annotations
 
+from html import escape as html_escape
+
 import trafilatura
+from lxml import etree
 
 from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_content, fill_body
 from crawler.extract.clean import drop_hidden, drop_labelled_blocks, drop_selectors, label_key
-from crawler.extract.dom import HtmlElement, drop, elements, flat_text, parse_html
-from crawler.extract.byline import classify, take_byline
+from crawler.extract.dom import HtmlElement, drop, elements, flat_text, nesting_warning, parse_html
+from crawler.extract.byline import author_in_line, classify, take_byline
+from crawler.extract.dateline import is_date_line
 from crawler.extract.dates import DatesRead
 from crawler.extract.metadata import (
-    author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, visible_dates,
+    author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, date_line,
 )
 from crawler.extract.template import Template, drop_template_blocks
 from crawler.extract.text import element_text, normalize_text, text_or_none
+from crawler.extract.title import is_site_name
 from crawler.profiles import load_profile
 
 EXTRACTOR = "fallback:trafilatura"
@@ -30,12 +35,15 @@ EXTRACTOR = "fallback:trafilatura"
 # begin with these words is kept.
 _PREFIX_LINE_MAX = 160
 _CONTAINER_MIN_TEXT = 80
+# A text of this length is a sentence, not a label, a counter or a link bar.
+_HAS_SENTENCE = etree.XPath("boolean(descendant::text()[string-length(normalize-space(.)) >= 40])")
 
 
 def extract_generic(html: str, url: str, template: Template | None = None) -> ExtractedArticle:
     """Extract an article from any layout (no profile), dropping the portal's learned ``template``."""
     article = ExtractedArticle(url=url, extractor=EXTRACTOR)
     root = parse_html(html)
+    article.warnings.extend(filter(None, [nesting_warning(root)]))  # a page flattened, not cut (dom.parse_html)
     article.canonical_url = _canonical_link(root, url)
     _fill(article, root, url, keep_existing=False, template=template)
     return article
@@ -58,7 +66,8 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         article.warnings.append("title: not found")
     container = article_container(title_element)
 
-    _fill_dates(article, meta_dates(metadata), visible_dates(root, title_element, container))
+    shown, date_element = date_line(root, title_element, container)
+    _fill_dates(article, meta_dates(metadata), shown)
 
     lead = lead_element(root, metadata, title_element, container)
     author = author_element(root, title_element, container)
@@ -69,18 +78,24 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         article.author = author_text(author)
     if article.source is None:
         article.source = source_text(source)
+    if article.author is None and date_element is not None:
+        article.author = author_in_line(element_text(date_element))
 
     # What was read as its own field is not body text; furniture goes before trafilatura.
-    for element in (lead, author, source, title_element):
-        if element is not None:
+    if date_element is not None and not is_date_line(element_text(date_element)):
+        date_element = None  # a short notice whose one sentence carries the date stays text
+    for element in (lead, author, source, title_element, date_element):
+        if element is not None and element is not container:
             drop(element)
-    if template:
-        # Blocks that repeat across the portal's pages are its furniture (crawler.extract.template).
-        drop_template_blocks(root, template, keep=[container], spare=lambda text: classify(text)[0] is not None)
-        article.template = template.version
     drop_selectors(root, base.drop)
     drop_labelled_blocks(root.find("body") if root.find("body") is not None else root, base.drop_labels)
+    if template:
+        # Blocks that repeat across the portal's pages are its furniture (crawler.extract.template);
+        # after the labelled boxes, whose label is such a block and takes its list along.
+        drop_template_blocks(root, template, keep=[container], spare=lambda text: classify(text)[0] is not None)
+        article.template = template.version
     body = None
+    container = _text_block(container)
     if container is not None and container.getparent() is not None:
         # The article lives with its title: extracting from that block first keeps trafilatura
         # from preferring a longer box elsewhere on the page when the article is short.
@@ -101,12 +116,27 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         if article.source is None:
             article.source = byline.source
         fill_body(article, body, url)
-    if article.author is None:
-        article.author = meta_author(metadata)
+        _lead_opens_body(article)
+    if article.author is None and not is_site_name(meta_author(metadata)):
+        article.author = meta_author(metadata)  # (a site that signs with its own name names no author)
     if article.body is None:
         article.warnings.append("body: the generic fallback found no article text")
     if article.image_url is None:
         article.image_url = _meta_content(root, "og:image", url)
+
+
+def _lead_opens_body(article: ExtractedArticle) -> None:
+    """The body holds the article's whole text: a summary read as the lead also opens the body.
+
+    Without selectors a summary slot is told from the first paragraph by its markup alone, and
+    portals disagree on whether that text is a sapo or the article's opening; keeping it in the
+    body loses nothing either way (the lead stays set apart, for display).
+    """
+    if not article.lead or not article.body or normalize_text(article.lead) in normalize_text(article.body):
+        return
+    article.body = f"{article.lead}\n\n{article.body}"
+    article.body_html = f"<p>{html_escape(article.lead)}</p>\n{article.body_html or ''}"
+    article.word_count = len(article.body.split())
 
 
 def _fill_dates(article: ExtractedArticle, declared: DatesRead, shown: DatesRead) -> None:
@@ -140,6 +170,20 @@ def article_container(title_element: HtmlElement | None) -> HtmlElement | None:
             return None
         if len(normalize_text(flat_text(ancestor))) - title_length >= _CONTAINER_MIN_TEXT:
             return ancestor
+    return None
+
+
+def _text_block(container: HtmlElement | None) -> HtmlElement | None:
+    """The article's block once its title, date, lead and byline are out: widened while too little text is left.
+
+    A layout that groups headline, date and sapo in one header box, with the text in a sibling
+    box, would otherwise give that header box (now empty) as the body.
+    """
+    block = container
+    while block is not None and block.tag not in {"body", "html"}:
+        if len(normalize_text(flat_text(block))) >= _CONTAINER_MIN_TEXT and _HAS_SENTENCE(block):
+            return block
+        block = block.getparent()
     return None
 
 

@@ -76,9 +76,14 @@ def meta_dates(metadata: PageMetadata) -> DatesRead:
 
 def visible_dates(root: HtmlElement, after: HtmlElement | None, container: HtmlElement | None = None) -> DatesRead:
     """The date line nearest the headline (:func:`crawler.extract.dateline.nearest_dates`)."""
-    from crawler.extract.dateline import nearest_dates
+    return date_line(root, after, container)[0]
 
-    return nearest_dates(root, after, container)
+
+def date_line(root: HtmlElement, after: HtmlElement | None, container: HtmlElement | None = None) -> tuple[DatesRead, HtmlElement | None]:
+    """The dates nearest the headline and the element of their line."""
+    from crawler.extract.dateline import nearest_date_line
+
+    return nearest_date_line(root, after, container)
 
 
 def lead_element(root: HtmlElement, metadata: PageMetadata, after: HtmlElement | None, within: HtmlElement | None = None) -> HtmlElement | None:
@@ -101,16 +106,23 @@ def lead_element(root: HtmlElement, metadata: PageMetadata, after: HtmlElement |
 
 
 def author_element(root: HtmlElement, after: HtmlElement | None, within: HtmlElement | None = None) -> HtmlElement | None:
-    """A short element named for the author (class/itemprop/rel author, tác giả), in the article's block."""
+    """A short element named for the author (class/itemprop/rel author, tác giả), in the article's block.
+
+    Inside the article's block the *last* one wins: text pasted from a newspaper brings its
+    own author markup into the body, and the portal's author field follows the body.
+    """
+    found = None
     for element in _after(root, after):
         if within is not None and not _is_inside(element, within):
             break
         names = f"{element.get('class') or ''} {element.get('itemprop') or ''} {element.get('rel') or ''} {element.get('id') or ''}"
         if element.tag != "meta" and _AUTHOR_CLASS.search(names):
             text = author_text(element)
-            if text and len(text) <= _AUTHOR_MAX:
-                return element
-    return None
+            if text and len(text) <= _AUTHOR_MAX and (found is None or not _is_inside(element, found)):
+                found = element
+                if within is None:
+                    break
+    return found
 
 
 def author_text(element: HtmlElement | None) -> str | None:

@@ -28,7 +28,15 @@ _SITE_NAME = re.compile(
     r"^(?:trang (?:thong tin|tin) dien tu|cong (?:thong tin|ttdt|tt dt)|cong thong tin dien tu|trang ttdt|website|web site|"
     r"trang chu|home ?page|portal)\b"
 )
+# An office as a site's name at either end of the <title>: "… - Sở GD&ĐT Hà Giang", "UBND Huyện Bắc Mê - …".
+_OFFICE_NAME = re.compile(
+    r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Sở|Phòng|Trường|Huyện|Tỉnh|Xã|Thị trấn|Thành phố|TP\.?|Quận|Phường|Cổng|Trang|Website|Báo|Đài|Ban)\s+"
+    r"(?:[A-ZĐÀ-Ỹ]|huyện|tỉnh|xã|quận|phường|thành phố|thị xã|thị trấn|thông tin)"
+)
+_OFFICE_WORDS_MAX = 10
 _TEXT_MIN, _TEXT_MAX = 8, 400
+_PROSE_MIN = 150
+_TITLE_NAME = re.compile(r"title|tieu-?de|headline", re.I)
 _SLUG_MIN_WORDS = 3
 _SKIP = frozenset({"script", "style", "title", "head", "noscript", "template", "option", "select", "textarea", "button"})
 _NAMED = etree.XPath("descendant::*[@class or @id or @itemprop]")
@@ -75,10 +83,22 @@ def strip_site_name(title: str, site_names: set[str] | frozenset[str] = frozense
         return title, None
     for index in (len(parts) - 1, 0):
         folded = fold_text(parts[index])
-        if folded in site_names or _SITE_NAME.match(folded) or any(s and folded.startswith(s) for s in site_names):
+        if folded in site_names or _SITE_NAME.match(folded) or any(s and folded.startswith(s) for s in site_names) \
+                or _is_office(parts[index]):
             kept = parts[:index] if index else parts[1:]
             return _rejoin(title, kept), parts[index]
     return title, None
+
+
+def is_site_name(text: str | None) -> bool:
+    """True for a text that names a site or an office ("Trang thông tin điện tử …", "Sở GD&ĐT Hà Giang")."""
+    return bool(text) and (bool(_SITE_NAME.match(fold_text(text))) or _is_office(text))
+
+
+def _is_office(part: str) -> bool:
+    """An office's name ("Sở GD&ĐT Hà Giang", "UBND huyện Bắc Mê"): an office word, ending in a proper name."""
+    words = part.split()
+    return bool(_OFFICE_NAME.match(part.strip())) and len(words) <= _OFFICE_WORDS_MAX and all(w[:1].isupper() for w in words[-2:])
 
 
 def headline(root: HtmlElement, meta: dict[str, str], url: str | None = None) -> tuple[str | None, HtmlElement | None]:
@@ -103,7 +123,7 @@ def headline(root: HtmlElement, meta: dict[str, str], url: str | None = None) ->
         if rank == 0:
             continue
         in_link = _in_link_item(element)
-        key = (rank - (2 if in_link else 0), 1 if element.tag in _HEADINGS else 0, len(folded))
+        key = (rank - (3 if in_link else 0), 1 if element.tag in _HEADINGS else 0, len(folded))
         if best is None or key > best[0]:
             best = (key, text, element)
     if best is not None and best[0][0] > 0:
@@ -111,18 +131,48 @@ def headline(root: HtmlElement, meta: dict[str, str], url: str | None = None) ->
     h1s = [e for e in root.iter("h1") if element_text(e) and not _is_site_name(fold_text(element_text(e)), refs)]
     if len(h1s) == 1:
         return element_text(h1s[0]), h1s[0]
-    return refs.fallback, None
+    heading = _heading_before_prose(root, refs)
+    if heading is not None:
+        return element_text(heading), heading
+    if refs.fallback and not _is_site_name(fold_text(refs.fallback), refs):
+        return refs.fallback, None
+    return None, None
+
+
+def _heading_before_prose(root: HtmlElement, refs: References) -> HtmlElement | None:
+    """When nothing on the page confirms a title: the last heading before the first prose paragraph."""
+    body = root.find("body")
+    last = None
+    for element in (body if body is not None else root).iter():
+        if not isinstance(element.tag, str) or element.tag in _SKIP:
+            continue
+        names = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if element.tag in {"h1", "h2", "h3"} or (names.strip() and _TITLE_NAME.search(names)):
+            if len(element.text_content()) <= 3 * _TEXT_MAX:
+                text = element_text(element)
+                if _TEXT_MIN <= len(text) <= _TEXT_MAX and not _is_site_name(fold_text(text), refs) and not _in_link_item(element) \
+                        and next(element.iter("a"), None) is None:
+                    last = element
+            continue
+        own = normalize_text(element.text or "")
+        if len(own) >= _PROSE_MIN and element.tag != "a" and last is not None and last not in set(element.iterancestors()):
+            return last
+    return None
 
 
 def _agreement(folded: str, refs: References) -> int:
-    """3: equals a reference or the slug; 2: the slug (cut short) or a reference starts with it."""
-    if folded in refs.exact:
-        return 3
-    if refs.slug and (folded == refs.slug or (len(refs.slug.split()) >= _SLUG_MIN_WORDS + 1 and folded.startswith(refs.slug))):
-        return 3
-    if any(r.startswith(folded) and len(folded) >= len(r) // 3 for r in refs.prefixes):
-        return 2
-    return 0
+    """How much of the page agrees with this text: 3 for an exact reference, 2 for the slug, 2 for a prefix of the <title>.
+
+    Agreements add up, so the headline (a prefix of the <title> *and* the slug's words) beats a
+    first sentence of the body that merely starts with the same words.
+    """
+    score = 3 if folded in refs.exact else 0
+    if refs.slug and (folded == refs.slug or (len(refs.slug.split()) >= _SLUG_MIN_WORDS + 1 and folded.startswith(refs.slug))
+                      or (len(folded.split()) >= _SLUG_MIN_WORDS + 1 and refs.slug.startswith(folded))):
+        score += 2
+    if score < 3 and any(r.startswith(folded) and len(folded) >= len(r) // 3 for r in refs.prefixes):
+        score += 2
+    return score
 
 
 def _candidates(root: HtmlElement, refs: References):
@@ -189,7 +239,10 @@ def _slug(url: str | None) -> str:
     path = unquote(urlsplit(url).path).rstrip("/")
     segment = path.rsplit("/", 1)[-1]
     segment = re.sub(r"\.(?:html?|aspx?|php|jsp|vnp|cfm)$", "", segment, flags=re.I)
-    segment = re.sub(r"^\d+[-_]|[-_.]\d+$", "", segment)
+    segment = re.sub(r"^\d+[-_]", "", segment)
+    trailing = re.search(r"[-_.](\d+)$", segment)
+    if trailing and not (len(trailing.group(1)) == 4 and 1990 <= int(trailing.group(1)) <= 2100):
+        segment = segment[: trailing.start()]  # an id ("-4521"), not a year ("-2022")
     words = fold_text(segment.replace("-", " ").replace("_", " ")).split()
     if len(words) < _SLUG_MIN_WORDS or all(w.isdigit() for w in words):
         return ""

@@ -43,17 +43,28 @@ class SearchError(ValueError):
     """A search that cannot run; the message is meant for the user."""
 
 
+class _FoldTable(dict):
+    """``str.translate`` table of :func:`fold`, filled in as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = unicodedata.normalize("NFD", ch)[0] if code > 127 else ch
+        folded = "d" if base in "đĐ" else base.lower() if len(base.lower()) == 1 else base
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Every mark removed and ``đ→d``, lower-cased, one character per character of ``text``.
 
     Length-preserving (for NFC text), so a match found in the folded text is at the same
     offsets in the original: that is how snippets highlight ``Đại hội`` for ``dai hoi``.
+    One ``str.translate`` (a character table filled as needed): a 100 KB body in milliseconds.
     """
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFD", ch)[0] if ord(ch) > 127 else ch
-        out.append("d" if base in "đĐ" else base.lower() if len(base.lower()) == 1 else base)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 @dataclass
@@ -143,16 +154,45 @@ class ParsedQuery:
         combos = list(islice(product(*forms), MAX_PHRASE_VARIANTS))
         return "{title title_folded} : (" + " OR ".join(f'^"{" ".join(c)}"' for c in combos) + ")"
 
-    def highlight_patterns(self) -> list[str]:
-        """Regular expressions over :func:`fold` of a text that find this query's words."""
-        patterns = []
+    def spans(self, folded: str) -> list[tuple[int, int]]:
+        """Where this query's words and phrases are in ``folded`` (a text through :func:`fold`):
+        sorted, not overlapping, the longest match at each place.
+
+        One pass over the text's words with set lookups, so a pasted query's 64 words cost about
+        what one does (a regular expression of 64 alternatives took 0.4 s on a 100 KB body).
+        """
+        by_first: dict[str, list[list[tuple[frozenset[str], bool]]]] = {}
+        prefix_first: list[list[tuple[frozenset[str], bool]]] = []
         for term in self.terms:
             if term.negated:
                 continue
-            words = ["(?:" + "|".join(re.escape(fold(f)) for f in dict.fromkeys(forms)) + ")" for forms in term.forms()]
-            tail = r"\w*" if term.prefix else r"(?!\w)"
-            patterns.append(r"(?<!\w)" + r"\W+".join(words) + tail)
-        return patterns
+            words = [(frozenset(fold(f) for f in forms), term.prefix and i == len(term.words) - 1)
+                     for i, forms in enumerate(term.forms())]
+            if words[0][1]:
+                prefix_first.append(words)
+            else:
+                for form in words[0][0]:
+                    by_first.setdefault(form, []).append(words)
+        tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
+        out: list[tuple[int, int]] = []
+        i = 0
+        while i < len(tokens):
+            best = 0
+            for words in by_first.get(tokens[i][2], []) + [w for w in prefix_first if _word_matches(tokens[i][2], w[0])]:
+                if len(words) > best and i + len(words) <= len(tokens) and all(
+                        _word_matches(tokens[i + k][2], words[k]) for k in range(1, len(words))):
+                    best = len(words)
+            if best:
+                out.append((tokens[i][0], tokens[i + best - 1][1]))
+                i += best
+            else:
+                i += 1
+        return out
+
+
+def _word_matches(token: str, word: tuple[frozenset[str], bool]) -> bool:
+    forms, prefix = word
+    return any(token.startswith(f) for f in forms) if prefix else token in forms
 
 
 # Phrases (paired quotes, an optional *), brackets, and runs of anything else.

@@ -649,8 +649,7 @@ def highlight(text: str | None, parsed: ParsedQuery, *, width: int | None = 220)
         return ""
     text = unicodedata.normalize("NFC", text)
     folded = fold(text)
-    patterns = parsed.highlight_patterns()
-    spans = [m.span() for m in re.finditer("|".join(patterns), folded)] if patterns else []
+    spans = parsed.spans(folded)
     start, end = 0, len(text)
     if width is not None and len(text) > width:
         first = spans[0][0] if spans else 0

@@ -87,6 +87,14 @@ def test_spelling_variants_work_on_archives_of_earlier_versions_without_a_rebuil
         database.close()
 
 
+def test_highlight_marks_words_phrases_prefixes_and_variants_without_overlap():
+    parsed = search.parse_query('dai hoi dang "bo ki" kĩ nguy* NOT van')
+    assert search.highlight("Khai mạc Đại hội <Đảng> bộ, kỹ thuật số; Nguyễn Văn", parsed) == (
+        "Khai mạc <mark>Đại</mark> <mark>hội</mark> &lt;<mark>Đảng</mark>&gt; <mark>bộ, kỹ</mark> thuật số; "
+        "<mark>Nguyễn</mark> Văn")  # the phrase "bo ki" over "bộ, kỹ" (i/y), not "kỹ" alone; NOT words unmarked
+    assert search.highlight("đại_hội", search.parse_query("dai hoi")) == "<mark>đại</mark>_<mark>hội</mark>"
+
+
 # --- anything pasted is searched -------------------------------------------------------------
 
 def test_a_pasted_title_ranks_its_article_above_longer_titles_and_repeated_words(db):

@@ -85,6 +85,7 @@ BYLINES = [
     ("Nguyễn Văn An (Trung tâm Văn hóa huyện)", "author", "Nguyễn Văn An (Trung tâm Văn hóa huyện)"),
     ("Trần Thị Bình - phóng viên", "author", "Trần Thị Bình - phóng viên"),
     ("Thu Hà", None, None),  # a pen name alone on a plain line: not enough
+    ("Nguyễn Văn An, Trần Thị Bình, Lê Văn Cường", None, None),  # a list of people, not a byline
 ]
 
 
@@ -94,6 +95,7 @@ BYLINES = [
     ("<p>Buổi lễ kết thúc trong không khí vui tươi, phấn khởi của đồng bào các dân tộc. (Hồng Nhung)</p>", "Hồng Nhung"),
     ('<p style="text-align: center;"><b>Ban Tổ Chức</b></p>', None),
     ("<p>Thu Hà</p>", None),
+    ("<table><tr><td>Người ký</td><td>Nguyễn Văn An</td></tr></table>", None),  # a signature table
 ])
 def test_a_pen_name_set_apart_is_a_byline(markup, author):
     article = extract_article(_page("<div>Ngày đăng: 24/05/2021</div>", after_body=markup),

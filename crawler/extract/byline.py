@@ -23,7 +23,8 @@ from crawler.extract.text import BLOCK_TAGS, normalize_text, paragraphs
 
 LINE_MAX = 120
 _ROLE_WORDS_MAX = 9
-_LINES_MAX = 3  # a byline and a source line, in either order, plus one spare
+_LINES_MAX = 3
+_NAMES_MAX = 2  # a byline names one or two people  # a byline and a source line, in either order, plus one spare
 
 # Vietnamese family names (Kinh and the common ones of the northern ethnic minorities).
 SURNAMES = frozenset(
@@ -83,6 +84,8 @@ def take_byline(body: HtmlElement) -> Byline:
         block = _last_block(body)
         if block is None:
             break
+        if block.tag in {"td", "th"} or any(a.tag == "table" for a in block.iterancestors()):
+            break  # the last cell of a table (a list of people, a signature block) is no byline
         lines = paragraphs(block)
         if not lines:
             break  # text only in skipped markup (a script, a form field)
@@ -143,6 +146,8 @@ def is_byline(text: str, *, pen_name: bool = False) -> bool:
     parts = [p for p in _NAME_SEPARATOR.split(text) if p]
     if not 1 <= len(parts) <= 4 or not is_person_name(parts[0], pen_name=pen_name):
         return False
+    if sum(1 for part in parts if is_person_name(part)) > _NAMES_MAX:
+        return False  # a list of people ("Nguyễn Văn An, Trần Thị Bình, Lê Văn Cường") ends the text, not a byline
     for part in parts[1:]:
         words = part.split()
         if not words or len(words) > _ROLE_WORDS_MAX:

@@ -33,6 +33,7 @@ _CHROME_TAGS = frozenset({"header", "nav", "footer", "aside", "marquee", "select
 _SKIP = frozenset({"script", "style", "title", "head", "noscript", "template", "textarea", "option", "select"})
 _DATE_TEXT_NODES = "//body//text()[string-length(normalize-space(.)) >= 6]"
 _HEADLINE_LINK_MIN = 15
+_COMBINE_MAX = 4  # lines of the nearest one's tier that may complete it (published beside updated)
 _SENTENCE_WORDS = 8
 _NOT_WORDS = re.compile(r"\d+|[^\w\s]|\b(?:thứ|chủ nhật|ngày|tháng|năm|lúc|giờ|phút|sáng|chiều|tối|am|pm|sa|ch|hai|ba|tư|bảy|sáu)\b", re.I)
 _UPDATED_NAME = re.compile(r"updated|modified", re.I)
@@ -40,12 +41,45 @@ _DATE_NAME = re.compile(r"date|time|ngay|publish|created|posted|thoi-?gian", re.
 _DATE_LABEL = re.compile(r"ngày đăng|đăng lúc|đăng ngày|cập nhật|ngày cập nhật|thời gian|xuất bản|published|posted|updated", re.I)
 
 
-@dataclass(frozen=True)
+class _TextLengths:
+    """Visible text length of elements, each measured once per page (ancestors are shared by many dates)."""
+
+    def __init__(self) -> None:
+        self._known: dict[HtmlElement, int] = {}
+
+    def __call__(self, element: HtmlElement) -> int:
+        length = self._known.get(element)
+        if length is None:
+            raw = element.text_content()
+            # a text far longer than a date line needs no exact measure (and big blocks are costly to normalise)
+            length = len(raw) if len(raw) > 50 * DATE_TEXT_MAX else len(normalize_text(raw))
+            self._known[element] = length
+        return length
+
+
+@dataclass
 class _Candidate:
+    """A short text that may be the date line; its dates are parsed only when its turn comes."""
+
     element: HtmlElement
     order: int
-    found: DatesRead
+    text: str = ""
+    node_text: str = ""
     sentence: bool = False  # a short sentence that mentions a date ("Sáng 24/5, huyện tổ chức …"): never the date line
+    parsed: DatesRead | None = None
+
+    @property
+    def found(self) -> DatesRead:
+        if self.parsed is None:
+            dates = read_dates(self.text)
+            if dates.published is None and dates.updated is None and self.node_text:
+                dates = read_dates(self.node_text)
+            self.parsed = dates
+        return self.parsed
+
+    @property
+    def dated(self) -> bool:
+        return self.found.published is not None or self.found.updated is not None
 
 
 def nearest_dates(root: HtmlElement, title: HtmlElement | None, container: HtmlElement | None) -> DatesRead:
@@ -56,12 +90,12 @@ def nearest_dates(root: HtmlElement, title: HtmlElement | None, container: HtmlE
 def nearest_date_line(root: HtmlElement, title: HtmlElement | None, container: HtmlElement | None) -> tuple[DatesRead, HtmlElement | None]:
     """The dates of the line nearest the headline, and that line's element (not body text)."""
     order = {element: index for index, element in enumerate(root.iter())}
-    candidates = _candidates(root, order, title)
+    lengths = _TextLengths()
+    candidates = _candidates(root, order, title, lengths)
     if not candidates:
         return DatesRead(), None
     if title is None or title not in order:
-        outside = [c for c in candidates if not c.sentence and not _in_chrome(c.element)]
-        return _combine(outside[:1] or [], outside), (outside[0].element if outside else None)
+        return _first_dated([c for c in candidates if not c.sentence], lambda c: 0, lambda c: not _in_chrome(c.element))
     anchor = order[title]
     body_start = _body_start(title, container, order)
     container_range = _range(container, order) if container is not None else None
@@ -76,13 +110,28 @@ def nearest_date_line(root: HtmlElement, title: HtmlElement | None, container: H
             tier = 2
         return tier, abs(candidate.order - anchor)
 
-    usable = [c for c in candidates if not c.sentence and not _is_link_item(c.element, title)]
-    usable = [c for c in usable if rank(c)[0] < 2 or not _in_chrome(c.element)]
-    usable.sort(key=rank)
-    if not usable:
+    def usable(candidate: _Candidate) -> bool:
+        return not _is_link_item(candidate.element, title, lengths) and (rank(candidate)[0] < 2 or not _in_chrome(candidate.element))
+
+    ranked = sorted((c for c in candidates if not c.sentence), key=rank)
+    return _first_dated(ranked, lambda c: rank(c)[0], usable)
+
+
+def _first_dated(ranked: list[_Candidate], tier, usable) -> tuple[DatesRead, HtmlElement | None]:
+    """The first usable candidate that parses, combined with a few more of its tier (parsed lazily, in rank order)."""
+    first = None
+    same: list[_Candidate] = []
+    for candidate in ranked:
+        if first is not None and (tier(candidate) != tier(first) or len(same) >= _COMBINE_MAX):
+            break
+        if not candidate.dated or not usable(candidate):
+            continue
+        if first is None:
+            first = candidate
+        same.append(candidate)
+    if first is None:
         return DatesRead(), None
-    best_tier = rank(usable[0])[0]
-    return _combine(usable[:1], [c for c in usable if rank(c)[0] == best_tier]), usable[0].element
+    return _combine([first], same), first.element
 
 
 def _combine(first: list[_Candidate], same_rank: list[_Candidate]) -> DatesRead:
@@ -98,14 +147,14 @@ def _combine(first: list[_Candidate], same_rank: list[_Candidate]) -> DatesRead:
     return DatesRead(published=published, updated=updated)
 
 
-def _candidates(root: HtmlElement, order: dict[HtmlElement, int], title: HtmlElement | None) -> list[_Candidate]:
+def _candidates(root: HtmlElement, order: dict[HtmlElement, int], title: HtmlElement | None, lengths: _TextLengths) -> list[_Candidate]:
     found: dict[HtmlElement, _Candidate] = {}
     for time_element in root.iter("time"):
         parsed = parse_vn_datetime(time_element.get("datetime")) if time_element.get("datetime") else None
         if parsed is not None:
             names = f"{time_element.get('class') or ''} {time_element.get('itemprop') or ''}"
             dates = DatesRead(updated=parsed) if _UPDATED_NAME.search(names) else DatesRead(published=parsed)
-            found[time_element] = _Candidate(time_element, order.get(time_element, 0), dates)
+            found[time_element] = _Candidate(time_element, order.get(time_element, 0), parsed=dates)
     for node in root.xpath(_DATE_TEXT_NODES):
         if not _LOOKS_LIKE_DATE.search(node):
             continue
@@ -118,26 +167,21 @@ def _candidates(root: HtmlElement, order: dict[HtmlElement, int], title: HtmlEle
             continue  # a date inside a sentence of the text
         if title is not None and (parent is title or title in set(parent.iterancestors())):
             continue  # a date in the headline ("Từ ngày 04/01/2017, …") is not its date line
-        line_element = _line_element(parent, title)
+        line_element = _line_element(parent, title, lengths)
         text = normalize_text(line_element.text_content())
-        if _CLOCK_TEXT.search(text) or _inside_prose(line_element, text):
-            continue
-        dates = read_dates(text)
-        if dates.published is None and dates.updated is None:
-            dates = read_dates(normalize_text(node))
-        if dates.published is None and dates.updated is None:
+        if _CLOCK_TEXT.search(text) or _inside_prose(line_element, text, lengths):
             continue
         if line_element not in found:
-            found[line_element] = _Candidate(line_element, order.get(parent, 0), dates, _is_sentence(text))
+            found[line_element] = _Candidate(line_element, order.get(parent, 0), text, normalize_text(node), _is_sentence(text))
     return sorted(found.values(), key=lambda c: c.order)
 
 
-def _line_element(element: HtmlElement, title: HtmlElement | None) -> HtmlElement:
+def _line_element(element: HtmlElement, title: HtmlElement | None, lengths: _TextLengths) -> HtmlElement:
     """The largest block around the date that is still one short line (so labels come along)."""
     line = element
     while line.getparent() is not None and line.getparent().tag not in {"body", "html"}:
         parent = line.getparent()
-        if len(normalize_text(parent.text_content())) > DATE_TEXT_MAX or (title is not None and title in set(parent.iter())):
+        if lengths(parent) > DATE_TEXT_MAX or (title is not None and title in set(parent.iter())):
             break
         line = parent
     return line
@@ -154,7 +198,7 @@ def _is_sentence(text: str) -> bool:
     return len([w for w in rest.split() if w[:1].islower()]) > _SENTENCE_WORDS
 
 
-def _inside_prose(line: HtmlElement, text: str) -> bool:
+def _inside_prose(line: HtmlElement, text: str, lengths: _TextLengths) -> bool:
     """True for a date that is an inline part of a longer paragraph ("… công văn số 12 ngày 10/10/2017 …").
 
     A date line is a block of its own; an inline one counts only when named for dates
@@ -162,7 +206,7 @@ def _inside_prose(line: HtmlElement, text: str) -> bool:
     """
     if line.tag in BLOCK_TAGS or line.tag in {"td", "th", "time"} or line.getparent() is None:
         return False
-    if len(normalize_text(line.getparent().text_content())) <= DATE_TEXT_MAX:
+    if lengths(line.getparent()) <= DATE_TEXT_MAX:
         return False
     names = f"{line.get('class') or ''} {line.get('id') or ''} {line.get('itemprop') or ''}"
     return not (_DATE_NAME.search(names) or _DATE_LABEL.search(text))
@@ -202,13 +246,13 @@ def _in_chrome(element: HtmlElement) -> bool:
     return False
 
 
-def _is_link_item(element: HtmlElement, title: HtmlElement | None) -> bool:
+def _is_link_item(element: HtmlElement, title: HtmlElement | None, lengths: _TextLengths) -> bool:
     """True when the date stands beside another article's headline link (a related list)."""
     item = element
     for ancestor in element.iterancestors():
         if item.tag in {"li", "tr", "dd", "dt", "article"} or item is title:
             break
-        if ancestor.tag in {"body", "html"} or len(normalize_text(ancestor.text_content())) > 3 * DATE_TEXT_MAX:
+        if ancestor.tag in {"body", "html"} or lengths(ancestor) > 3 * DATE_TEXT_MAX:
             break
         item = ancestor
     if title is not None and (item is title or any(a is item for a in title.iterancestors())):

@@ -36,6 +36,7 @@ _OFFICE_NAME = re.compile(
 _OFFICE_WORDS_MAX = 10
 _TEXT_MIN, _TEXT_MAX = 8, 400
 _PROSE_MIN = 150
+_SECTION_WORDS_MAX = 6
 _TITLE_NAME = re.compile(r"title|tieu-?de|headline", re.I)
 _SLUG_MIN_WORDS = 3
 _SKIP = frozenset({"script", "style", "title", "head", "noscript", "template", "option", "select", "textarea", "button"})
@@ -95,6 +96,16 @@ def is_site_name(text: str | None) -> bool:
     return bool(text) and (bool(_SITE_NAME.match(fold_text(text))) or _is_office(text))
 
 
+def _before(first: HtmlElement, second: HtmlElement) -> bool:
+    """True when ``first`` comes before ``second`` in document order."""
+    for element in first.getroottree().iter():
+        if element is first:
+            return True
+        if element is second:
+            return False
+    return False
+
+
 def _is_office(part: str) -> bool:
     """An office's name ("Sở GD&ĐT Hà Giang", "UBND huyện Bắc Mê"): an office word, ending in a proper name."""
     words = part.split()
@@ -127,6 +138,12 @@ def headline(root: HtmlElement, meta: dict[str, str], url: str | None = None) ->
         if best is None or key > best[0]:
             best = (key, text, element)
     if best is not None and best[0][0] > 0:
+        if len(best[1].split()) <= _SECTION_WORDS_MAX:
+            # A short heading the <title> agrees with may be the section's name ("Tin tức - Sự
+            # kiện" on a page titled so): the article's headline is then the heading nearer its text.
+            nearer = _heading_before_prose(root, refs)
+            if nearer is not None and nearer is not best[2] and _before(best[2], nearer) and best[2] not in set(nearer.iterancestors()):
+                return element_text(nearer), nearer
         return best[1], best[2]
     h1s = [e for e in root.iter("h1") if element_text(e) and not _is_site_name(fold_text(element_text(e)), refs)]
     if len(h1s) == 1:

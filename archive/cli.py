@@ -207,7 +207,8 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
     for key, value in (settings or {}).items():
         scrapy_settings.set(key, value, priority="cmdline")
     # archive.logs may have installed the handlers already (--log-file, --log-format json)
-    process = CrawlerProcess(scrapy_settings, install_root_handler=not scrapy_settings.getbool("PORTAL_ARCHIVE_OWN_LOGGING"))
+    scrapy_settings.set("LOG_INSTALL_ROOT_HANDLER", not scrapy_settings.getbool("PORTAL_ARCHIVE_OWN_LOGGING"), priority="cmdline")
+    process = CrawlerProcess(scrapy_settings)  # (the install_root_handler argument is deprecated: the setting says it)
     crawl_ids: list[int] = []
 
     waiting = list(portal_ids)
@@ -252,10 +253,13 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
 
 
 def _stop_reactor() -> None:
-    from twisted.internet import reactor
+    from twisted.internet import error, reactor
 
-    if reactor.running:
-        reactor.stop()
+    try:
+        if reactor.running:
+            reactor.stop()
+    except error.ReactorNotRunning:
+        pass  # Ctrl-C/SIGTERM: Scrapy's signal handler is stopping it already (was two tracebacks)
 
 
 def _row(db: Any, sql: str, *params: Any) -> tuple[list[str], tuple]:

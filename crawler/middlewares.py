@@ -273,6 +273,12 @@ class MetaRefreshMiddleware(_MetaRefreshMiddleware):
         return any(host == d or host.endswith("." + d) for d in domains) and target.port == page.port
 
 
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """A logging filter: the record's message without its traceback."""
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
 class RobotsTxtMiddleware(_RobotsTxtMiddleware):
     """robots.txt as RFC 9309 says: a 5xx answer means *disallow all*.
 
@@ -289,6 +295,9 @@ class RobotsTxtMiddleware(_RobotsTxtMiddleware):
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
         self._refusals: dict[str, str] = {}
+        # Scrapy logs an unreachable robots.txt with its whole traceback (two chained ones);
+        # the one line before it says everything (the host refused, timed out...).
+        logging.getLogger(_RobotsTxtMiddleware.__module__).addFilter(_without_traceback)
 
     async def robot_parser(self, request: Request) -> Any:
         # Scrapy 2.19 hands ``None`` (= no rules) to one of the requests that waited on the

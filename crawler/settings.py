@@ -68,3 +68,6 @@ PORTAL_ARCHIVE_FULL = False
 PORTAL_ARCHIVE_OVERLAP = 1
 PORTAL_ARCHIVE_FRONTIER = True
 SPIDER_MIDDLEWARES = {"crawler.middlewares.FrontierMiddleware": 50}
+
+# `scrapy crawl portal -a portal=ID`: one line for a bad id, exit 1 when the crawl failed (crawler/commands/crawl.py)
+COMMANDS_MODULE = "crawler.commands"

@@ -297,11 +297,15 @@ def test_control_characters_are_stripped_and_every_feed_is_well_formed_xml(fault
     assert (row["title"], row["lead"]) == (clean["title"], clean["lead"]) and row["author"] == poisoned.author
     assert row["body"].startswith("Đoạn có ký tự điều khiển ở giữa và tab.\n\n")
     # An archive written before (or by another tool) may still hold them: the feed stays XML.
-    conn = sqlite3.connect(faults.db_file)
+    import shutil
+
+    older = faults.tmp_path / "older.db"
+    shutil.copyfile(faults.db_file, older)
+    conn = sqlite3.connect(older)
     conn.execute("update articles set title = title || ?, author = ? where url != ?", [CONTROLS, "Tác\x02giả", row["url"]])
     conn.commit()
     conn.close()
-    datasette = make_datasette(faults.db_file)
+    datasette = make_datasette(older)
 
     async def feeds():
         return [await datasette.client.get(path) for path in ("/-/search.atom", "/-/search.atom?q=quan", "/-/search.atom?portal=fault-portal")]

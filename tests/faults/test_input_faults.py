@@ -194,3 +194,27 @@ def test_readers_never_create_or_migrate(tmp_path):
     upgraded = run_cli("upgrade", "--db", str(older))
     assert upgraded.returncode == 0, upgraded.stderr
     assert run_cli("status", "--db", str(older)).returncode == 0
+
+
+def scrapy_crawl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_ARCHIVE_")}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "scrapy", "crawl", "portal", *args, "-s", f"PORTAL_ARCHIVE_DB={tmp_path / 'archive.db'}",
+                           "-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_DELAY=0"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+
+
+def test_scrapy_crawl_exits_non_zero_on_a_failed_crawl_and_says_a_bad_id_in_one_line(tmp_path):
+    bad = scrapy_crawl(tmp_path, "-a", "portal=no-such-portal")
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
+        "Error: unknown portal id 'no-such-portal' (see `portal-archive portals`)"], bad.stderr
+    dead = {"id": "chet", "name": "Chết", "level": "quận", "province": "Hà Nội", "base_url": "http://127.0.0.1:1/",
+            "platform": "liferay-hanoi", "enabled": True, "start_urls": ["/vi/"]}
+    registry = write_registry(tmp_path / "portals.toml", [dead])
+    unreachable = scrapy_crawl(tmp_path, "-a", "portal=chet", "-s", f"PORTAL_ARCHIVE_REGISTRY={registry}")
+    assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr, unreachable.stderr[-3000:]
+    assert sqlite3.connect(tmp_path / "archive.db").execute("select outcome from crawls").fetchall() == [("failed",)]
+    with FaultPortal(ARTICLES[:3], portal_id="song") as site:
+        registry = write_registry(tmp_path / "portals.toml", [site.registry_entry()])
+        fine = scrapy_crawl(tmp_path, "-a", "portal=song", "-s", f"PORTAL_ARCHIVE_REGISTRY={registry}")
+    assert fine.returncode == 0 and "Traceback" not in fine.stderr, fine.stderr[-3000:]

@@ -388,7 +388,7 @@ def store_snapshot(db: Database, *, url: str, body: bytes, status: int, headers:
         cursor = db.execute(
             """INSERT INTO snapshots(portal_id, crawl_id, url, status, content_type, headers, sha256,
                first_fetched_at, last_fetched_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [portal_id, crawl_id, url, status, _header(headers, "Content-Type"),
+            [portal_id, crawl_id, url, status, header_value(headers, "Content-Type"),
              json.dumps(headers, ensure_ascii=False), digest, fetched_at, fetched_at, origin],
         )
         return int(cursor.lastrowid)
@@ -554,7 +554,7 @@ def known_articles(db: Database, portal_id: str, urls: Iterable[str] | None = No
     for url, fetched_url, gone_at, headers in rows:
         parsed = json.loads(headers) if headers else {}
         info = {"url": url, "fetched_url": fetched_url or url, "gone_at": gone_at,
-                "etag": _header(parsed, "ETag"), "last_modified": _header(parsed, "Last-Modified")}
+                "etag": header_value(parsed, "ETag"), "last_modified": header_value(parsed, "Last-Modified")}
         known[url] = info
         if fetched_url:
             known.setdefault(fetched_url, info)
@@ -699,7 +699,8 @@ def _article_row(article: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _header(headers: dict[str, Any], name: str) -> str | None:
+def header_value(headers: dict[str, Any], name: str) -> str | None:
+    """A stored response header's (first) value, whatever the case of its name."""
     for key, value in headers.items():
         if key.lower() == name.lower():
             return value[0] if isinstance(value, list) and value else value

@@ -32,14 +32,7 @@ PageExtractor = Callable[[bytes, str, dict], "dict | None"]
 
 def decode_page(body: bytes, headers: dict[str, Any] | None) -> str:
     """A stored page's HTML as the crawler decodes it (declared charset, repairs, NFC)."""
-    return decode_html(body, _header(headers or {}, "Content-Type"))
-
-
-def _header(headers: dict[str, Any], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return value[0] if isinstance(value, list) and value else value
-    return None
+    return decode_html(body, store.header_value(headers or {}, "Content-Type"))
 
 
 def stored_template(db: Any, portal_id: str) -> Template:

@@ -122,3 +122,16 @@ def test_the_redis_ingest_refreshes_a_generic_portals_template_when_its_run_ends
     Ingest(None, db).refresh_template("yenson")
     assert all(HOTLINE not in body and template for body, template in db.execute("select body, template from articles"))
     db.close()
+
+
+def test_an_import_of_article_pages_alone_keeps_every_article(tmp_path):
+    """A folder of saved article pages with no listing to link them: each is judged by its own reading."""
+    from shutil import copytree
+
+    only_articles = copytree(SITE, tmp_path / "copy")
+    (only_articles / "tin-tuc" / "index.html").unlink()
+    registry = write_registry(tmp_path / "portals.toml", [ENTRY])
+    result = CliRunner().invoke(cli, ["import-mirror", str(only_articles), "--portal", "yenson", "--registry", str(registry),
+                                      "--db", str(tmp_path / "a.db"), "--base-url", ENTRY["base_url"]])
+    assert result.exit_code == 0, result.output
+    assert "4 pages stored, 4 articles (4 new" in result.output

@@ -17,10 +17,10 @@ from crawler.extract.metadata import read_metadata
 from crawler.extract.text import normalize_text
 
 # A body shorter than this, on a page no listing links, is a notice or a stub page, not proof.
-MIN_WORDS = 40
+MIN_WORDS = 12
 # Share of the body's text that is link text above which the "body" is a list of headlines.
-MAX_LINK_SHARE = 0.3
-# List items (or table rows) each with a picture or a date: a listing's records, when there are this many.
+MAX_LINK_SHARE = 0.5
+# Linked list items (or table rows) with a picture or a date: a listing's records, when there are this many.
 MAX_RECORDS = 3
 # Share of the body found in the records of the page's main list above which it is a listing.
 MAX_LIST_SHARE = 0.5
@@ -49,9 +49,11 @@ def link_share(body: HtmlElement) -> float:
 
 
 def records(body: HtmlElement) -> int:
-    """List items and table rows that hold a picture or a date: the records of a listing."""
+    """List items and table rows that link somewhere and hold a picture or a date: a listing's
+    records (an article's table of documents has dates in its rows, not a link in each)."""
     return sum(1 for item in body.iter("li", "tr")
-               if next(item.iter("img"), None) is not None or _DATE.search(item.text_content() or ""))
+               if next(item.iter("a"), None) is not None
+               and (next(item.iter("img"), None) is not None or _DATE.search(item.text_content() or "")))
 
 
 def list_share(root: HtmlElement, url: str, body: str) -> float:

@@ -116,3 +116,22 @@ def test_hanoi_mirror_imported_as_a_generic_portal_keeps_the_gold_with_no_leaks(
         assert not [s for s in record["body_without"] if norm(s) in body], record["url"]
     template = conn.execute("select pages from portal_templates where portal_id = 'sotttt-generic'").fetchone()
     assert template is not None and template[0] == 50
+
+
+def test_a_portal_with_no_profile_and_no_start_urls_is_crawled_from_its_home_page(tmp_path):
+    """The bundled demo portal as a generic portal: menu → sections → pagination → every article, furniture out."""
+    from archive.demo.site import DemoPortal
+
+    with DemoPortal() as site:
+        entry = {"id": "demo-generic", "name": "Quận Mẫu", "level": "quận", "province": "Hà Nội", "base_url": site.base_url}
+        registry = write_registry(tmp_path / "portals.toml", [entry])  # no platform: generic; no start_urls: home page
+        result = run_cli("crawl", "demo-generic", "--registry", str(registry), "--db", str(tmp_path / "a.db"), "--delay", "0",
+                         "--set", "AUTOTHROTTLE_ENABLED=false", "-q")
+        articles = len(site.articles)
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(tmp_path / "a.db")
+    assert conn.execute("select count(*), count(title), count(author) from articles").fetchone() == (articles, articles, articles)
+    for label in ("Các tin khác", "Xem nhiều", "Lượt xem", "Trang chủ", "Địa chỉ: Số 8"):
+        assert conn.execute("select count(*) from articles where body like ?", [f"%{label}%"]).fetchone()[0] == 0, label
+    template = conn.execute("select version from portal_templates").fetchone()[0]
+    assert conn.execute("select count(*) from articles where template = ?", [template]).fetchone()[0] == articles

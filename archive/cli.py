@@ -42,7 +42,7 @@ def registry_option(func: Callable) -> Callable:
     )(func)
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})  # -h is help everywhere (serve's was --host)
 @click.version_option(package_name="portal-archive")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), envvar="PORTAL_ARCHIVE_CONFIG", default=None,
               help="TOML file of option defaults (default: ./portal-archive.toml when present). Env: PORTAL_ARCHIVE_CONFIG.")
@@ -144,8 +144,8 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path
 
         try:
             settings = {**distributed_settings(redis_url), **settings}
-        except DistributedError as exc:
-            raise BadInput(str(exc)) from None
+        except DistributedError as exc:  # a wrong URL is bad input (2); Redis not answering is a failure (1), as in `ingest`
+            raise (BadInput if exc.bad_input else click.ClickException)(str(exc)) from None
     from contextlib import ExitStack
 
     from archive.locks import PortalLocked, portal_lock
@@ -247,7 +247,13 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
         process.start(stop_after_crawl=False)
     db = store.open_db(db_path)
     try:
-        return [dict(zip(*_row(db, "SELECT * FROM crawls WHERE id = ?", cid))) for cid in sorted(crawl_ids)]
+        rows = [dict(zip(*_row(db, "SELECT * FROM crawls WHERE id = ?", cid))) for cid in sorted(crawl_ids)]
+        for row in rows:  # "crawl #N": the portal's own Nth run, not the row id shared by every portal
+            row["number"] = db.execute("SELECT count(*) FROM crawls WHERE portal_id = ? AND id <= ?", [row["portal_id"], row["id"]]).fetchone()[0]
+            if row.get("resumed_from"):
+                row["resumed_number"] = db.execute("SELECT count(*) FROM crawls WHERE portal_id = ? AND id <= ?",
+                                                   [row["portal_id"], row["resumed_from"]]).fetchone()[0]
+        return rows
     finally:
         db.close()
 
@@ -275,8 +281,8 @@ def _report(results: list[dict[str, Any]], db_path: Path, strict: bool = False) 
         click.echo(
             f"{row['portal_id']}: {row['outcome']} — {row['pages_fetched']} pages, {row['articles_seen']} articles "
             f"({row['articles_new']} new, {row['articles_updated']} updated, {row['articles_unchanged']} unchanged), "
-            f"{row['errors']} errors, {row['date_missing']} without date; {row.get('mode') or 'crawl'} crawl #{row['id']}"
-            + (f" (resumed #{row['resumed_from']})" if row.get("resumed_from") else "")
+            f"{row['errors']} errors, {row['date_missing']} without date; {row.get('mode') or 'crawl'} crawl #{row.get('number') or row['id']}"
+            + (f" (resumed #{row.get('resumed_number') or row['resumed_from']})" if row.get("resumed_from") else "")
             + f", {row.get('requests') or 0} requests, {row.get('not_modified') or 0} not modified, {row.get('articles_gone') or 0} gone;"
             f" started {started} → {db_path}"
         )
@@ -312,8 +318,8 @@ def extract(source: str, portal_id: str | None, page_url: str | None, registry: 
 
     try:
         html, url = read_source(source, page_url)
-    except FetchError as exc:
-        raise BadInput(str(exc)) from None
+    except FetchError as exc:  # a missing file is bad input (2); a page that cannot be fetched exit 1, as in `probe`
+        raise (click.ClickException if source.startswith(("http://", "https://")) else BadInput)(str(exc)) from None
     if portal_id:
         profile = _load_registry(registry).get(portal_id)
         if profile is None:
@@ -345,7 +351,7 @@ def extract(source: str, portal_id: str | None, page_url: str | None, registry: 
 
 @cli.command()
 @db_option()
-@click.option("-h", "--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 to share on the network).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 to share on the network).")
 @click.option("-p", "--port", type=int, default=8001, show_default=True, help="Port (0 for any free port).")
 def serve(db_path: Path, host: str, port: int) -> None:
     """Browse and search the archive in Datasette (its JSON API too).

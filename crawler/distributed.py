@@ -57,7 +57,15 @@ INFLIGHT_META = "redis_inflight"  # request meta: the id of the popped request i
 
 
 class DistributedError(Exception):
-    """Redis cannot be used (unreachable, wrong URL): one line an operator can act on."""
+    """Redis cannot be used (unreachable, wrong URL): one line an operator can act on.
+
+    ``bad_input``: the URL itself is wrong (exit 2); otherwise Redis did not answer (exit 1),
+    as for every command that cannot reach a server.
+    """
+
+    def __init__(self, message: str, *, bad_input: bool = False) -> None:
+        super().__init__(message)
+        self.bad_input = bad_input
 
 
 def distributed_settings(redis_url: str, *, check: bool = True) -> dict[str, Any]:
@@ -119,7 +127,9 @@ def ping(redis_url: str) -> None:
 
     try:
         redis.Redis.from_url(redis_url, socket_connect_timeout=5).ping()
-    except (redis.RedisError, ValueError) as exc:
+    except ValueError as exc:
+        raise DistributedError(f"{redis_url}: not a Redis URL ({exc}); expected redis://HOST:PORT/DB", bad_input=True) from None
+    except redis.RedisError as exc:
         raise DistributedError(f"{redis_url}: cannot use Redis ({exc}); is redis-server running and the URL right (redis://HOST:PORT/DB)?") from None
 
 

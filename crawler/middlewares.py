@@ -27,7 +27,7 @@ from archive import db as store
 logger = logging.getLogger(__name__)
 
 # Request meta that describes where a request sits in the crawl (all JSON); nothing else is kept.
-_META_KEYS = ("kind", "page_number", "start", "article_hops", "known", "overlap", "handle_httpstatus_list", "depth")
+_META_KEYS = ("kind", "page_number", "start", "article_hops", "known", "overlap", "handle_httpstatus_list", "depth", "listing_root")
 
 
 def storage_failed(crawler: Any, exc: Exception) -> None:

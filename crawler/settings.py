@@ -66,6 +66,7 @@ LOG_LEVEL = os.environ.get("PORTAL_ARCHIVE_LOG_LEVEL", "INFO")
 # (crawler.middlewares) so a killed crawl resumes where it stopped.
 PORTAL_ARCHIVE_FULL = False
 PORTAL_ARCHIVE_OVERLAP = 1
+PORTAL_ARCHIVE_ARTICLE_LINKS_MAX = 50  # links to other articles followed from one article page
 PORTAL_ARCHIVE_FRONTIER = True
 SPIDER_MIDDLEWARES = {"crawler.middlewares.FrontierMiddleware": 50}
 

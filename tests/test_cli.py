@@ -114,4 +114,4 @@ def test_extract_bad_input(tmp_path):
     bad_portal = runner.invoke(cli, ["extract", str(plain), "--portal", "hanoi-nowhere"])
     assert bad_portal.exit_code == 2 and "unknown portal id 'hanoi-nowhere'" in bad_portal.output
     unreachable = runner.invoke(cli, ["extract", "http://127.0.0.1:1/vi/a"])
-    assert unreachable.exit_code == 2 and "cannot fetch" in unreachable.output
+    assert unreachable.exit_code == 1 and "cannot fetch" in unreachable.output  # as `probe`: unreachable is 1, bad input 2

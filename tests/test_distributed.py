@@ -142,7 +142,7 @@ def test_worker_with_unreachable_redis_is_one_line_error(tmp_path: Path) -> None
                                                              "enabled": True, "start_urls": ["/vi/tin-tuc"]}])
     result = run_cli("crawl", PORTAL, "--distributed", f"redis://127.0.0.1:{_free_port()}/0", "--registry", str(registry),
                      "--db", str(tmp_path / "w.db"), "-q")
-    assert result.returncode == 2
+    assert result.returncode == 1  # Redis not answering: 1, as for `ingest` (issue 15.18: one code per failure)
     assert "cannot use Redis" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     result = run_cli("ingest", "--from", f"redis://127.0.0.1:{_free_port()}/0", "--db", str(tmp_path / "a.db"))
     assert result.returncode == 1 and "cannot use Redis" in result.stderr

@@ -36,7 +36,7 @@ from typing import Any
 import click
 
 from archive import db as store
-from archive.cli import cli, db_option
+from archive.cli import BadInput, cli, db_option
 
 ITEMS_KEY = "portal-archive:items"
 KNOWN_KEY = "portal-archive:known:{portal_id}"  # read by crawler.distributed.read_known
@@ -298,10 +298,13 @@ def ingest(redis_url: str, db_path: Path, batch: int, stop_after_idle: float | N
     """
     import redis
 
-    server = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
+    try:
+        server = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
+    except ValueError as exc:  # a wrong URL: bad input, exit 2 (as `crawl --distributed`)
+        raise BadInput(f"{redis_url}: not a Redis URL ({exc}); expected redis://HOST:PORT/DB") from None
     try:
         server.ping()
-    except (redis.RedisError, ValueError) as exc:
+    except redis.RedisError as exc:  # not answering: exit 1, as `crawl --distributed`
         raise click.ClickException(f"{redis_url}: cannot use Redis ({exc}); is redis-server running and the URL right?") from None
     try:
         db = store.open_db(db_path, create=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 import sys
@@ -61,9 +62,11 @@ def status(db_path: Path, portal_ids: tuple[str, ...], as_json: bool, strict: bo
 @click.option("--format", "fmt", type=click.Choice(["cron", "systemd"]), default="cron", show_default=True)
 @click.option("--at", "at_time", default="02:30", show_default=True, help="Time of the first run each day (HH:MM, local time); portals are staggered 10 minutes apart.")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path.cwd, show_default="current directory", help="Directory the crawl runs in (holds data/).")
+@click.option("--user", "cron_user", default=None, help="cron: write /etc/cron.d lines, which name the user each line runs as (without it: lines for `crontab`).")
 @db_option()
 @registry_option
-def schedule(portal_ids: tuple[str, ...], all_enabled: bool, fmt: str, at_time: str, workdir: Path, db_path: Path, registry: Path | None) -> None:
+def schedule(portal_ids: tuple[str, ...], all_enabled: bool, fmt: str, at_time: str, workdir: Path, cron_user: str | None,
+             db_path: Path, registry: Path | None) -> None:
     """Print ready-to-install cron lines or systemd units that crawl portals daily.
 
     Each portal is crawled by its own run; a run finding the same portal already being crawled
@@ -71,7 +74,8 @@ def schedule(portal_ids: tuple[str, ...], all_enabled: bool, fmt: str, at_time: 
 
     \b
     Example:
-        portal-archive schedule --all > /etc/cron.d/portal-archive
+        portal-archive schedule --all | crontab -                         # your crontab (replaces it)
+        portal-archive schedule --all --user archive > /etc/cron.d/portal-archive
         portal-archive schedule hanoi-sotttt --format systemd
     """
     portals = _load_registry(registry)
@@ -81,6 +85,8 @@ def schedule(portal_ids: tuple[str, ...], all_enabled: bool, fmt: str, at_time: 
     for pid in ids:
         if pid not in portals:
             raise BadInput(f"unknown portal id {pid!r} (see `portal-archive portals`)")
+    if cron_user is not None and not re.fullmatch(r"[a-z_][a-z0-9_.-]*\$?", cron_user, re.I):
+        raise BadInput(f"--user {cron_user!r}: not a user name")
     try:
         hour, minute = (int(x) for x in at_time.split(":"))
         assert 0 <= hour < 24 and 0 <= minute < 60
@@ -91,14 +97,16 @@ def schedule(portal_ids: tuple[str, ...], all_enabled: bool, fmt: str, at_time: 
     db_arg = shlex.quote(str(db_path if db_path.is_absolute() else workdir / db_path))
     reg_arg = f" --registry {shlex.quote(str(registry.resolve()))}" if registry else ""
     if fmt == "cron":
-        click.echo("# portal-archive: one daily crawl per portal. Install with `crontab -e` (paste these lines);")
-        click.echo("# in /etc/cron.d/ add the user name after the five time fields.")
+        if cron_user:
+            click.echo(f"# portal-archive: one daily crawl per portal, for /etc/cron.d/ (runs as {cron_user}).")
+        else:
+            click.echo("# portal-archive: one daily crawl per portal, for `crontab` (for /etc/cron.d/ use --user NAME).")
         click.echo("SHELL=/bin/sh")
         for i, pid in enumerate(ids):
             start = hour * 60 + minute + 10 * i
             logs = workdir / "data" / "logs"
             log = shlex.quote(str(logs / f"{pid}.log"))
-            click.echo(f"{start % 60} {(start // 60) % 24} * * * cd {shlex.quote(str(workdir))} && mkdir -p {shlex.quote(str(logs))} && "
+            click.echo(f"{start % 60} {(start // 60) % 24} * * * {cron_user + ' ' if cron_user else ''}cd {shlex.quote(str(workdir))} && mkdir -p {shlex.quote(str(logs))} && "
                        f"{exe} crawl {pid} -q --db {db_arg}{reg_arg} >> {log} 2>&1")
         return
     click.echo(f"""# /etc/systemd/system/portal-archive@.service

@@ -40,6 +40,9 @@ from crawler.urls import canonical_ignored, canonical_url, normalise_url
 STAT = "portal_archive"
 LISTING_KINDS = {"start", "home", "section", "listing"}
 RECHECK_STATUSES = [304, 404, 410]
+# Links to other articles followed from one article page ("Các tin khác" lists a handful; a page
+# linking thousands is a trap). Setting: PORTAL_ARCHIVE_ARTICLE_LINKS_MAX.
+ARTICLE_LINKS_MAX = 50
 
 
 def _flag(value: Any) -> bool:
@@ -67,6 +70,8 @@ class PortalSpider(scrapy.Spider):
         self.pages_ok = 0
         self.known: dict[str, dict[str, Any]] = {}
         self.frontier: Frontier | None = None
+        self._listing_pages: dict[str, int] = {}  # listing's first page -> further pages requested (--max-pages)
+        self.article_links_max = ARTICLE_LINKS_MAX
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "PortalSpider":
@@ -94,6 +99,7 @@ class PortalSpider(scrapy.Spider):
 
             spider.template = stored_template(spider.frontier.db, spider.portal.id)  # learned by earlier runs
         spider.mode = "full" if spider.full else "incremental"
+        spider.article_links_max = settings.getint("PORTAL_ARCHIVE_ARTICLE_LINKS_MAX", ARTICLE_LINKS_MAX)
         from dataclasses import replace
 
         spider._items_profile = replace(spider.profile, follow_article_links=False)
@@ -186,8 +192,12 @@ class PortalSpider(scrapy.Spider):
             main_list = links.articles
         if is_article:
             # links first, the item last: the pipeline marks this request done once the item is
-            # stored, and by then the links it led to are already in the frontier
-            yield from self._article_links(response, links.articles, hops=response.meta.get("article_hops", -1) + 1)
+            # stored, and by then the links it led to are already in the frontier. An article's
+            # "Các tin khác" are a handful; a page linking thousands is not followed past the cap.
+            related = links.articles[:self.article_links_max]
+            if len(links.articles) > len(related):
+                self.crawler.stats.inc_value(f"{STAT}/article_links_capped", len(links.articles) - len(related))
+            yield from self._article_links(response, related, hops=response.meta.get("article_hops", -1) + 1)
             yield self._article_item(response, text)
             return
         # The listing's own items decide whether the page is archived already; sidebar boxes
@@ -240,13 +250,19 @@ class PortalSpider(scrapy.Spider):
         # A first crawl or --full walks every page; an incremental one walks page by page, so
         # it can stop at the first archived page (unless the platform's page numbers are unknown).
         page_by_page = not self.full and bool(self.known) and any(self._page_number(u) == current + 1 for u in links.pages)
+        # --max-pages N bounds each listing whatever its links say: by page number, and by the
+        # count of pagination requests made from the listing's first page, at most N (the
+        # first page's own numbered URL may be one; links without a recognisable number all
+        # claimed to be "page 2").
+        root = response.meta.get("listing_root") or response.url
         for url in links.pages:
             number = self._page_number(url) or current + 1
             if page_by_page and number != current + 1:
                 continue
-            if self.max_pages is None or number <= self.max_pages:
+            if self.max_pages is None or (number <= self.max_pages and self._listing_pages.get(root, 0) < self.max_pages):
+                self._listing_pages[root] = self._listing_pages.get(root, 0) + 1
                 yield response.follow(url, callback=self.parse, errback=self.on_error,
-                                      meta={"kind": "listing", "page_number": number, "overlap": overlap})
+                                      meta={"kind": "listing", "page_number": number, "overlap": overlap, "listing_root": root})
             else:
                 self.crawler.stats.inc_value(f"{STAT}/pages_beyond_max_pages")
 

@@ -76,3 +76,29 @@ def test_a_meta_refresh_never_loses_an_article(faults):
     assert stats.get("portal_archive/meta_refresh_ignored") == 4  # the article pages: archived as served
     assert stats.get("portal_archive/meta_refresh_offsite") == 3  # two articles and the listing: recorded, not followed
     assert faults.rows("select outcome, errors from crawls") == [("ok", 0)]
+
+
+@pytest.mark.fault("15.10 --max-pages 2 against 150 unnumbered pagination links and an article linking 2,000 articles")
+def test_max_pages_bounds_every_way_of_reaching_new_pages(faults):
+    from tests.faults.server import Rewrite as _Rewrite
+
+    a = ARTICLES
+    with FaultPortal(ARTICLES, page_size=4) as site:
+        category = next(iter(site.by_category))
+        listing = f"/vi/{category}"
+        unnumbered = "".join(f'<a href="{listing}?sort={i}">Trang sau</a>' for i in range(150)).encode()
+        site.on(listing, _Rewrite(lambda b: b.replace(b'id="_101_ocerSearchContainerPageIterator">',
+                                                       b'id="_101_ocerSearchContainerPageIterator">' + unnumbered, 1)))
+        hub = a[0]
+        others = "".join(f'<li><a href="/vi/{category}/-/view_content/{9000000 + i}-bai-khac-{i}">Tin {i}</a></li>' for i in range(2000)).encode()
+        site.on(hub.path, _Rewrite(lambda b: b.replace(b'<ul class="related_asset_list">', b'<ul class="related_asset_list">' + others, 1)))
+        result = faults.crawl(site, extra=("--max-pages", "2"))
+        assert result.returncode in (0, 1), result.stderr
+        sorted_pages = [t for t, _ in site.hits if "sort=" in t]
+        hops = [t for t, _ in site.hits if "/view_content/9" in t and "bai-khac" in t]
+    faults.expect(site, ARTICLES)  # every real article is still reached within the bounds
+    assert {u for (u,) in faults.rows("select url from articles")} == set(faults.expected)
+    assert len(sorted_pages) <= 2  # --max-pages 2: two pagination requests per listing, numbered or not (was all 150)
+    assert len(hops) <= 50  # "Các tin khác" hops are bounded per article
+    stats = crawl_stats(faults)[0]
+    assert stats.get("portal_archive/article_links_capped", 0) >= 1950 and stats.get("portal_archive/pages_beyond_max_pages", 0) >= 150

@@ -218,3 +218,27 @@ def test_scrapy_crawl_exits_non_zero_on_a_failed_crawl_and_says_a_bad_id_in_one_
         registry = write_registry(tmp_path / "portals.toml", [site.registry_entry()])
         fine = scrapy_crawl(tmp_path, "-a", "portal=song", "-s", f"PORTAL_ARCHIVE_REGISTRY={registry}")
     assert fine.returncode == 0 and "Traceback" not in fine.stderr, fine.stderr[-3000:]
+
+
+def test_the_same_failure_gives_the_same_exit_status_in_every_command(tmp_path):
+    # a page that cannot be fetched: 1 everywhere (a missing file given as input: 2)
+    closed = "http://127.0.0.1:1/vi/tin.html"
+    assert run_cli("extract", closed).returncode == 1
+    assert run_cli("probe", closed).returncode == 1
+    one_line_error(run_cli("extract", str(tmp_path / "missing.html")), "missing.html")
+    # Redis not answering: 1 for the worker and the ingest; a URL that is no Redis URL: 2 for both
+    registry = write_registry(tmp_path / "portals.toml", [{"id": "q", "name": "Q", "level": "quận", "province": "Hà Nội",
+                                                           "base_url": "http://127.0.0.1:1/", "platform": "liferay-hanoi"}])
+    down = "redis://127.0.0.1:1/0"
+    worker = run_cli("crawl", "q", "--registry", str(registry), "--db", str(tmp_path / "a.db"), "--distributed", down)
+    ingest = run_cli("ingest", "--from", down, "--db", str(tmp_path / "a.db"), "--stop-after-idle", "1")
+    assert (worker.returncode, ingest.returncode) == (1, 1), (worker.stderr, ingest.stderr)
+    for result in (run_cli("crawl", "q", "--registry", str(registry), "--db", str(tmp_path / "a.db"), "--distributed", "http://x/"),
+                   run_cli("ingest", "--from", "http://x/", "--db", str(tmp_path / "a.db"))):
+        one_line_error(result, "not a Redis URL")
+    # -h is help, for serve too (it was --host)
+    assert "Usage: " in run_cli("serve", "-h").stdout
+    # cron lines for /etc/cron.d name the user
+    cron = run_cli("schedule", "--all", "--user", "archive", "--workdir", str(tmp_path))
+    lines = [line for line in cron.stdout.splitlines() if line and not line.startswith(("#", "SHELL"))]
+    assert lines and all(line.split()[5] == "archive" for line in lines)

@@ -8,6 +8,7 @@ are one line on stderr with a non-zero exit status (2 for bad input).
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -206,7 +207,8 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
     for key, value in (settings or {}).items():
         scrapy_settings.set(key, value, priority="cmdline")
     # archive.logs may have installed the handlers already (--log-file, --log-format json)
-    process = CrawlerProcess(scrapy_settings, install_root_handler=not scrapy_settings.getbool("PORTAL_ARCHIVE_OWN_LOGGING"))
+    scrapy_settings.set("LOG_INSTALL_ROOT_HANDLER", not scrapy_settings.getbool("PORTAL_ARCHIVE_OWN_LOGGING"), priority="cmdline")
+    process = CrawlerProcess(scrapy_settings)  # (the install_root_handler argument is deprecated: the setting says it)
     crawl_ids: list[int] = []
 
     waiting = list(portal_ids)
@@ -251,10 +253,13 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
 
 
 def _stop_reactor() -> None:
-    from twisted.internet import reactor
+    from twisted.internet import error, reactor
 
-    if reactor.running:
-        reactor.stop()
+    try:
+        if reactor.running:
+            reactor.stop()
+    except error.ReactorNotRunning:
+        pass  # Ctrl-C/SIGTERM: Scrapy's signal handler is stopping it already (was two tracebacks)
 
 
 def _row(db: Any, sql: str, *params: Any) -> tuple[list[str], tuple]:
@@ -350,8 +355,24 @@ def serve(db_path: Path, host: str, port: int) -> None:
         portal-archive serve --db data/archive.db --port 8001
         curl 'http://127.0.0.1:8001/archive/articles.json?_search=dai+bieu&_shape=objects'
     """
-    _open_archive(db_path).close()
+    _open_archive(db_path, read_only=True).close()
+    _check_port(host, port)
     _serve_datasette(db_path, host, port)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse, in one line, a port that is taken (before any work is done, not after)."""
+    import socket
+
+    if port == 0:
+        return
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as exc:
+        raise BadInput(f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another port with -p PORT, "
+                       "or -p 0 for any free one") from None
 
 
 def _serve_datasette(db_path: Path, host: str, port: int) -> None:
@@ -361,6 +382,7 @@ def _serve_datasette(db_path: Path, host: str, port: int) -> None:
 
     from archive.datasette import make_datasette
 
+    _check_port(host, port)
     if port == 0:
         with socket.socket() as probe:
             probe.bind((host, 0))
@@ -404,6 +426,8 @@ def demo(demo_db: Path, no_serve: bool, port: int) -> None:
         check_demo_target(db_path, own_default=Path(DEMO_DB))
     except NotADemoArchive as exc:
         raise BadInput(str(exc)) from None
+    if not no_serve:
+        _check_port("127.0.0.1", port)  # before the crawl: a taken port is said at once, not after
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -442,15 +466,24 @@ def _check_crawlable(portals_by_id: dict[str, Any], portal_id: str) -> None:
         raise BadInput(f"portal {portal_id} is disabled: {portal.disabled_reason} (set enabled = true in the registry to crawl it)")
 
 
-def _open_archive(db_path: Path, *, create: bool = False, write: bool = False):
-    """The archive, or one clear line and exit 2; ``write``: also refuse a read-only archive."""
+def _open_archive(db_path: Path, *, create: bool = False, write: bool = False, read_only: bool = False):
+    """The archive, or one clear line and exit 2; ``write``: also refuse a read-only archive.
+
+    ``read_only``: a command that only reads (status, serve, history...) never creates or
+    migrates anything: an empty file, another program's database or an older archive is
+    refused with one line, the file left byte-identical.
+    """
     try:
-        db = store.open_db(db_path, create=create)
+        db = store.open_db(db_path, create=create and not read_only, migrate=not read_only)
         if write:
             store.require_writable(db, db_path)
         return db
     except store.ArchiveError as exc:
         raise BadInput(str(exc)) from None
+    except sqlite3.OperationalError as exc:  # an upgrade that cannot write: say so, as require_writable does
+        if "readonly" not in str(exc):
+            raise
+        raise BadInput(store._read_only_message(db_path, exc)) from None
 
 
 def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:

@@ -54,6 +54,10 @@ def load_config(path: Path, group: click.Group) -> dict[str, dict[str, Any]]:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); TOML files are UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     default_map: dict[str, dict[str, Any]] = {}
     for key, value in data.items():
         if isinstance(value, dict):
@@ -71,13 +75,20 @@ def load_config(path: Path, group: click.Group) -> dict[str, dict[str, Any]]:
                 name = names.get(GLOBAL_KEYS.get(alias, alias)) or names.get(alias)
                 if name is None:
                     raise ConfigError(f"{path}: [{key}] {option}: the {key} command has no such option")
+                param = next(p for p in command.params if p.name == name)
+                if isinstance(param.type, click.Path) and not isinstance(option_value, str):
+                    raise ConfigError(f"{path}: [{key}] {option} = {option_value!r}: expected a file path in quotes")
                 default_map.setdefault(key, {})[name] = option_value
         elif key in GLOBAL_KEYS:
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{path}: {key} = {value!r}: expected a file path in quotes, e.g. {key} = \"/srv/archive/{'archive.db' if key == 'db' else 'portals.toml'}\"")
             for name, command in group.commands.items():
                 if any(p.name == GLOBAL_KEYS[key] for p in command.params):
                     default_map.setdefault(name, {}).setdefault(GLOBAL_KEYS[key], value)
         elif key in ENV_KEYS:
-            os.environ.setdefault(ENV_KEYS[key], str(value))
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: {key} = {value!r}: expected text in quotes")
+            os.environ.setdefault(ENV_KEYS[key], value)
         else:
             raise ConfigError(f"{path}: unknown key {key!r} (top level: {', '.join(sorted(GLOBAL_KEYS | ENV_KEYS))}, or a [command] table)")
     return default_map

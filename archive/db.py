@@ -47,6 +47,10 @@ class NotAnArchive(ArchiveError):
     pass
 
 
+class ArchiveNeedsUpgrade(ArchiveError):
+    """A reader met an archive of an older schema: readers never migrate, a writing command does."""
+
+
 class ArchiveReadOnly(ArchiveError):
     """The archive (or its folder) cannot be written by this user."""
 
@@ -235,11 +239,16 @@ def m006_article_source(db: Database) -> None:
             db.execute(f"ALTER TABLE {table} ADD COLUMN source TEXT")
 
 
-def open_db(path: str | Path, *, create: bool = False) -> Database:
+def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> Database:
     """Open (and migrate) an archive; refuse a missing file unless ``create``, and non-SQLite files.
 
     Refusing early matters: ``sqlite3.connect`` would silently create an empty database at a
-    mistyped path, and a crawl would then "succeed" into the wrong file.
+    mistyped path, and a crawl would then "succeed" into the wrong file. Likewise an existing
+    file with no tables (an empty file, another program's new database) becomes an archive only
+    when ``create`` says the caller writes one, and never when it carries another program's
+    ``application_id``/``user_version``. ``migrate=False`` (readers: ``status``, ``serve``...)
+    changes nothing at all: an archive of an older schema is refused with a line saying how to
+    upgrade it (:class:`ArchiveNeedsUpgrade`).
     """
     path = Path(path)
     if not path.exists():
@@ -266,6 +275,13 @@ def open_db(path: str | Path, *, create: bool = False) -> Database:
         raise NotAnArchive(f"{path}: cannot be read as an archive ({error})") from None
     if tables and "_sqlite_migrations" not in tables:
         raise NotAnArchive(f"{path}: an SQLite database, but not a portal-archive archive (tables: {', '.join(sorted(tables)[:5])})")
+    if not tables:
+        marks = [db.execute(f"PRAGMA {pragma}").fetchone()[0] for pragma in ("application_id", "user_version")]
+        if not create or any(marks):
+            db.close()
+            what = "an SQLite database of another program" if any(marks) else "an empty database"
+            raise NotAnArchive(f"{path}: {what}, not an archive — nothing was changed "
+                               "(a crawl or an import creates the archive at a path that does not exist yet; check --db)")
     if tables:  # an archive of a newer release: its schema has steps this code does not know
         known = {m.name for m in migrations._migrations} | {m.name for m in search_migrations._migrations}
         newer = sorted({row[0] for row in db.execute(
@@ -274,6 +290,15 @@ def open_db(path: str | Path, *, create: bool = False) -> Database:
             db.close()
             raise NotAnArchive(f"{path}: made by a newer portal-archive (schema steps {', '.join(newer)} unknown here); "
                                "upgrade portal-archive to use it — nothing was changed")
+    if not migrate:
+        pending = [m.name for m in migrations.pending(db)] + [m.name for m in search_migrations.pending(db)] if tables else []
+        if pending:
+            db.close()
+            raise ArchiveNeedsUpgrade(f"{path}: made by an older portal-archive (schema steps {', '.join(pending)} not applied); "
+                                      f"upgrade it in place with `portal-archive upgrade --db {path}` (a crawl or an import "
+                                      "also does) — nothing was changed")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
     db.execute("PRAGMA journal_mode=WAL")  # only now: a refused file is left exactly as it was
     db.execute("PRAGMA foreign_keys=ON")
     migrations.apply(db)
@@ -583,18 +608,21 @@ def frontier_clear(db: Database, portal_id: str) -> None:
 def close_stale_crawls(db: Database, portal_id: str, *, alive: Any = None) -> list[int]:
     """Crawl rows left ``running`` by a process that no longer exists become ``killed``.
 
-    A SIGKILL or a power cut gives the process no chance to close its row; the next crawl of
-    the portal closes it so the ``crawls`` table tells what happened. ``alive(pid)`` decides
+    A SIGKILL or a power cut gives the process no chance to close its row; the next crawl or
+    import of the portal closes it so the ``crawls`` table tells what happened (every run
+    records its pid; a row without one is from a release that did not, and is closed too). ``alive(pid)`` decides
     whether a process still runs (default: a signal-0 probe on this machine).
     """
     alive = alive or _pid_alive
-    rows = db.execute("SELECT id, pid FROM crawls WHERE portal_id = ? AND outcome = 'running'", [portal_id]).fetchall()
-    stale = [cid for cid, pid in rows if not (pid and alive(pid))]
+    rows = db.execute("SELECT id, pid, mode FROM crawls WHERE portal_id = ? AND outcome = 'running'", [portal_id]).fetchall()
+    stale = [(cid, mode) for cid, pid, mode in rows if not (pid and alive(pid))]
     with transaction(db):
-        for cid in stale:
-            db.execute("UPDATE crawls SET outcome = 'killed', message = 'the crawl process ended without closing its run "
-                       "(killed or power cut); the next crawl resumes its pending requests' WHERE id = ?", [cid])
-    return stale
+        for cid, mode in stale:
+            message = (f"the {mode} process ended without closing its run (killed or power cut); what it stored is kept, "
+                       "import the source again for the rest" if (mode or "").startswith("import-") else
+                       "the crawl process ended without closing its run (killed or power cut); the next crawl resumes its pending requests")
+            db.execute("UPDATE crawls SET outcome = 'killed', message = ? WHERE id = ?", [message, cid])
+    return [cid for cid, _ in stale]
 
 
 def _pid_alive(pid: int) -> bool:
@@ -705,7 +733,7 @@ def ingest_page(db: Database, *, portal_id: str, url: str, body: bytes, status: 
     if article is None:
         return None
     return upsert_article(db, article, portal_id=portal_id, province=province, snapshot_id=snapshot_id,
-                          seen_at=fetched_at, origin=origin)
+                          seen_at=fetched_at, origin=origin, crawl_id=crawl_id)  # counted as it goes: a killed run's row tells
 
 
 def articles_for_reextraction(db: Database, *, portal_id: str | None = None, since: str | None = None) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import quote
 
 HTTRACK_COMMENT = re.compile(rb"<!--\s*Mirrored from\s+(\S+)\s+by HTTrack Website Copier[^,]*,\s*([^>]*?)\s*-->")
@@ -70,7 +70,8 @@ def wget_origin(relative: Path, scheme: str = "https") -> str | None:
     rest = "/".join(parts[1:])
     if parts[-1] in ("index.html", "index.htm"):
         rest = rest[: -len(parts[-1])]
-    return f"{scheme}://{parts[0]}/" + quote(rest, safe="/?=&%:;,+@!$'()*~-._")
+    # errors=surrogateescape: a file name that is not UTF-8 keeps its bytes, percent-encoded
+    return f"{scheme}://{parts[0]}/" + quote(rest, safe="/?=&%:;,+@!$'()*~-._", errors="surrogateescape")
 
 
 def base_url_origin(relative: Path, base_url: str) -> str:
@@ -78,20 +79,49 @@ def base_url_origin(relative: Path, base_url: str) -> str:
     path = relative.as_posix()
     if relative.name in ("index.html", "index.htm"):
         path = path[: -len(relative.name)]
-    return base_url.rstrip("/") + "/" + quote(path, safe="/?=&%:;,+@-._~")
+    return base_url.rstrip("/") + "/" + quote(path, safe="/?=&%:;,+@-._~", errors="surrogateescape")
 
 
-def iter_mirror(root: str | Path, *, scheme: str = "https", base_url: str | None = None) -> Iterator[MirrorPage]:
-    """Every HTML page below ``root`` with its original URL and date, in path order."""
+MAX_PAGE_BYTES = 20 * 1024 * 1024  # as the crawler's DOWNLOAD_MAXSIZE: no news page comes near it
+_SNIFF_BYTES = 512
+
+
+def iter_mirror(root: str | Path, *, scheme: str = "https", base_url: str | None = None, max_bytes: int = MAX_PAGE_BYTES,
+                skipped: Callable[[Path, str], None] | None = None) -> Iterator[MirrorPage]:
+    """Every HTML page below ``root`` with its original URL and date, in path order.
+
+    A file is judged before it is read: its name, then its size (over ``max_bytes``: skipped,
+    as the crawler refuses such a download), then its first bytes; only a page is read whole,
+    so a mirror holding a 2 GB video costs no memory. ``skipped(path, reason)`` hears of each
+    file over the limit.
+    """
     root = Path(root)
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         relative = path.relative_to(root)
         if path.name in SKIP_NAMES or any(part.startswith("hts-") for part in relative.parts):
             continue
-        body = path.read_bytes()
-        if not _looks_html(path, body[:512]):
+        if path.suffix.lower() in NOT_PAGES:
             continue
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+        try:
+            stat = path.stat()
+            if stat.st_size > max_bytes:
+                if skipped is not None:
+                    skipped(relative, f"{stat.st_size} bytes, over the {max_bytes}-byte limit")
+                continue
+            with path.open("rb") as stream:
+                head = stream.read(_SNIFF_BYTES)
+                if not _looks_html(path, head):
+                    continue
+                body = head + stream.read(max_bytes + 1 - len(head))  # the file may have grown since stat()
+        except OSError as exc:
+            if skipped is not None:
+                skipped(relative, f"cannot be read ({exc.strerror or exc})")
+            continue
+        if len(body) > max_bytes:
+            if skipped is not None:
+                skipped(relative, f"over the {max_bytes}-byte limit")
+            continue
+        mtime = datetime.fromtimestamp(stat.st_mtime, timezone.utc).isoformat(timespec="seconds")
         origin = httrack_origin(body, scheme)
         if origin is not None:
             yield MirrorPage(relative, origin[0], origin[1] or mtime, body, "httrack")

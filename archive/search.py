@@ -66,7 +66,10 @@ def rebuild_sql() -> str:
 # the body, and — when the query is typed with diacritics — articles containing the words
 # exactly as typed ("mà", not only "ma"/"má") first. The exact-diacritic test needs an index
 # that keeps the marks: ``articles_exact`` (remove_diacritics 0, detail=none: it only stores
-# which article has which word, so it stays small).
+# which article has which word, so it stays small). "As typed" allows the word's other
+# spellings (tone mark placement, i/y: archive.vnspell), expanded in the query, so both
+# indexes keep the portal's own text and need no rebuild. Queries are read by archive.query,
+# which never refuses one; every statement of a search can be given a time limit.
 
 import re
 import sqlite3
@@ -79,8 +82,8 @@ from itertools import islice
 from typing import Any
 
 # The query language lives in archive.query; its names are part of this module's API.
-from archive.query import (OPERATORS, ParsedQuery, SearchError, Term, fold, parse_query,  # noqa: F401
-                           plain_query)
+from archive.query import (OPERATORS, RELAX_MIN_TERMS, ParsedQuery, SearchError, Term, fold,  # noqa: F401
+                           parse_query, plain_query)
 
 EXACT_TABLE = "articles_exact"
 # bm25 weights per FTS column: title, lead, body, then their đ-folded copies.
@@ -216,14 +219,41 @@ def ranked_search(conn: sqlite3.Connection, query: str | ParsedQuery, *, filters
         return {"total": 0, "total_is_estimate": False, "rows": [], "ranked_window": None, "parsed": parsed}
     with time_limit(conn, time_limit_ms):
         try:
-            return _ranked_search(conn, parsed, filters or Filters(), sort, limit, offset)
+            return _search_or_relax(conn, parsed, filters or Filters(), sort, limit, offset)
         except sqlite3.OperationalError as exc:
             if not _is_fts_error(exc):
                 raise
             detail = str(exc).removeprefix("fts5: ")
             plain = plain_query(parsed.text, f"The search could not be read with its operators ({detail}): "
                                              "its words were searched, all of them, as plain words.")
-            return _ranked_search(conn, plain, filters or Filters(), sort, limit, offset)
+            return _search_or_relax(conn, plain, filters or Filters(), sort, limit, offset)
+
+
+def _search_or_relax(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, sort: str, limit: int,
+                     offset: int) -> dict[str, Any]:
+    """The search; if it finds nothing and has several words, the longest run of its first words
+    that begins an article's title, else any of its words (ParsedQuery.relaxable)."""
+    result = _ranked_search(conn, parsed, filters, sort, limit, offset)
+    if result["total"] or not parsed.relaxable:
+        return result
+    n = _longest_title_start(conn, parsed)
+    return _ranked_search(conn, parsed.leading(n) if n else parsed.relaxed(), filters, sort, limit, offset)
+
+
+def _longest_title_start(conn: sqlite3.Connection, parsed: ParsedQuery) -> int | None:
+    """The most first terms of ``parsed`` (at least RELAX_MIN_TERMS) with which some title
+    begins, or None. A title that begins with n terms begins with n - 1: a binary search, a
+    handful of one-row phrase lookups."""
+    lo, hi, best = RELAX_MIN_TERMS, len(parsed.terms) - 1, None
+    sql = f"SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT 1"
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        expression = parsed.leading(mid).title_start_match
+        if expression and conn.execute(sql, [expression]).fetchone():
+            best, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    return best
 
 
 def _is_fts_error(exc: sqlite3.OperationalError) -> bool:
@@ -619,8 +649,7 @@ def highlight(text: str | None, parsed: ParsedQuery, *, width: int | None = 220)
         return ""
     text = unicodedata.normalize("NFC", text)
     folded = fold(text)
-    patterns = parsed.highlight_patterns()
-    spans = [m.span() for m in re.finditer("|".join(patterns), folded)] if patterns else []
+    spans = parsed.spans(folded)
     start, end = 0, len(text)
     if width is not None and len(text) > width:
         first = spans[0][0] if spans else 0
@@ -642,11 +671,16 @@ def highlight(text: str | None, parsed: ParsedQuery, *, width: int | None = 220)
 
 
 def newest_articles(conn: sqlite3.Connection, *, filters: Filters | None = None, sort: str = "newest",
-                    limit: int = 20, offset: int = 0) -> dict[str, Any]:
+                    limit: int = 20, offset: int = 0, time_limit_ms: int | None = None) -> dict[str, Any]:
     """The search page without a query: articles matching the filters by date (a portal's feed)."""
     if sort not in ("newest", "oldest"):
         raise SearchError("sort: without a search query, results are sorted by date (newest or oldest).")
-    where, params = (filters or Filters()).sql()
+    with time_limit(conn, time_limit_ms):
+        return _newest_articles(conn, filters or Filters(), sort, limit, offset)
+
+
+def _newest_articles(conn: sqlite3.Connection, filters: Filters, sort: str, limit: int, offset: int) -> dict[str, Any]:
+    where, params = filters.sql()
     params.update(limit=limit, offset=offset)
     where_sql = f"WHERE {where}" if where else ""
     total = conn.execute(f"SELECT count(*) FROM articles a {where_sql}", params).fetchone()[0]

@@ -151,8 +151,15 @@ def _pages(stream: BinaryIO, path: Path, *, size: int | None = None) -> Iterator
                 continue
             for name in [n for n in headers if n.lower() in _DROP_HEADERS]:
                 del headers[name]
-            yield WarcPage(url=url, fetched_at=_iso(record.rec_headers.get_header("WARC-Date")),
-                           status=int(record.http_headers.get_statuscode() or 0), headers=headers, body=body)
+            date = record.rec_headers.get_header("WARC-Date")
+            try:
+                fetched_at = _iso(date)
+            except ValueError:
+                raise WarcError(f"{path}: record at offset {offset} ({url}): WARC-Date {date!r} is not an ISO 8601 date") from None
+            status = record.http_headers.get_statuscode()
+            if not (status or "").isdigit():
+                raise WarcError(f"{path}: record at offset {offset} ({url}): HTTP status {status!r} is not a number") from None
+            yield WarcPage(url=url, fetched_at=fetched_at, status=int(status), headers=headers, body=body)
         iterator.read_to_end()
         if size is not None and records and iterator.offset < size:
             # warcio ends quietly at a gzip member cut short: the bytes after the last whole record are one
@@ -179,7 +186,7 @@ def _check(record: Any, path: Path, offset: int, *, http_length: int | None = No
         raise WarcDamaged(path, offset, "; ".join(checker.problems) or "digest mismatch")
     if http_length is None or chunked or record.http_headers is None:
         return
-    status = int(record.http_headers.get_statuscode() or 0)
+    status = int(record.http_headers.get_statuscode()) if (record.http_headers.get_statuscode() or "").isdigit() else 0
     if status >= 200 and status not in (204, 304):  # those have no body
         payload = record.length - record.http_headers.total_len
         if payload < http_length:

@@ -1,15 +1,16 @@
-"""Score the extractors against a gold set (default: the hand-checked hanoi-sotttt articles).
+"""Score the extractors against the real gold sets of ../shared (hanoi-sotttt, sgdhagiang-vnpt), and listing discovery.
 
 One row per field, one column per extractor, all measured in the same run on the same pages:
 
 - our profile path (the platform's selectors; ``--platform``, default liferay-hanoi),
-- our generic fallback with the profile disabled (trafilatura + furniture rules + metadata),
+- the generic path (the `generic` platform: no selectors; page by page, no learned template),
 - plain trafilatura (``bare_extraction``, favor_precision, its own title/date/author),
 - a baseline with no extractor: the page's <title> and all visible text.
 
 Fields: title, published_at, lead, author exact; ``body_with`` snippets found, ``body_without``
 snippets leaked; ms per page (best of ``--repeat`` runs) and the speed ratio to trafilatura.
 
+    python bench/extract_eval.py                      # every real set in ../shared/portals, then listings
     python bench/extract_eval.py [GOLD.jsonl] [--platform liferay-hanoi] [--repeat 3] [--failures]
 """
 
@@ -51,11 +52,16 @@ def baseline_extract(html: str, url: str) -> dict:
             "author": None, "body": "\n\n".join(paragraphs(body if body is not None else root))}
 
 
-def extractors(platform: str) -> dict[str, Extractor]:
-    profile = load_profile(platform)
+def extractors(platform: str | None) -> dict[str, Extractor]:
+    """Our profile path (when the portal has a profile), the generic path, trafilatura, a baseline."""
+    generic = load_profile("generic")
+    found = {}
+    if platform:
+        profile = load_profile(platform)
+        found[f"{platform} profile"] = lambda html, url: extract_article(html, url, profile).to_dict()
     return {
-        f"{platform} profile": lambda html, url: extract_article(html, url, profile).to_dict(),
-        "fallback (profile disabled)": lambda html, url: extract_article(html, url, None).to_dict(),
+        **found,
+        "generic (profile disabled)": lambda html, url: extract_article(html, url, generic).to_dict(),
         "plain trafilatura": plain_trafilatura,
         "baseline: <title> + page text": baseline_extract,
     }
@@ -116,26 +122,56 @@ def table(results: dict[str, dict]) -> str:
     return "\n".join(rows)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("gold", nargs="?", type=Path, default=None, help=f"gold JSONL (default {DEFAULT_GOLD})")
-    parser.add_argument("--gold", dest="gold_option", type=Path, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--platform", default="liferay-hanoi", help="profile of the gold portal (default liferay-hanoi)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per extractor; the fastest counts (default 3)")
-    parser.add_argument("--failures", action="store_true", help="list every failing field of our profile and fallback")
-    args = parser.parse_args()
-    gold_path = args.gold or args.gold_option or DEFAULT_GOLD
-    if not gold_path.is_file():
-        print(f"gold file not found: {gold_path}", file=sys.stderr)
-        return 2
+# Every real set in ../shared with its platform profile, when the portal has one.
+REAL_SETS = {"hanoi-sotttt": "liferay-hanoi", "sgdhagiang-vnpt": None}
+
+
+def run(gold_path: Path, platform: str | None, repeat: int, failures: bool) -> None:
     records = load_gold(gold_path)
-    results = {name: evaluate(records, extract, args.repeat) for name, extract in extractors(args.platform).items()}
-    print(f"gold: {gold_path} ({len(records)} records), best of {args.repeat} runs\n")
+    results = {name: evaluate(records, extract, repeat) for name, extract in extractors(platform).items()}
+    print(f"gold: {gold_path} ({len(records)} records), best of {repeat} runs\n")
     print(table(results))
-    if args.failures:
+    if failures:
         for name in list(results)[:2]:
             for path, key, got, want in results[name]["failures"]:
                 print(f"{name}: {path}: {key}: got {got!r}, want {want!r}")
+    print()
+
+
+def listing_table() -> str:
+    """Listing discovery with no profile on every real listing (bench/listing_eval.py)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from listing_eval import evaluate as listing_rows, summary
+
+    rows = ["| listings (generic discovery) | pages | recall | precision | ms per page |", "|---|---|---|---|---|"]
+    for site, s in summary(listing_rows(ROOT.parent / "shared")).items():
+        rows.append(f"| {site} | {s['listings']} | {s['recall']:.1%} | {s['precision']:.1%} | {s['ms_per_page']:.1f} |")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("gold", nargs="?", type=Path, default=None, help="one gold JSONL (default: every real set in ../shared/portals)")
+    parser.add_argument("--gold", dest="gold_option", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--platform", default=None, help="profile of that gold's portal (default: liferay-hanoi for hanoi-sotttt, none otherwise)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per extractor; the fastest counts (default 3)")
+    parser.add_argument("--failures", action="store_true", help="list every failing field of our profile and the generic path")
+    args = parser.parse_args()
+    gold_path = args.gold or args.gold_option
+    if gold_path is not None:
+        if not gold_path.is_file():
+            print(f"gold file not found: {gold_path}", file=sys.stderr)
+            return 2
+        run(gold_path, args.platform or REAL_SETS.get(gold_path.parent.name), args.repeat, args.failures)
+        return 0
+    sets = [(ROOT.parent / "shared" / "portals" / name / "gold.jsonl", platform) for name, platform in REAL_SETS.items()]
+    if not any(path.is_file() for path, _ in sets):
+        print(f"no gold set found under {ROOT.parent / 'shared' / 'portals'}", file=sys.stderr)
+        return 2
+    for path, platform in sets:
+        if path.is_file():
+            run(path, platform, args.repeat, args.failures)
+    print(listing_table())
     return 0
 
 

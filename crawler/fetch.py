@@ -29,6 +29,13 @@ def _undeclared(body: bytes) -> str:
     return "utf-8"
 
 
+def undeclared_encoding(body: bytes) -> str:
+    """The encoding of a page whose declaration is unusable: a BOM's, else UTF-8 when it is, else windows-1258."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    return _undeclared(body)
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Bytes → text the way browsers do: BOM, HTTP charset, ``<meta charset>``, then a guess.
 
@@ -38,7 +45,13 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     five byte values of ề, ờ, ọ, ỏ, Ố become U+FFFD before anything could repair them).
     NUL bytes are dropped, as browsers do (lxml would turn them into U+FFFD).
     """
-    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_undeclared)
+    try:
+        encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_undeclared)
+    except (LookupError, UnicodeError, ValueError):
+        # A declared "charset" that is a Python codec but no text encoding a browser knows
+        # (idna, punycode, base64, rot13...): browsers ignore such a label, and so do we.
+        encoding = undeclared_encoding(body)
+        text = body.decode(encoding, errors="replace").removeprefix("\ufeff")
     if encoding.lower() in _WESTERN and not body.isascii():
         try:
             text = body.decode("utf-8")

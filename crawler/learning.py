@@ -181,7 +181,10 @@ def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origi
         root = parse_html(decode_page(store.snapshot_body(db, page.snapshot_id), page.headers))
         fingerprints[page.snapshot_id] = page_fingerprints(root)
         bases = [page.url] + ([_LOCAL + quote(page.local_path)] if page.local_path else [])
-        lists[page.snapshot_id] = originals([u for base in bases for u in find_links(root, base, profile).articles])
+        # a listing's main list, and the same-shape headline links beside it ("Tin mới", a home
+        # page's category boxes and ticker), as a crawl follows them
+        main_lists = {base: find_links(root, base, profile).articles for base in bases}
+        lists[page.snapshot_id] = originals([u for base, main in main_lists.items() for u in main + same_shape_links(root, base, main)])
         own_shape[page.snapshot_id] = originals([u for base in bases for u in same_shape_links(root, base, [base])])
     # What every kind of page repeats (header, menu, footer): the site-wide template.
     site_template = learn_template(fingerprints.values())

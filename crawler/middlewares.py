@@ -209,6 +209,31 @@ class RetryAfterMiddleware:
         return response
 
 
+class DeclaredCharsetMiddleware:
+    """A page declaring a "charset" that is a Python codec but no text encoding (``idna``,
+    ``punycode``, ``base64``, ``rot13``) is read as an undeclared one, as browsers do.
+
+    Scrapy decodes with the declared codec and raises (``decoding with 'idna' codec failed``),
+    and the first middleware that reads the text (the meta refresh) turned the article into an
+    error. Placed after decompression and before anything reads the text.
+    """
+
+    def process_response(self, request: Request, response: Any, spider: Any = None) -> Any:
+        from scrapy.http import TextResponse
+
+        if not isinstance(response, TextResponse):
+            return response
+        try:
+            response.text  # noqa: B018 -- decoded once here (cached), as every later reader would
+        except (LookupError, UnicodeError, ValueError):
+            from crawler.fetch import undeclared_encoding
+
+            encoding = undeclared_encoding(response.body)  # as decode_html does: UTF-8 when it is, else windows-1258
+            logger.info("%s: its declared charset is no text encoding; read as %s", request.url, encoding)
+            return response.replace(encoding=encoding)
+        return response
+
+
 class MetaRefreshMiddleware(_MetaRefreshMiddleware):
     """``<meta http-equiv=refresh>`` never replaces an article we asked for, and never leaves the portal.
 
@@ -248,6 +273,12 @@ class MetaRefreshMiddleware(_MetaRefreshMiddleware):
         return any(host == d or host.endswith("." + d) for d in domains) and target.port == page.port
 
 
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """A logging filter: the record's message without its traceback."""
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
 class RobotsTxtMiddleware(_RobotsTxtMiddleware):
     """robots.txt as RFC 9309 says: a 5xx answer means *disallow all*.
 
@@ -264,6 +295,9 @@ class RobotsTxtMiddleware(_RobotsTxtMiddleware):
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
         self._refusals: dict[str, str] = {}
+        # Scrapy logs an unreachable robots.txt with its whole traceback (two chained ones);
+        # the one line before it says everything (the host refused, timed out...).
+        logging.getLogger(_RobotsTxtMiddleware.__module__).addFilter(_without_traceback)
 
     async def robot_parser(self, request: Request) -> Any:
         # Scrapy 2.19 hands ``None`` (= no rules) to one of the requests that waited on the

@@ -102,6 +102,7 @@ class ArchivePipeline:
                 if drift:  # a redesign the profile no longer reads: keep the articles, raise the alarm
                     outcome, message = "degraded", "layout drift: " + "; ".join(drift)
                     logger.warning("%s: %s", spider.portal.id, message)
+            stats.set_value(f"{STAT}/outcome", outcome)  # `scrapy crawl` reads it for its exit status
             try:
                 store.finish_crawl(self.db, self.crawl_id, outcome=outcome, counts=counts, message=message, stats=stats.get_stats())
             except sqlite3.Error:  # a full disk may still take the row's outcome without the stats

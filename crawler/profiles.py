@@ -32,6 +32,11 @@ _SECTIONS: dict[str, set[str]] = {
 }
 
 
+# The fields a registry entry's ``selectors = {...}`` may override (those of [article], but
+# date_attributes, which holds attribute names).
+ARTICLE_FIELDS = frozenset(_SECTIONS["article"] - {"date_attributes"})
+
+
 class ProfileError(ValueError):
     """A platform profile is missing or malformed; the message names the file and the key."""
 
@@ -96,8 +101,40 @@ def known_platforms() -> list[str]:
 
 @cache
 def load_profile(name: str) -> Profile:
-    """Load and validate a profile by name, merging the profiles it extends."""
-    return _build(name, _merged(name, ()))
+    """Load and validate a profile by name, merging the profiles it extends; every CSS selector is compiled."""
+    profile = _build(name, _merged(name, ()))
+    for where, selectors in _selector_lists(profile):
+        for css in selectors:
+            problem = selector_problem(css)
+            if problem:
+                raise ProfileError(f"platform profile {name}: {where}: {css!r} is not a valid CSS selector ({problem})")
+    return profile
+
+
+def selector_problem(css: Any) -> str | None:
+    """Why ``css`` is no CSS selector the extractor can run, or None when it compiles.
+
+    Checked when a profile or a registry entry is loaded: an invalid selector used to pass
+    ``check-config`` and fail the crawl later as "no article found".
+    """
+    if not isinstance(css, str) or not css.strip():
+        return "a selector must be a non-empty string"
+    from cssselect import HTMLTranslator, SelectorError
+    from lxml import etree
+
+    try:
+        etree.XPath(HTMLTranslator().css_to_xpath(css))
+    except (SelectorError, etree.XPathError, ValueError) as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
+
+
+def _selector_lists(profile: Profile) -> list[tuple[str, tuple[str, ...]]]:
+    lists = [("[recognise] selectors", profile.recognise_selectors), ("[listing] items", profile.item_selectors),
+             ("[listing] pagination", profile.pagination_selectors), ("[listing] sections", profile.section_selectors),
+             ("[listing] api_source", profile.api_source), ("[article] scope", profile.scope),
+             ("[clean] drop", profile.drop), ("[clean] stop_at", profile.stop_at)]
+    return lists + [(f"[article] {key}", value) for key, value in profile.fields.items()]
 
 
 def _merged(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
@@ -110,6 +147,8 @@ def _merged(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"platform profile {path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"platform profile {path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     _check_keys(path, data)
     parent = data.get("extends")
     if not parent:

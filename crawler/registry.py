@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from crawler.profiles import GENERIC_PLATFORM, UNKNOWN_PLATFORM, Profile, ProfileError, known_platforms, load_profile
+from crawler.profiles import ARTICLE_FIELDS, GENERIC_PLATFORM, UNKNOWN_PLATFORM, Profile, ProfileError, known_platforms, load_profile, selector_problem
 
 # Read through importlib.resources so the registry is found inside a zipped egg (scrapyd) too.
 DEFAULT_REGISTRY = resources.files("crawler") / "portals.toml"
@@ -105,6 +105,10 @@ def load_registry(path: str | Path | None = None) -> dict[str, Portal]:
         raise RegistryError(f"{path}: registry file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise RegistryError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); TOML files are UTF-8") from None
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     extra = set(data) - {"portal"}
     if extra:
         raise RegistryError(f"{path}: unknown top-level key {sorted(extra)[0]!r} (entries are [[portal]] tables)")
@@ -140,7 +144,14 @@ def entries_toml(entries: list[dict[str, Any]]) -> str:
     """Registry entries as ``[[portal]]`` tables (values JSON-encoded, which TOML reads as is)."""
     import json
 
-    tables = ["\n".join(["[[portal]]"] + [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in entry.items()])
+    def toml_value(value: Any) -> str:  # JSON strings, numbers, booleans and arrays are TOML; objects are not
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {toml_value(v)}" for k, v in value.items()) + "}"
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(toml_value(v) for v in value) + "]"
+        return json.dumps(value, ensure_ascii=False)
+
+    tables = ["\n".join(["[[portal]]"] + [f"{key} = {toml_value(value)}" for key, value in entry.items()])
               for entry in entries]
     return "\n\n".join(tables) + "\n"
 
@@ -187,6 +198,13 @@ def _validate(path: Path, index: int, entry: dict[str, Any], platforms: set[str]
         load_profile(platform)
     except ProfileError as exc:
         raise fail("platform", str(exc)) from None
+    for field_name, value in entry.get("selectors", {}).items():  # compiled now, not first met mid-crawl
+        if field_name not in ARTICLE_FIELDS:
+            raise fail("selectors", f"{field_name!r} is not an article field ({', '.join(sorted(ARTICLE_FIELDS))})")
+        for css in [value] if isinstance(value, str) else value if isinstance(value, list) else [value]:
+            problem = selector_problem(css)
+            if problem:
+                raise fail("selectors", f"{field_name} = {css!r} is not a valid CSS selector ({problem})")
     return Portal(
         id=entry["id"],
         name=entry["name"],

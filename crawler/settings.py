@@ -47,6 +47,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsTxtMiddleware": 100,  # a 5xx robots.txt means disallow all (RFC 9309)
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.MetaRefreshMiddleware": 580,  # never replaces an article page, never leaves the portal
+    "crawler.middlewares.DeclaredCharsetMiddleware": 585,  # after decompression (590), before the text is read
 }
 CLOSESPIDER_ERRORCOUNT = 100  # a spider bug on every page should stop the run, not hammer the site
 COOKIES_ENABLED = False
@@ -67,3 +68,6 @@ PORTAL_ARCHIVE_FULL = False
 PORTAL_ARCHIVE_OVERLAP = 1
 PORTAL_ARCHIVE_FRONTIER = True
 SPIDER_MIDDLEWARES = {"crawler.middlewares.FrontierMiddleware": 50}
+
+# `scrapy crawl portal -a portal=ID`: one line for a bad id, exit 1 when the crawl failed (crawler/commands/crawl.py)
+COMMANDS_MODULE = "crawler.commands"

@@ -95,3 +95,34 @@ def _page_key(url: str) -> tuple[str, int | None, str | None, str, tuple[tuple[s
                          if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith(_TRACKING_PREFIXES)
                          and not _STATE_PARAM.match(k)))
     return host, port, language, "/".join(segments), query
+
+
+WEB_SCHEMES = frozenset({"http", "https"})
+# What browsers strip from a URL before reading its scheme: leading/trailing C0 controls and
+# spaces, and ASCII tab/newline anywhere ("java\tscript:" is javascript:).
+_URL_EDGES = "".join(map(chr, range(0x21)))
+_URL_STRIPPED = re.compile(r"[\t\n\r]")
+
+
+def web_url(value: str | None, base_url: str) -> str | None:
+    """``value`` resolved against the page, when it is an http(s) URL with a host; None otherwise.
+
+    The one scheme rule for every URL the archive stores or renders from a page (images,
+    attachments, links, og:image): an allow-list of schemes checked on the resolved URL, so
+    ``javascript:``, ``JaVaScRiPt:``, ``java&#9;script:``, ``vbscript:``, ``data:`` and the like
+    are never kept, whatever their spelling.
+    """
+    if not isinstance(value, str):
+        return None
+    cleaned = _URL_STRIPPED.sub("", value.strip(_URL_EDGES))
+    if not cleaned:
+        return None
+    try:
+        resolved = urljoin(base_url, cleaned)
+        parts = urlsplit(resolved)
+        parts.port  # noqa: B018 -- raises ValueError on a port that is no number
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+        return None
+    return resolved

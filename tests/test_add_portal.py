@@ -76,7 +76,9 @@ def test_add_portal_proposes_the_generic_platform_when_no_profile_matches(tmp_pa
     (tmp_path / "tin-tuc-su-kien" / first).write_text(
         "<html><head><meta charset='utf-8'><title>Kỳ họp thứ 9</title></head><body><h1>Kỳ họp thứ 9 Hội đồng nhân dân phường</h1>"
         "<div>22/11/2023 11:00</div><p>Kỳ họp đã thông qua các nghị quyết quan trọng về kinh tế - xã hội năm 2024.</p></body></html>", encoding="utf-8")
-    (tmp_path / "gioi-thieu.html").write_text("<html><body><h1>Giới thiệu</h1><p>Phường có diện tích 10,5 km².</p></body></html>", encoding="utf-8")
+    (tmp_path / "gioi-thieu.html").write_text(  # a page with one link to an article is not a listing
+        "<html><body><h1>Giới thiệu</h1><p>Phường có diện tích 10,5 km².</p><p>Xem thêm: <a href='/tin-tuc-su-kien/lich-su-phuong-24001.html'>"
+        "Lịch sử hình thành và phát triển phường qua các thời kỳ</a> (12/03/2020)</p></body></html>", encoding="utf-8")
     (tmp_path / "index.html").write_text(
         "<html><head><meta charset='utf-8'><title>Cổng thông tin điện tử Quận Liên Chiểu</title></head><body>"
         "<nav><ul><li><a href='/'>Trang chủ</a></li><li><a href='/gioi-thieu.html'>Giới thiệu</a></li>"

@@ -44,6 +44,11 @@ def test_example(archive, index):
     if "search.json?q=dai+hoi+dang+bo" in code:
         data = json.loads(out)
         assert data["rows"][0]["title"].startswith("Khai mạc Đại hội Đảng bộ quận Hoàng Mai") and len(data["rows"]) == 3
+    elif "Qúy Mão" in code:
+        first, second = out.splitlines()
+        assert first == "Kỷ niệm 20 năm thành lập quận Hoàng Mai (2003 - 2023) | []"
+        assert second.startswith("Phát động Tết trồng cây “Đời đời nhớ ơn Bác Hồ” Xuân Quý Mão 2023 | ")
+        assert "without its pair" in second
     elif "cải cách hành chính" in code:
         total, _ = out.split(" ", 1)
         assert int(total) >= 1 and "cải cách hành chính" in out.lower()

@@ -15,7 +15,7 @@ from archive.demo import DemoPortal
 from tests.conftest import FIXTURES, ROOT, run_cli, write_registry
 
 COMMANDS = ("portals", "crawl", "extract", "serve", "demo", "status", "schedule", "check-config", "probe", "add-portal",
-            "history", "reextract", "export-warc", "import-warc", "import-mirror", "ingest")
+            "history", "reextract", "export-warc", "import-warc", "import-mirror", "ingest", "upgrade")
 
 
 def test_every_command_has_help_with_an_example():

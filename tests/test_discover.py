@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -109,6 +110,7 @@ def test_read_source_fetches_a_url_with_a_space_and_vietnamese_letters(tmp_path)
         assert "hội nghị" in html
 
 
+@pytest.mark.shared
 @pytest.mark.skipif(not (VNPT / "listings.jsonl").is_file(), reason=f"needs the saved VNPT portal in {VNPT}")
 @pytest.mark.parametrize("index", [0, 1])
 def test_vnpt_listings_without_a_profile(index):
@@ -118,6 +120,7 @@ def test_vnpt_listings_without_a_profile(index):
     assert set(found) == gold and len(found) == len(gold)
 
 
+@pytest.mark.shared
 @pytest.mark.skipif(not (HANOI / "manifest.jsonl").is_file(), reason=f"needs the saved Hanoi portal in {HANOI}")
 def test_hanoi_liferay_listings_without_the_profile_match_its_item_selectors():
     items_only = dataclasses.replace(load_profile("liferay-hanoi"), follow_article_links=False)
@@ -132,3 +135,151 @@ def test_hanoi_liferay_listings_without_the_profile_match_its_item_selectors():
             wrong.append((entry["path"], len(gold), len(found), len(set(gold) & set(found))))
         assert gold, entry["path"]
     assert wrong == []
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not (VNPT / "listings.jsonl").is_file() or not (HANOI / "manifest.jsonl").is_file(), reason=f"needs {SHARED}/portals")
+def test_the_listing_benchmark_reports_every_real_listing():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import listing_eval
+
+    rows = listing_eval.evaluate(SHARED)
+    summary = listing_eval.summary(rows)
+    assert {s: v["listings"] for s, v in summary.items()} == {"sgdhagiang-vnpt": 2, "hanoi-sotttt": 53}
+    assert all(v["recall"] >= 0.95 and v["precision"] >= 0.90 for v in summary.values())
+    assert all(r["ms"] > 0 for r in rows)
+
+
+def _item(number: int, title: str) -> str:
+    return f'<li><a href="/tin-tuc/bai-{number}.html">{title} số {number} về công tác của huyện</a> <span>0{number % 9 + 1}/05/2024</span></li>'
+
+
+def _slugs(links) -> list[str]:
+    return [url.rsplit("/", 1)[1] for url in links.articles]
+
+
+def test_a_sidebar_box_with_the_main_lists_markup_stays_out():
+    """Same ``div.box > ul.list > li`` markup in both Bootstrap columns (``col-md-8``/``col-md-4``)."""
+    main = "".join(_item(i, "Tin hoạt động") for i in range(1, 9))
+    side = "".join(_item(i, "Thông báo") for i in range(50, 56))
+    html = (f"<html><body><div class=container><div class=row><div class=col-md-8><div class=box><h2>Tin tức</h2><ul class=list>{main}</ul>"
+            f"<div class=paging><a href='/tin-tuc.html?page=2'>2</a></div></div></div><div class=col-md-4><div class=box><h2>Thông báo</h2>"
+            f"<ul class=list>{side}</ul></div></div></div></div></body></html>")
+    links = discover_links(html, "https://h.vn/tin-tuc.html")
+    assert _slugs(links) == [f"bai-{i}.html" for i in range(1, 9)]
+    assert links.pages == ["https://h.vn/tin-tuc.html?page=2"]
+
+
+def test_a_link_repeated_in_every_record_is_not_an_article():
+    records = "".join(f'<div class=item><a class=cat href="/chuyen-muc/kinh-te.html">Kinh tế</a><h3><a href="/tin-tuc/bai-{i}.html">'
+                      f"Tin hoạt động số {i} của huyện trong tháng năm</a></h3><span>01/02/2024</span></div>" for i in range(1, 7))
+    links = discover_links(f"<html><body><div class=list>{records}</div></body></html>", "https://h.vn/tin-tuc.html")
+    assert _slugs(links) == [f"bai-{i}.html" for i in range(1, 7)]
+
+
+def test_a_box_under_a_heading_holding_a_furniture_label_stays_out():
+    html = (f"<html><body><div class=list><ul>{''.join(_item(i, 'Tin hoạt động') for i in range(1, 5))}</ul></div>"
+            f"<div class=box><div class=hd>TIN XEM NHIỀU NHẤT</div><div class=bd><ul>{''.join(_item(i, 'Tin hay') for i in range(50, 58))}</ul>"
+            f"</div></div></body></html>")
+    assert _slugs(discover_links(html, "https://h.vn/tin-tuc.html")) == [f"bai-{i}.html" for i in range(1, 5)]
+
+
+def test_a_page_with_only_a_menu_has_no_articles():
+    html = ("<html><body><nav><ul><li><a href='/'>Trang chủ</a></li><li><a href='/gioi-thieu.html'>Giới thiệu</a></li>"
+            "<li><a href='/tin-tuc.html'>Tin tức</a></li></ul></nav><p>Chào mừng</p></body></html>")
+    links = discover_links(html, "https://h.vn/")
+    assert links.articles == [] and links.sections == ["https://h.vn/gioi-thieu.html", "https://h.vn/tin-tuc.html"]
+
+
+@pytest.mark.parametrize("page", [
+    "", "<html></html>", b"<a href='/t/x'>bytes</a>", "<a href='http://[::1'>Một liên kết hỏng với địa chỉ IPv6 sai</a>",
+    "<a href='http://h.vn:99999/a-b'>Một liên kết với cổng không hợp lệ ở đây</a>", "<base href='javascript:alert(1)'><a href='/t/a-1'>a b c d e</a>",
+    "<a href='data:text/html,hi'>data</a><a href='mailto:a@b'>m</a><a>no href</a><a href=''>empty</a>",
+])
+def test_hostile_pages_give_no_error(page):
+    links = discover_links(page, "http://h.vn/tin.html")
+    assert all(url.startswith("http://h.vn/") for url in links.articles + links.pages + links.sections)
+
+
+def test_cards_whose_headline_sits_beside_a_bare_link_and_a_news_ticker():
+    cards = "".join(f'<div class=card><a href="/tin/bai-{i}.html"><div class=img></div></a><div class=title>Tin hoạt động số {i} của phường '
+                    f"trong tháng mười một</div><span>0{i}/11/2023</span></div>" for i in range(1, 7))
+    ticker = "".join(f"<a href='/tin/bai-{i}.html'>Tin chạy chữ số {i} của phường về công tác tuyên truyền</a> " for i in range(90, 99))
+    html = f"<html><body><marquee>{ticker}</marquee><div class=list>{cards}</div></body></html>"
+    assert _slugs(discover_links(html, "https://h.vn/tin.html")) == [f"bai-{i}.html" for i in range(1, 7)]
+
+
+def test_an_article_pages_drop_down_menu_is_not_its_list():
+    """A VNPT-like article page: the top menu's drop-down has long labels; its only list is the 'Tin khác' box."""
+    menu = ("<ul class=MenuList><li class=TopMenuActive><a href='/Default.aspx?sname=x&sid=1&pageid=1'>Trang chủ</a></li>"
+            "<li class=TopMenu><a href='/x/1/53484/Gioi-Thieu/'>Giới Thiệu</a><ul class=Dropdown>"
+            "<li class=sub><a href='/x/1/53485/Chuc-nang/'>Chức năng nhiệm vụ và cơ cấu tổ chức</a></li>"
+            "<li class=sub><a href='/x/1/86905/Phan-cong/'>Phân công nhiệm vụ Lãnh đạo Sở</a></li>"
+            "<li class=sub><a href='/x/1/85515/Cac-don-vi/'>Các đơn vị thuộc Sở và trực thuộc</a></li></ul></li></ul>")
+    others = "".join(f"<li><a href='/x/2/53493/5181{i}/Tin/Tin-so-{i}.aspx'>Tin hoạt động số {i} của Sở trong tháng</a> (0{i}/05/2021)</li>"
+                     for i in range(1, 5))
+    html = (f"<html><body>{menu}<div class=ArticleHeader>Kiểm tra công tác bầu cử</div><div class=ArticleContent><p>Nội dung.</p></div>"
+            f"<div class=OtherNews><div class=title>Tin khác</div><ul>{others}</ul></div></body></html>")
+    found = discover_links(html, "http://h.vn/x/2/53493/518260/Tin/Kiem-tra.aspx").articles
+    assert set(found) <= {f"http://h.vn/x/2/53493/5181{i}/Tin/Tin-so-{i}.aspx" for i in range(1, 5)}  # the box, or nothing
+
+
+def test_wordpress_plain_permalinks_are_posts_not_pages():
+    posts = "".join(f"<article><h2><a href='/?p={n}'>Bài viết số {n} về hoạt động của xã trong tháng</a></h2><time>0{n % 9 + 1}/05/2024</time></article>"
+                    for n in range(101, 107))
+    html = f"<html><body><main>{posts}<div class=nav-links><a href='/?paged=2'>Trang sau »</a></div></main></body></html>"
+    links = discover_links(html, "https://x.vn/")
+    assert links.articles == [f"https://x.vn/?p={n}" for n in range(101, 107)]
+    assert links.pages == ["https://x.vn/?paged=2"]
+
+
+def test_a_copy_served_elsewhere_keeps_its_sites_absolute_links():
+    """Saved with absolute links and served on another host: the host most links name is the site's."""
+    items = "".join(f"<li><a href='https://huyen.gov.vn/tin/bai-{i}.html'>Bài viết số {i} về hoạt động của huyện</a> 0{i}/05/2024</li>"
+                    for i in range(1, 7))
+    html = f"<html><body><a href='https://huyen.gov.vn/'>Trang chủ</a><ul>{items}</ul><a href='https://chinhphu.vn/'>Chính phủ</a></body></html>"
+    assert discover_links(html, "http://127.0.0.1:8000/tin.html").articles == [f"https://huyen.gov.vn/tin/bai-{i}.html" for i in range(1, 7)]
+    # more relative links than absolute ones: the canonical link names the site's host
+    menu = "".join(f"<a href='/muc-{i}.html'>Mục {i}</a>" for i in range(10))
+    canonical = f"<html><head><link rel=canonical href='https://www.huyen.gov.vn/tin.html'></head><body><nav>{menu}</nav><ul>{items}</ul></body></html>"
+    assert len(discover_links(canonical, "http://127.0.0.1/tin.html").articles) == 6
+
+
+def test_a_category_named_like_a_furniture_label_keeps_its_list():
+    """"Tin mới" is a furniture label in a sidebar, and also the name of some portals' news category."""
+    main = "".join(_item(i, "Tin hoạt động") for i in range(1, 11))
+    side = "".join(f"<li><a href='/tin-tuc/bai-{i}.html'>Thông báo số {i} về công tác của huyện</a></li>" for i in range(50, 55))
+    html = (f"<html><head><title>Tin mới - Cổng thông tin điện tử huyện</title></head><body><ul class=menu><li><a href='/tin-moi.html'>Tin mới</a></li>"
+            f"<li><a href='/thong-bao.html'>Thông báo</a></li></ul><div class=main><h2>Tin mới</h2><ul>{main}</ul></div>"
+            f"<div class=side><h3>Thông báo</h3><ul>{side}</ul></div></body></html>")
+    assert _slugs(discover_links(html, "https://h.vn/tin-moi.html")) == [f"bai-{i}.html" for i in range(1, 11)]
+
+
+def test_a_short_main_list_beats_a_longer_sidebar_box():
+    """Three records under the page's h1, with summaries and the pager, against eight dated sidebar links."""
+    records = "".join(f'<div class=item><h3><a href="/tin-tuc/bai-{i}.html">Tin hoạt động số {i} của huyện trong tháng</a></h3>'
+                      f"<p>Tóm tắt nội dung bài viết này khá dài để người đọc nắm được thông tin chính của sự kiện.</p></div>" for i in range(1, 4))
+    side = "".join(_item(i, "Thông báo") for i in range(50, 58))
+    html = (f"<html><body><div class=main><h1>Tin tức</h1><div class=list>{records}</div><div class=pager><a href='/tin-tuc.html?page=2'>Trang sau</a>"
+            f"</div></div><div class=right><div class=title>Thông báo</div><ul>{side}</ul></div></body></html>")
+    assert _slugs(discover_links(html, "https://h.vn/tin-tuc.html")) == ["bai-1.html", "bai-2.html", "bai-3.html"]
+
+
+def test_a_headed_box_in_the_lists_column_stays_out_but_a_featured_record_joins():
+    featured = ('<div class=hot><a href="/tin-tuc/bai-99.html"><img src="/a.jpg" alt=""></a><h2><a href="/tin-tuc/bai-99.html">'
+                "Kỳ họp thứ chín Hội đồng nhân dân huyện thành công tốt đẹp</a></h2><p>Tóm tắt của bài viết nổi bật trên trang.</p></div>")
+    main = "".join(_item(i, "Tin hoạt động") for i in range(1, 9))
+    box = "".join(f"<li><a href='/tin-tuc/bai-{i}.html'>Thông báo số {i} về việc tổ chức hội nghị</a></li>" for i in range(50, 53))
+    html = (f"<html><body><div class=col-main><ol class=breadcrumb><li><a href='/'>Trang chủ</a></li><li><a href='/tin-tuc.html'>Tin tức</a></li></ol>"
+            f"{featured}<ul class=list>{main}</ul><div class=box><h3>Thông báo</h3><ul>{box}</ul></div></div></body></html>")
+    assert _slugs(discover_links(html, "https://h.vn/tin-tuc.html")) == ["bai-99.html"] + [f"bai-{i}.html" for i in range(1, 9)]
+
+
+def test_randomly_generated_layouts():
+    """Hostile variants beyond the saved pages (bench/listing_zoo.py): columns, layout tables, boxes of the list's markup."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import listing_zoo
+
+    for family in listing_zoo.FAMILIES:
+        result = listing_zoo.evaluate(family, range(150))
+        assert result["recall"] >= 0.97 and result["precision"] >= 0.95, (family, result)

@@ -32,7 +32,7 @@ def test_profile_path_is_perfect_on_the_gold(results):
 
 
 def test_fallback_does_at_least_as_well_as_plain_trafilatura(results):
-    ours, plain = results["fallback (profile disabled)"], results["plain trafilatura"]
+    ours, plain = results["generic (profile disabled)"], results["plain trafilatura"]
     for key in ("title", "published_at", "lead", "author", "with_found"):
         assert ours[key] >= plain[key], key
     assert ours["without_leaked"] <= plain["without_leaked"]

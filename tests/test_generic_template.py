@@ -80,9 +80,8 @@ def test_import_of_a_generic_portal_stores_its_articles_cleaned_by_the_learned_t
     assert conn.execute("select count(*) from snapshots where url = ?", [ENTRY["base_url"] + "/tin-tuc/"]).fetchone()[0] == 1
 
 
-def test_articles_read_before_the_template_existed_are_reextracted_once_it_is(tmp_path):
-    """The first pages of a first crawl have no template yet: refreshing re-extracts them from snapshots."""
-    from crawler.learning import refresh_generic_articles
+def _archive_read_without_template(tmp_path):
+    """The portal's articles stored as the first pages of a first crawl are: no template yet."""
     from crawler.registry import load_registry
 
     portal = load_registry(write_registry(tmp_path / "portals.toml", [ENTRY]))["yenson"]
@@ -98,6 +97,14 @@ def test_articles_read_before_the_template_existed_are_reextracted_once_it_is(tm
         fields.update(url=url, fetched_url=url)
         assert store.upsert_article(db, fields, portal_id="yenson", snapshot_id=snapshot_id) == "new"
     assert all(HOTLINE in r[0] for r in db.execute("select body from articles"))
+    return db, portal
+
+
+def test_articles_read_before_the_template_existed_are_reextracted_once_it_is(tmp_path):
+    """The first pages of a first crawl have no template yet: refreshing re-extracts them from snapshots."""
+    from crawler.learning import refresh_generic_articles
+
+    db, portal = _archive_read_without_template(tmp_path)
     counts = refresh_generic_articles(db, portal)
     assert counts["updated"] == 4
     rows = db.execute("select body, version, template from articles").fetchall()
@@ -105,4 +112,13 @@ def test_articles_read_before_the_template_existed_are_reextracted_once_it_is(tm
     assert db.execute("select count(*) from article_versions where origin = 'reextract'").fetchone()[0] == 4
     again = refresh_generic_articles(db, portal)  # stable: the same template re-extracts nothing
     assert again == {"updated": 0, "unchanged": 0, "skipped": 0}
+    db.close()
+
+
+def test_the_redis_ingest_refreshes_a_generic_portals_template_when_its_run_ends(tmp_path):
+    from archive.commands.ingest import Ingest
+
+    db, _ = _archive_read_without_template(tmp_path)
+    Ingest(None, db).refresh_template("yenson")
+    assert all(HOTLINE not in body and template for body, template in db.execute("select body, template from articles"))
     db.close()

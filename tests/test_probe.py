@@ -143,3 +143,18 @@ def test_probe_as_a_user_runs_it():
         result = run_cli("probe", site.base_url + "/", timeout=120)
     assert result.returncode == 0, result.stderr
     assert "platform:  liferay-hanoi" in result.stdout and "extractor:     profile:liferay-hanoi" in result.stdout
+
+
+def test_probe_falls_back_to_discovery_when_a_recognised_profile_finds_no_article(tmp_path):
+    """A look-alike: SharePoint's furniture (recognised) around a list the profile's selectors do not know."""
+    expected = json.loads((GENERIC / "expected.json").read_text(encoding="utf-8"))["sidebar_most_viewed.html"]
+    html = (GENERIC / "sidebar_most_viewed.html").read_text(encoding="utf-8")
+    html = html.replace("<head>", "<head><meta name='GENERATOR' content='Microsoft SharePoint'>", 1).replace("<body>", "<body><div id='s4-workspace'>", 1)
+    (tmp_path / "tin-tuc-su-kien.html").write_text(html, encoding="utf-8")
+    with StaticSite(tmp_path) as site:
+        result = CliRunner().invoke(cli, ["probe", site.base_url + "/tin-tuc-su-kien.html", "--json", "--sections", "0"])
+        origin = site.base_url
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["platform"] == "sharepoint" and report["articles_found_by"] == "generic"
+    assert report["articles"] == [url.replace("https://hoakhanh.example.gov.vn", origin) for url in expected["articles"]]

@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -66,6 +67,34 @@ def test_a_spelling_variant_finds_ranks_and_highlights_the_other(variants_conn, 
                                          {fold(v) for t in typed.split() for v in spellings(t)}]
 
 
+@pytest.mark.parametrize("version", ["m001", "m002"])
+def test_spelling_variants_work_on_archives_of_earlier_versions_without_a_rebuild(tmp_path, version):
+    # The variants are read into the query, not written into the indexes: an archive made
+    # before (its indexes as they were) is upgraded in place and answers at once.
+    import shutil
+
+    path = shutil.copy(Path(__file__).parent / "faults" / "data" / f"archive-{version}.sqlite", tmp_path / "old.db")
+    old = sqlite3.connect(path)
+    old.execute("UPDATE articles SET body = body || ' Công trình thủy lợi, kĩ thuật mới.' WHERE id = 3")  # its own triggers
+    old.commit()
+    old.close()
+    database = store.open_db(path)
+    try:
+        rows = search.ranked_search(database.conn, "thuỷ kỹ thuật")["rows"]
+        assert [(r["id"], r["exact"]) for r in rows] == [(3, 1)]
+        assert "<mark>thủy</mark>" in search.highlight(rows[0]["body"], search.parse_query("thuỷ"))
+    finally:
+        database.close()
+
+
+def test_highlight_marks_words_phrases_prefixes_and_variants_without_overlap():
+    parsed = search.parse_query('dai hoi dang "bo ki" kĩ nguy* NOT van')
+    assert search.highlight("Khai mạc Đại hội <Đảng> bộ, kỹ thuật số; Nguyễn Văn", parsed) == (
+        "Khai mạc <mark>Đại</mark> <mark>hội</mark> &lt;<mark>Đảng</mark>&gt; <mark>bộ, kỹ</mark> thuật số; "
+        "<mark>Nguyễn</mark> Văn")  # the phrase "bo ki" over "bộ, kỹ" (i/y), not "kỹ" alone; NOT words unmarked
+    assert search.highlight("đại_hội", search.parse_query("dai hoi")) == "<mark>đại</mark>_<mark>hội</mark>"
+
+
 # --- anything pasted is searched -------------------------------------------------------------
 
 def test_a_pasted_title_ranks_its_article_above_longer_titles_and_repeated_words(db):
@@ -96,6 +125,26 @@ def test_pasted_titles_with_brackets_quotes_and_slashes_find_their_article(db, p
         assert [r["title"] for r in rows] == [pasted]
 
 
+def test_a_title_pasted_with_more_words_or_a_typo_is_found_by_its_first_words(db):
+    for i, (title, body) in enumerate([
+        ("Hội nghị tổng kết công tác chuyển đổi số năm 2023", "Quận tổng kết công tác chuyển đổi số."),
+        ("Hội nghị tổng kết công tác thi đua", "Phường tổng kết."),
+        ("Tin thời tiết", "Cổng thông tin điện tử quận: trời nắng."),
+    ]):
+        store.upsert_article(db, {"url": f"http://127.0.0.1/x/{i}", "title": title, "body": body}, portal_id="test-portal")
+    for pasted in ("Hội nghị tổng kết công tác chuyển đổi số năm 2023 - Cổng thông tin điện tử quận Hoàng Mai",
+                   "hoi nghi tong ket cong tac chuyen doi so nam 2023 | Trang chu",
+                   "Hội nghị tổng kết công tác chuyển đổi số năm 2032"):  # the year mistyped
+        result = search.ranked_search(db.conn, pasted)
+        assert result["rows"][0]["title"] == "Hội nghị tổng kết công tác chuyển đổi số năm 2023", pasted
+        assert "searched for the first" in result["parsed"].notes[-1]
+    # words that begin no title: any of them, those with the most first
+    result = search.ranked_search(db.conn, "thời tiết nắng nóng kéo dài")
+    assert result["rows"][0]["title"] == "Tin thời tiết" and "some of them" in result["parsed"].notes[-1]
+    # with OR or NOT the query says what it wants: no second reading
+    assert search.ranked_search(db.conn, "thời tiết NOT nắng")["total"] == 0
+
+
 def test_operators_only_where_clearly_meant():
     parsed = search.parse_query("cong (thong OR tin) NOT (ha noi) \"cai cach\"* kĩ")
     assert parsed.match == '"cong" AND ( "thong" OR "tin" ) NOT ( "ha" AND "noi" ) AND "cai cach"* AND ("kĩ" OR "kỹ")'
@@ -114,8 +163,20 @@ def test_query_size_is_capped_with_a_note():
     assert "first 1,000 characters" in parsed.notes[0]
     parsed = search.parse_query(" ".join(f"t{i}" for i in range(100)))
     assert len(parsed.terms) == query_module.MAX_WORDS and "more than 64 words" in parsed.notes[0]
+    parsed = search.parse_query("-".join(["chuyển", "đổi", "số"] * 300))  # one hyphenated run: cut, not lost
+    assert len(parsed.terms) == 1 and len(parsed.terms[0].words) == query_module.MAX_WORDS
+    assert not search.parse_query(" ".join(["t"] * query_module.MAX_WORDS)).notes  # exactly the limit: no note
     parsed = search.parse_query(" ".join(f"nga{i}*" for i in range(30)))
     assert parsed.match.count("*") == query_module.MAX_PREFIXES and "prefixes" in parsed.notes[0]
+
+
+def test_words_with_spelling_variants_do_not_multiply_past_a_bound(db):
+    # 64 words with two spellings each: 2**64 combinations if a phrase or the title tier took them all
+    for typed in ('"' + "kĩ " * 64 + '"', "kĩ " * 64, "ti " * 70 + "*"):
+        parsed = search.parse_query(typed)
+        assert parsed.match.count(" OR ") <= 64 * query_module.MAX_PHRASE_VARIANTS
+        assert parsed.title_start_match is None or parsed.title_start_match.count("^") <= query_module.MAX_PHRASE_VARIANTS
+        assert search.ranked_search(db.conn, parsed)["total"] == 0
 
 
 class _FakeClock:
@@ -140,10 +201,13 @@ def test_every_search_statement_has_a_time_limit(db, monkeypatch):
     _bulk(db)
     assert search.ranked_search(db.conn, "quan", time_limit_ms=60_000)["total"] == 3000
     monkeypatch.setattr(search, "time", _FakeClock())
+    monkeypatch.setattr(search, "PROGRESS_STEPS", 100)  # a count by index runs few steps
     with pytest.raises(search.SearchTimeout, match="longer than 0.5 s"):
         search.ranked_search(db.conn, "quan OR cach", time_limit_ms=500)
     with pytest.raises(search.SearchTimeout):
         search.year_counts(db.conn, "quan", time_limit_ms=500)
+    with pytest.raises(search.SearchTimeout):
+        search.newest_articles(db.conn, filters=search.Filters(date_from="2020"), time_limit_ms=500)
     # the handler is removed afterwards: the connection serves the next statement
     assert db.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 3000
 
@@ -172,6 +236,15 @@ async def test_a_search_past_its_time_limit_says_so(ds, monkeypatch):
     assert response.status_code == 400 and "was stopped" in response.json()["error"]
     page = await ds.client.get("/-/search", params={"q": "cai cach"})
     assert page.status_code == 400 and 'id="search-error"' in page.text and "was stopped" in page.text
+
+
+async def test_a_chart_past_the_time_limit_is_left_out_not_the_page(ds, monkeypatch):
+    def slow_chart(*args, **kwargs):
+        raise search.SearchTimeout("took too long")
+
+    monkeypatch.setattr(search, "year_counts", slow_chart)
+    page = await ds.client.get("/-/search", params={"q": "cai cach"})
+    assert page.status_code == 200 and "<mark>Cải</mark>" in page.text and "chart of matches per year is left out" in page.text
 
 
 async def test_a_slow_search_does_not_hold_up_other_requests(ds, monkeypatch):
@@ -244,12 +317,14 @@ def hanoi_archive(tmp_path_factory):
 
 
 @requires_shared()
-def test_every_gold_title_pasted_with_and_without_marks_ranks_its_article_first(hanoi_archive, gold):
+def test_every_gold_title_pasted_with_and_without_marks_or_a_tab_suffix_ranks_its_article_first(hanoi_archive, gold):
     ids = {row["fetched_url"]: row["id"] for row in hanoi_archive.execute("SELECT id, fetched_url FROM articles")}
     missed = []
     for record in gold:
         article = hanoi_archive.execute("SELECT id, title, body FROM articles WHERE id = ?", [ids[record["url"]]]).fetchone()
-        for pasted in (record["title"], fold(record["title"]), record["title"].upper()):
+        # as copied, without marks, in capitals, and from a browser tab (the portal's name after it)
+        for pasted in (record["title"], fold(record["title"]), record["title"].upper(),
+                       record["title"] + " | Cổng thông tin điện tử tỉnh Hà Giang"):
             rows = search.ranked_search(hanoi_archive, pasted, limit=5)["rows"]
             # first, or after a copy of it (same title and text under another URL: the portal's
             # own duplicate, issue 18 point 5)
@@ -276,11 +351,13 @@ def test_vietnamese_dates(stored, shown):
 
 
 async def test_article_page_shows_date_lead_author_and_source_as_such(db, db_path):
-    store.upsert_article(db, {"url": "http://127.0.0.1/r/0", "title": "Tin", "lead": "Tóm tắt.", "body": "Đoạn một.",
+    store.upsert_article(db, {"url": "http://127.0.0.1/r/0", "title": "Tin", "lead": "Tóm tắt.", "body": "Đoạn một.\n\nMINH ANH.",
                               "author": "Minh Anh", "published_at": "2020-08-25T08:35:00+07:00"}, portal_id="test-portal")
     page = (await make_datasette(db_path).client.get("/-/articles/1")).text
     assert '<time id="article-date" datetime="2020-08-25T08:35:00+07:00">Thứ Ba, 25/08/2020 08:35</time>' in page
     assert '<p class="lead" id="article-lead">Tóm tắt.</p>' in page
     assert re.search(r'<dt>Author</dt><dd id="article-author">Minh Anh</dd>', page)
+    # the body's last line repeated the author: shown once, as the author, not as the text's end
+    assert re.search(r'<div id="article-body"><p>Đoạn một.</p></div>', page)
     results = (await make_datasette(db_path).client.get("/-/search", params={"q": "tin"})).text
     assert '<time class="date" datetime="2020-08-25T08:35:00+07:00">Thứ Ba, 25/08/2020 08:35</time>' in results

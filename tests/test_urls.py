@@ -62,3 +62,27 @@ def test_the_query_is_part_of_the_identity_and_another_port_is_another_site():
 def test_percent_encoding_and_unicode_forms_are_one_path():
     assert same_page("https://h.vn/tin/%C4%91i-h%E1%BB%8Dc.html", "https://h.vn/tin/đi-học.html")
     assert same_page("https://h.vn/tin/%c4%91i.html", "https://h.vn/tin/%C4%91i.html")
+
+
+@pytest.mark.parametrize("value", [
+    "javascript:alert(document.domain)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "\x01javascript:alert(1)",
+    "java\tscript:alert(1)", "java\nscript:alert(1)", "vbscript:msgbox(1)", "data:image/png;base64,AAAA",
+    "data:text/html,<script>alert(1)</script>", "file:///etc/passwd", "ftp://h.vn/a.pdf", "mailto:a@h.vn", "about:blank",
+    "http://", "http://h.vn:port/x", "", "   ", None,
+])
+def test_web_url_keeps_only_http_and_https(value):
+    from crawler.urls import web_url
+
+    assert web_url(value, PAGE) is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("/documents/a.jpg", "https://sotttt.hanoi.gov.vn/documents/a.jpg"),
+    ("  ../b.png\n", "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/b.png"),
+    ("//cdn.example.vn/c.jpg", "https://cdn.example.vn/c.jpg"),
+    ("HTTP://H.VN/d.pdf", "HTTP://H.VN/d.pdf"),
+])
+def test_web_url_resolves_against_the_page(value, expected):
+    from crawler.urls import web_url
+
+    assert web_url(value, PAGE) == expected

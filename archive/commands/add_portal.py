@@ -30,6 +30,7 @@ PROVINCE_DOMAINS = {
     "haiphong.gov.vn": ("haiphong", "Hải Phòng"),
     "cantho.gov.vn": ("cantho", "Cần Thơ"),
 }
+_GENERIC_MIN_ITEMS = 3
 LEVEL_WORDS = (("thị xã", "thị xã"), ("thành phố", "thành phố"), ("quận", "quận"), ("huyện", "huyện"), ("sở", "sở"))
 
 
@@ -71,7 +72,9 @@ def add_portal(url: str, portal_id: str | None, name: str | None, province: str 
         except FetchError:
             continue
         found = find_links(section_html, section_url, items_only)
-        if found.articles:
+        # On the generic platform a page with a link or two (an introduction, a contact page)
+        # is not a listing: a category page shows a list.
+        if len(found.articles) >= (_GENERIC_MIN_ITEMS if profile.is_generic else 1):
             listings.append(section_url)
             first_articles = first_articles or found.articles
     if not listings:

@@ -48,7 +48,7 @@ def history(url: str, db_path: Path, as_json: bool) -> None:
     Example:
         portal-archive history https://sotttt.hanoi.gov.vn/vi/thanh-tra/-/view_content/702282-....html
     """
-    db = _open_archive(db_path)
+    db = _open_archive(db_path, read_only=True)
     try:
         article = store.find_article(db, url)
         if article is None:

@@ -8,6 +8,7 @@ portal's profile sees an article URL. Each import is a row of ``crawls`` (mode
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,13 +35,16 @@ def export_warc(portal_id: str, out: Path, db_path: Path) -> None:
 
     if not out.name.endswith((".warc.gz", ".warc")):
         raise BadInput(f"{out}: name the output *.warc.gz")
-    db = _open_archive(db_path)
+    db = _open_archive(db_path, read_only=True)
     try:
         if not db.execute("SELECT 1 FROM portals WHERE id = ?", [portal_id]).fetchone():
             raise BadInput(f"portal {portal_id!r} is not in the archive {db_path}")
         count = write_warc(store.iter_snapshots(db, portal_id), out,
                            info={"software": "portal-archive", "format": "WARC File Format 1.1",
                                  "description": f"snapshots of portal {portal_id}"})
+    except OSError as exc:  # an unwritable or missing folder, a full disk: the temporary file is already gone
+        where = exc.filename if isinstance(exc.filename, str) else out
+        raise BadInput(f"{out}: cannot write {where} ({exc.strerror or exc}); choose a writable folder — nothing was written") from None
     finally:
         db.close()
     if count == 0:
@@ -83,7 +87,10 @@ def import_warc(file: Path, portal_id: str | None, db_path: Path, registry: Path
         raise click.ClickException(f"{exc}; the {session.counts['pages']} pages before it are stored (run marked failed)") from None
     except WarcError as exc:
         session.abort(str(exc))
-        raise BadInput(str(exc)) from None
+        raise BadInput(f"{exc}; the {session.counts['pages']} pages before it are stored" if session.counts["pages"] else str(exc)) from None
+    except BaseException as exc:  # never leave the crawls row running (Ctrl-C, a bug): close it, then let it go
+        session.abort(f"stopped: {type(exc).__name__}: {exc}", outcome="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        raise
     session.finish()
 
 
@@ -108,18 +115,29 @@ def import_mirror(directory: Path, portal_id: str, scheme: str, base_url: str | 
     portal = portals.get(portal_id)
     if portal is None:
         raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
+    from crawler.settings import DOWNLOAD_MAXSIZE
+
     hosts = set(portal.allowed_domains)
     session = _ImportSession(db_path, mode="import-mirror", source=str(directory))
-    for page in iter_mirror(directory, scheme=scheme, base_url=base_url):
-        if page.url is None:
-            session.counts["no_url"] += 1
-            continue
-        if (urlsplit(page.url).hostname or "").lower() not in hosts:
-            session.counts["skipped"] += 1  # another site HTTrack or wget followed links to
-            continue
-        session.ingest(portal, page.url, page.body, 200, {"Content-Type": ["text/html"]}, page.fetched_at, origin="mirror",
-                       local_path=page.path.as_posix())
-    session.store_generic_articles()
+
+    def too_large(path: Path, reason: str) -> None:
+        session.counts["too_large"] += 1
+        click.echo(f"skipped {path}: {reason}", err=True)
+
+    try:
+        for page in iter_mirror(directory, scheme=scheme, base_url=base_url, max_bytes=DOWNLOAD_MAXSIZE, skipped=too_large):
+            if page.url is None:
+                session.counts["no_url"] += 1
+                continue
+            if (urlsplit(page.url).hostname or "").lower() not in hosts:
+                session.counts["skipped"] += 1  # another site HTTrack or wget followed links to
+                continue
+            session.ingest(portal, page.url, page.body, 200, {"Content-Type": ["text/html"]}, page.fetched_at, origin="mirror",
+                           local_path=page.path.as_posix())
+        session.store_generic_articles()
+    except BaseException as exc:  # never leave the crawls row running (Ctrl-C, a bug): close it, then let it go
+        session.abort(f"stopped: {type(exc).__name__}: {exc}", outcome="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        raise
     session.finish()
 
 
@@ -133,7 +151,7 @@ class _ImportSession:
         self.source = source
         self.crawl_ids: dict[str, int] = {}
         self.extractors: dict[str, Any] = {}
-        self.counts = {"pages": 0, "new": 0, "updated": 0, "unchanged": 0, "skipped": 0, "no_url": 0}
+        self.counts = {"pages": 0, "new": 0, "updated": 0, "unchanged": 0, "skipped": 0, "no_url": 0, "too_large": 0}
         self.per_portal: dict[str, dict[str, int]] = {}
         self.generic: dict[str, tuple[Any, str, list[Any]]] = {}
 
@@ -141,7 +159,11 @@ class _ImportSession:
                local_path: str | None = None) -> None:
         if portal.id not in self.crawl_ids:
             store.sync_portals(self.db, [portal.to_row()])
-            self.crawl_ids[portal.id] = store.start_crawl(self.db, portal.id, mode=self.mode, args={"source": self.source})
+            # An earlier run of this portal whose process is gone (an import or a crawl killed
+            # with SIGKILL) is closed as killed; this one records its pid so the next run can tell.
+            store.close_stale_crawls(self.db, portal.id)
+            self.crawl_ids[portal.id] = store.start_crawl(self.db, portal.id, mode=self.mode, args={"source": self.source},
+                                                          pid=os.getpid())
             from crawler.learning import page_extractor
 
             self.extractors[portal.id] = page_extractor(portal)
@@ -179,9 +201,9 @@ class _ImportSession:
             for result in import_generic_pages(self.db, portal, pages, origin=origin):
                 self._count_article(portal_id, result)
 
-    def abort(self, message: str) -> None:
+    def abort(self, message: str, *, outcome: str = "failed") -> None:
         for portal_id, crawl_id in self.crawl_ids.items():
-            store.finish_crawl(self.db, crawl_id, outcome="failed", counts=self._row_counts(portal_id), message=message)
+            store.finish_crawl(self.db, crawl_id, outcome=outcome, counts=self._row_counts(portal_id), message=message)
         self.db.close()
 
     def _row_counts(self, portal_id: str) -> dict[str, int]:
@@ -197,6 +219,6 @@ class _ImportSession:
         articles = c["new"] + c["updated"] + c["unchanged"]
         click.echo(f"{self.mode}: {c['pages']} pages stored, {articles} articles ({c['new']} new, {c['updated']} updated, "
                    f"{c['unchanged']} unchanged), {c['skipped']} pages of other sites skipped, {c['no_url']} without an original URL"
-                   f" → {self.db_path}")
+                   + (f", {c['too_large']} files skipped (too large or unreadable)" if c["too_large"] else "") + f" → {self.db_path}")
         if c["pages"] == 0:
             raise BadInput(f"{self.source}: no page of a known portal found")

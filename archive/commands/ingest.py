@@ -238,6 +238,16 @@ class Ingest:
                 if run.closed or final or not run.open_workers:
                     self.finish(portal_id)
 
+    def refresh_template(self, portal_id: str) -> None:
+        """A generic portal's learned template, relearned from what the workers sent (as a local crawl does)."""
+        from crawler.learning import refresh_generic_articles
+        from crawler.registry import Portal
+
+        row = self.db.execute("SELECT id, name, level, province, base_url, platform FROM portals WHERE id = ?", [portal_id]).fetchone()
+        if row is None or row[5] != "generic":
+            return
+        refresh_generic_articles(self.db, Portal(*row))
+
     def finish(self, portal_id: str) -> None:
         run = self.runs.pop(portal_id)
         row = self.db.execute("SELECT articles_seen FROM crawls WHERE id = ?", [run.crawl_id]).fetchone()
@@ -261,6 +271,8 @@ class Ingest:
             message = (message + "; " if message else "") + (
                 f"worker(s) {', '.join(missing)} stopped without closing; the others re-queued their requests")
         run.counts["articles_seen"] = seen
+        if outcome == "ok":
+            self.refresh_template(portal_id)
         store.finish_crawl(self.db, run.crawl_id, outcome=outcome, message=message,
                            counts={k: v for k, v in run.counts.items() if k != "articles_seen"},
                            stats={"workers": {**run.closed, **dict.fromkeys(missing, "no close")}})

@@ -36,7 +36,7 @@ def status(db_path: Path, portal_ids: tuple[str, ...], as_json: bool, strict: bo
         portal-archive status
         portal-archive status --strict --json || alert-the-operator
     """
-    db = _open_archive(db_path)
+    db = _open_archive(db_path, read_only=True)
     try:
         report = portal_health(db, portal_ids=list(portal_ids) or None)
     finally:
@@ -130,6 +130,23 @@ WantedBy=timers.target
         click.echo(f"#   systemctl enable --now portal-archive@{pid}.timer")
 
 
+@cli.command()
+@db_option()
+def upgrade(db_path: Path) -> None:
+    """Bring an archive made by an older release up to this release's schema, in place.
+
+    Commands that only read (status, serve, history, export-warc, check-config) never change
+    the archive, so they refuse an older one and point here; crawls and imports upgrade it too.
+
+    \b
+    Example:
+        portal-archive upgrade --db /srv/archive/archive.db
+    """
+    before = _open_archive(db_path, write=True)  # migrates in place (a no-op when up to date)
+    before.close()
+    click.echo(f"{db_path}: schema up to date")
+
+
 @cli.command("check-config")
 @db_option()
 @registry_option
@@ -151,7 +168,7 @@ def check_config(db_path: Path, registry: Path | None) -> None:
     click.echo(f"config:     {config or 'none (no --config, $PORTAL_ARCHIVE_CONFIG or ./portal-archive.toml)'}")
     click.echo(f"registry:   {registry or default_registry_path()} — {len(portals)} portals, {sum(p.enabled for p in portals.values())} enabled")
     if db_path.exists():
-        _open_archive(db_path).close()
+        _open_archive(db_path, read_only=True).close()
         click.echo(f"database:   {db_path} — ok")
     else:
         click.echo(f"database:   {db_path} — not created yet (the first crawl creates it)")

@@ -39,7 +39,7 @@ def decode_snapshot(body: bytes, content_type: str | None) -> str:
         charset = found.group(1).decode("ascii") if found else "utf-8"
     try:
         return body.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, UnicodeError, ValueError):  # unknown, or a codec that is no text encoding (idna, base64)
         return body.decode("utf-8", errors="replace")
 
 

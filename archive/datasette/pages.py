@@ -15,6 +15,8 @@ import asyncio
 import difflib
 import json
 import math
+import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +24,7 @@ from datasette.utils.asgi import Response
 
 from archive import search
 from archive.datasette import atom, original
+from archive.datasette.csp import PAGE_HEADERS, web_links
 from archive.db import ArchiveError, snapshot_body
 
 PAGE_SIZE = 20
@@ -82,19 +85,27 @@ async def _run_search(datasette, request, *, with_chart: bool = True) -> dict[st
     limit_ms = datasette.setting("sql_time_limit_ms")
     if q:
         def run(conn) -> tuple[dict[str, Any], list[tuple[str, int]]]:
+            started = time.monotonic()
             result = search.ranked_search(conn, q, filters=filters, sort=sort, limit=size, offset=offset,
                                           time_limit_ms=limit_ms)
-            years = search.year_counts(conn, result["parsed"], filters=filters, estimate=result["total_is_estimate"],
-                                       time_limit_ms=limit_ms) if with_chart else []
-            return result, years
+            if not with_chart:
+                return result, []
+            # the chart gets what is left of the page's time; without it the page still answers
+            left = max(1, limit_ms - int((time.monotonic() - started) * 1000)) if limit_ms else None
+            try:
+                return result, search.year_counts(conn, result["parsed"], filters=filters,
+                                                  estimate=result["total_is_estimate"], time_limit_ms=left)
+            except search.SearchTimeout:
+                result["parsed"].notes.append("The chart of matches per year is left out: counting them took too long.")
+                return result, []
 
         result, years = await db.execute_fn(run)
         parsed = result.pop("parsed")
         await asyncio.to_thread(_highlight_rows, result["rows"], parsed)
     else:
         parsed = None
-        result = await db.execute_fn(lambda conn: search.newest_articles(conn, filters=filters, sort=sort,
-                                                                        limit=size, offset=offset))
+        result = await db.execute_fn(lambda conn: search.newest_articles(conn, filters=filters, sort=sort, limit=size,
+                                                                        offset=offset, time_limit_ms=limit_ms))
         years = []
     return {"q": q, "parsed": parsed, "notes": parsed.notes if parsed else [], "filters": filters, "sort": sort,
             "page": page, "size": size, "years": years, "database": db.name, **result}
@@ -125,7 +136,7 @@ async def search_page(datasette, request):
         context = await _form_context(datasette, request)
         html = await datasette.render_template("archive_search.html", {**context, "error": str(exc), "q": request.args.get("q", "")},
                                                request=request)
-        return Response.html(html, status=400)
+        return Response.html(html, status=400, headers=PAGE_HEADERS)
     for row in data["rows"]:
         row["article_url"] = datasette.absolute_url(request, f"/-/articles/{row['id']}")
     if fmt == "json":
@@ -137,7 +148,7 @@ async def search_page(datasette, request):
     context.update(data)
     context.update(_links(datasette, request, data))
     html = await datasette.render_template("archive_search.html", context, request=request)
-    return Response.html(html)
+    return Response.html(html, headers=PAGE_HEADERS)
 
 
 def _json_result(data: dict[str, Any]) -> dict[str, Any]:
@@ -233,10 +244,31 @@ async def article_page(datasette, request):
             {k: v for k, v in version.items()} for version in versions],
             "diff": diff and {"from": diff["from"], "to": diff["to"], "unified": diff["unified"]}},
             headers={"Access-Control-Allow-Origin": "*"})
+    article.update(images=web_links(article["images"]), attachments=web_links(article["attachments"]))  # http(s) only
     context = {"article": article, "versions": versions, "diff": diff,
-               "paragraphs": [p for p in (article.get("body") or "").split("\n\n") if p.strip()],
+               "paragraphs": body_paragraphs(article),
                "database": db.name}
-    return Response.html(await datasette.render_template("archive_article.html", context, request=request))
+    return Response.html(await datasette.render_template("archive_article.html", context, request=request), headers=PAGE_HEADERS)
+
+
+_BYLINE_LABEL = re.compile(r"^(theo|nguồn|nguon|tác giả|tac gia|bài và ảnh|bài, ảnh|ảnh)\s*:?\s*", re.I)
+
+
+def _bare(text: str) -> str:
+    """Lower case, no punctuation or spaces: "(Theo Báo Hà Nội Mới)." ~ "theo báo hà nội mới"."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def body_paragraphs(article: dict[str, Any]) -> list[str]:
+    """The body's paragraphs for the article page, less a last paragraph that only repeats the
+    author or the source: the page shows those as such, in the byline, not as the text's end."""
+    paragraphs = [p for p in (article.get("body") or "").split("\n\n") if p.strip()]
+    names = {_bare(v) for v in (article.get("author"), article.get("source")) if v and _bare(v)}
+    if len(paragraphs) > 1 and names:
+        last = paragraphs[-1].strip().strip("()").strip()
+        if _bare(last) in names or _bare(_BYLINE_LABEL.sub("", last)) in names:
+            paragraphs.pop()
+    return paragraphs
 
 
 def _diff_request(request, versions: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -17,12 +17,13 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 
 from crawler.extract.clean import cut_at, drop_hidden, drop_labelled_blocks, drop_selectors
-from crawler.extract.dom import HtmlElement, drop, find_parent, first, flat_text, inner_html, parse_html, select
+from crawler.extract.dom import HtmlElement, drop, find_parent, first, flat_text, inner_html, nesting_warning, parse_html, select
 from crawler.extract.dates import ParsedDate, date_from_url, read_dates
 from crawler.extract.metadata import source_text
 from crawler.extract.template import Template
 from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
 from crawler.profiles import Profile
+from crawler.urls import WEB_SCHEMES, web_url
 
 ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "rtf", "zip", "rar", "7z")
 _ATTACHMENT_PATH = re.compile(r"\.(%s)(?:$|[/?#;])" % "|".join(ATTACHMENT_EXTENSIONS), re.I)
@@ -78,8 +79,16 @@ def extract_article(html: str, url: str, profile: Profile | None = None, templat
 
     Without a profile, or when its body selector finds nothing (a redesign, an unknown layout),
     the page goes to the generic fallback; the fields the profile did read are kept. The
-    portal's learned ``template`` (its repeated blocks) is dropped from bodies the generic path reads.
+    portal's learned ``template`` (its repeated blocks) is dropped from bodies the generic path
+    reads. Whatever the path, the result has no control characters and bounded
+    title/lead/author (:func:`crawler.extract.finish.finish_article`).
     """
+    from crawler.extract.finish import finish_article
+
+    return finish_article(_extract_article(html, url, profile, template))
+
+
+def _extract_article(html: str, url: str, profile: Profile | None, template: Template | None) -> ExtractedArticle:
     if profile is None or profile.is_generic:
         from crawler.extract.fallback import extract_generic
 
@@ -90,6 +99,8 @@ def extract_article(html: str, url: str, profile: Profile | None = None, templat
     scope = first(root, profile.scope) if profile.scope else None
     scope = scope if scope is not None else root
     article = ExtractedArticle(url=url, extractor=f"profile:{profile.name}")
+    if nesting_warning(root):  # flattened, not cut: said and counted (portal_archive/warnings/nesting)
+        article.warnings.append(nesting_warning(root))
     article.canonical_url = _canonical_link(root, url)
 
     article.title = text_or_none(element_text(_field_element(scope, profile, "title")))
@@ -146,15 +157,19 @@ def sanitise_html(element: HtmlElement, base_url: str) -> str:
     """The element's inner HTML with absolute links and only safe markup left (nh3/ammonia)."""
     for tag, attr in (("a", "href"), ("img", "src")):
         for node in element.iter(tag):
-            value = node.get(attr)
-            if isinstance(value, str) and value.strip():
-                node.set(attr, urljoin(base_url, value.strip()))
+            if node.get(attr) is None:
+                continue
+            resolved = web_url(node.get(attr), base_url)  # http(s) only: the one scheme rule (crawler.urls)
+            if resolved:
+                node.set(attr, resolved)
+            else:
+                del node.attrib[attr]
     cleaned = nh3.clean(
         inner_html(element),
         tags=SAFE_TAGS,
         clean_content_tags={"script", "style"},
         attributes=SAFE_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes=set(WEB_SCHEMES),
         link_rel="noopener noreferrer nofollow",
     )
     return re.sub(r"\s+\n|\n\s+", "\n", cleaned).strip()
@@ -234,10 +249,8 @@ def _images(body: HtmlElement, base_url: str) -> list[dict[str, str | None]]:
 
 
 def _image_src(img: HtmlElement, base_url: str) -> str | None:
-    src = (img.get("src") or img.get("data-src") or "").strip()
-    if not src or src.startswith("data:"):
-        return None  # inline base64 images are not archived as links
-    return urljoin(base_url, src)
+    """The image's http(s) URL (``src``, else a lazy-loader's ``data-src``); never data:, javascript:..."""
+    return web_url(img.get("src"), base_url) or web_url(img.get("data-src"), base_url)
 
 
 def _next_element(element: HtmlElement, tag: str | None = None) -> HtmlElement | None:
@@ -291,8 +304,8 @@ def _attachments(body: HtmlElement, base_url: str) -> list[dict[str, str | None]
     for link in body.iter("a"):
         if link.get("href") is None:
             continue
-        href = urljoin(base_url, link.get("href").strip())
-        if urlsplit(href).scheme in {"http", "https"} and _ATTACHMENT_PATH.search(urlsplit(href).path):
+        href = web_url(link.get("href"), base_url)
+        if href and _ATTACHMENT_PATH.search(urlsplit(href).path):
             found.append({"url": href, "title": text_or_none(element_text(link)) or urlsplit(href).path.rsplit("/", 1)[-1]})
     return found
 
@@ -338,6 +351,7 @@ def _meta_title(root: HtmlElement) -> str | None:
 
 def _meta_content(root: HtmlElement, prop: str, base_url: str) -> str | None:
     for meta in root.xpath("//meta[@property=$prop][@content]", prop=prop):
-        if meta.get("content").strip():
-            return urljoin(base_url, meta.get("content").strip())
+        resolved = web_url(meta.get("content"), base_url)
+        if resolved:
+            return resolved
     return None

@@ -29,9 +29,8 @@ from functools import cache, lru_cache
 from statistics import median
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
-from w3lib.url import safe_url_string
-
 from lxml import etree
+from w3lib.url import safe_url_string
 
 from crawler.extract.dom import HtmlElement, parse_html
 from crawler.extract.listing import PageLinks
@@ -45,6 +44,7 @@ __all__ = ["discover_links", "page_number", "browser_url"]
 _PAGE_KEY = re.compile(r"(?:^|[_$.:-])(?:page|pages|paged|trang|p|pg|pageindex|pagenum|pageno|pagenumber|currentpage|curpage|cur|pi|pid_page)$", re.I)
 # Path forms: `/page/2`, `/trang/2`, `/trang-2`, `/page-2.html`, `/p2`.
 _PAGE_SEGMENT = re.compile(r"^(?:page|trang|p|pg)[-_]?(\d{1,5})(?:\.[a-z0-9]{2,5})?$", re.I)
+_WEAK_PAGE_KEYS = frozenset({"p", "pi", "pg", "cur"})
 _PAGE_WORD = re.compile(r"^(?:page|trang|pg)$", re.I)
 # Link texts of pagers (compared case-folded, arrows and punctuation stripped).
 _PAGER_WORDS = {
@@ -69,11 +69,16 @@ _STATE_CLASSES = frozenset(
     "in fade visible left right top bottom big small large".split()
 )
 _ALTERNATION = re.compile(r"^(?:alternating|alternate|alt)[-_]?")
+_STATE_SUFFIX = re.compile(r"[-_](?:odd|even|first|last|alt|active|current|selected)$")
 _WORD = re.compile(r"\w+")
 _LABEL_MAX = 60
-# Below this a page has no list: a menu of a few short labels, a lone link (one headline of
-# four words with a date scores about 0.4, a two-entry menu in a nav about 0.01).
-_MIN_SCORE = 0.25
+_HOME_TEXTS = frozenset({"trang chủ", "trang nhất", "trang chính", "home", "trang chu"})
+_MIRRORED = re.compile(r"Mirrored from (?:https?://)?([\w.-]+)", re.I)
+# Below this a page has no list: a menu of a few short labels (two of four and five words
+# score 0.1), a lone short link; one headline of eight words scores 1, 2 with its date.
+_MIN_SCORE = 0.5
+# A group joins the list only if its texts read as headlines (about four words or more).
+_MERGE_HEADLINE = 0.4
 _TRACKING_PREFIXES = ("utm_", "p_p_")
 _TRACKING_KEYS = frozenset({"fbclid", "gclid", "zarsrc", "zalo_source", "_ga", "mc_cid", "mc_eid"})
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -98,6 +103,7 @@ class _Group:
     anchors: list[_Anchor] = field(default_factory=list)
     score: float = 0.0
     furniture: bool = False
+    headline: float = 0.0
 
     @property
     def urls(self) -> list[str]:
@@ -142,56 +148,103 @@ def discover_links(page: str | bytes | HtmlElement, url: str) -> PageLinks:
     root = parse_html(page) if isinstance(page, (str, bytes)) else page
     base = _base_url(root, url)
     here = _strip_fragment(browser_url(url))
-    host = _host(here)
+    hosts = _own_hosts(root, here)
     here_key = _listing_key(here)
     anchors: list[_Anchor] = []
     pages: list[str] = []
-    self_links: set[tuple[str, ...]] = set()  # signatures of link lists that link this very page (menus)
+    pagers: list[HtmlElement] = []
+    paths: dict[HtmlElement, tuple[str, ...]] = {}
+    nav = _Navigation()  # where the links to this page and to the home page sit: menus
     for order, element in enumerate(root.iter("a")):
         absolute = _absolute(element.get("href"), base)
-        if absolute is None or _host(absolute) != host:
+        if absolute is None or _host(absolute) not in hosts:
             continue
         text = _anchor_text(element)
         if absolute == here or _listing_key(absolute) == here_key and absolute != here and not _is_pager_text(text) and page_number(absolute) is None:
-            self_links.add(_signature(element))
+            nav.add(element, _signature(element, paths), text, here=True)
             continue
         if _is_pagination(absolute, text, here, here_key):
             pages.append(absolute)
+            pagers.append(element)
             continue
         if _is_file(absolute):
             continue
         parts = urlsplit(absolute)
-        if parts.path in {"", "/"} and not parts.query:
-            self_links.add(_signature(element))  # the home link: navigation
+        if parts.path in {"", "/"} and not parts.query or text.casefold() in _HOME_TEXTS:
+            nav.add(element, _signature(element, paths))  # the home link: navigation
             continue
         anchors.append(_Anchor(element, absolute, text, len(_WORD.findall(text)), order))
     links = PageLinks(pages=_unique(pages))
     if not anchors:
         return links
     for anchor in anchors:
-        anchor.signature = _signature(anchor.element)
+        anchor.signature = _signature(anchor.element, paths)
         anchor.shape = _shape(anchor.url)
-    furniture = _furniture_scopes(root)
-    groups: dict[tuple, _Group] = {}
-    for anchor in anchors:
-        key = (anchor.shape, anchor.signature)
-        groups.setdefault(key, _Group(key)).anchors.append(anchor)
+    page_names = _page_names(root, nav)
+    furniture = _furniture_scopes(root, page_names)
+    link_urls = {a.element: a.url for a in anchors}
+    groups = _split_by_list(anchors)
     owners = _url_owners(anchors)
+    near_pager = {node for pager in pagers for node in pager.iterancestors()}
+    near_title = {node for mark in _title_marks(root, page_names) for node in mark.iterancestors()}
     for group in groups.values():
         group.furniture = _is_furniture(group, furniture)
-        group.score = _score(group, owners, furniture, self_links)
+        group.score = _score(group, owners, furniture, nav)
+        if group.score and near_pager and _near(group, near_pager):
+            group.score *= 2  # the list the pager pages through
+        if group.score and near_title and _near(group, near_title):
+            group.score *= 2  # in the block the page's own title heads
+        elif group.score and not group.furniture and _headed_box(group, None, page_names, link_urls):
+            group.score *= 0.5  # a box with a heading of its own ("Thông báo", "Văn bản mới")
     best = max(groups.values(), key=lambda g: (g.score, len(g.urls), -g.anchors[0].order))
     chosen = [best] if best.score >= _MIN_SCORE else []
     if chosen:
-        chosen += _beside(best, [g for g in groups.values() if g is not best])
+        chosen += _beside(best, [g for g in groups.values() if g is not best], page_names, link_urls)
     article_anchors = sorted((a for g in chosen for a in g.anchors), key=lambda a: a.order)
     links.articles = _unique([a.url for a in article_anchors])
     taken = set(links.articles)
-    links.sections = _unique([a.url for a in anchors if a.url not in taken and _is_menu_link(a, self_links)])
+    links.sections = _unique([a.url for a in anchors if a.url not in taken and _is_menu_link(a, nav)])
     return links
 
 
 # --- links -----------------------------------------------------------------------------
+
+def _own_hosts(root: HtmlElement, here: str) -> set[str]:
+    """The page's host, and the host it names as its own (canonical link, ``og:url``, a
+    mirror's "Mirrored from" note): a saved copy served elsewhere keeps absolute links to it."""
+    hosts = {_host(here)}
+    head = root.find("head")
+    if head is not None:
+        for element in head:
+            if element.tag == "link" and (element.get("rel") or "").lower() == "canonical":
+                hosts.add(_host(element.get("href") or ""))
+            elif element.tag == "meta" and (element.get("property") or "").lower() == "og:url":
+                hosts.add(_host(element.get("content") or ""))
+    for comment in root.itersiblings(preceding=True):
+        match = _MIRRORED.search(str(comment.text or "")) if not isinstance(comment.tag, str) else None
+        if match:
+            hosts.add(match.group(1).lower().removeprefix("www."))
+    for comment in root.iter(etree.Comment):
+        match = _MIRRORED.search(comment.text or "")
+        if match:
+            hosts.add(match.group(1).lower().removeprefix("www."))
+            break
+    # A page saved with its links absolute and served elsewhere: the host most of its links
+    # name is the site's own (a portal links itself far more than any other site).
+    counts: dict[str, int] = defaultdict(int)
+    for element in root.iter("a"):
+        href = (element.get("href") or "").strip()
+        if href.lower().startswith(("http://", "https://", "//")):
+            counts[_host(href if not href.startswith("//") else "http:" + href)] += 1
+        elif href and not href.lower().startswith(_NOT_LINKS):
+            counts[_host(here)] += 1
+    if counts:
+        top = max(counts, key=counts.get)
+        if counts[top] > counts.get(_host(here), 0):
+            hosts.add(top)
+    hosts.discard("")
+    return hosts
+
 
 def _base_url(root: HtmlElement, url: str) -> str:
     """The page's URL, or its ``<base href>`` (which relative links resolve against)."""
@@ -267,7 +320,7 @@ def _is_pager_text(text: str) -> bool:
     if len(text) <= 3 and _PAGER_SYMBOLS.match(text):
         return True
     folded = re.sub(r"[\s<>«»‹›←→.…:\[\]()|]+", " ", text.casefold()).strip()
-    return folded in _PAGER_WORDS or (folded.isdigit() and len(folded) <= 5)
+    return folded in _PAGER_WORDS or (folded.isdigit() and len(folded) <= 5) or bool(re.fullmatch(r"(?:trang|page)\s?\d{1,5}", folded))
 
 
 @lru_cache(maxsize=4096)
@@ -291,13 +344,23 @@ def _listing_key(url: str) -> str:
     return _host(url) + "/" + "/".join(kept) + "?" + "&".join(f"{k}={v}" for k, v in query)
 
 
+def _names_a_page(url: str) -> bool:
+    """The URL names a page number unmistakably: a page key other than a bare ``p``/``pi``
+    (WordPress's ``?p=123`` is a post, not page 123), or a ``/page/2``-like segment."""
+    number = page_number(url)
+    if number is None:
+        return False
+    keys = [k for k, v in parse_qsl(urlsplit(url).query) if _PAGE_KEY.search(k) and v == str(number)]
+    return not keys or any(k.lower() not in _WEAK_PAGE_KEYS for k in keys)
+
+
 def _is_pagination(url: str, text: str, here: str, here_key: str) -> bool:
     """A link to another page of this listing: its URL differs only by the page number, or a
     pager's text with a page number (or this listing's path) in the URL."""
     if url == here:
         return False
     same_listing = _listing_key(url) == here_key
-    if same_listing and (page_number(url) is not None or _is_pager_text(text)):
+    if same_listing and (_names_a_page(url) or _is_pager_text(text)):
         return True
     if _is_pager_text(text):
         if page_number(url) is not None:
@@ -317,22 +380,29 @@ def _class_key(value: str) -> str:
     tokens = set()
     for token in value.lower().split():
         token = _ALTERNATION.sub("", re.sub(r"\d+", "", token)).strip("-_")
+        token = _STATE_SUFFIX.sub("", token)
         if token and token not in _STATE_CLASSES:
             tokens.add(token)
     return ".".join(sorted(tokens))
 
 
-def _signature(element: HtmlElement) -> tuple[str, ...]:
+def _signature(element: HtmlElement, memo: dict[HtmlElement, tuple[str, ...]]) -> tuple[str, ...]:
     """Where a link sits: the tags and kind-classes from the document down to it (no indices,
-    no ids, no state classes), so the records of one list share it."""
-    path = []
+    no ids, no state classes), so the records of one list share it. ``memo`` keeps each
+    ancestor's path (links share most of theirs)."""
+    chain = []  # ancestors whose path is not known yet, nearest first
+    path: tuple[str, ...] = ()
     for node in element.iterancestors():
         if node.tag in ("html", "body"):
             break
+        if node in memo:
+            path = memo[node]
+            break
+        chain.append(node)
+    for node in reversed(chain):
         classes = node.get("class")
-        path.append(f"{node.tag}.{_class_key(classes)}" if classes else str(node.tag))
-    path.reverse()
-    return tuple(path)
+        path = memo[node] = path + (f"{node.tag}.{_class_key(classes)}" if classes else str(node.tag),)
+    return path
 
 
 def _segment_class(segment: str) -> str:
@@ -368,6 +438,37 @@ def _ignored_key(key: str, value: str) -> bool:
     return key.startswith(_TRACKING_PREFIXES) or key in _TRACKING_KEYS or "/" in value or value.lower().startswith("http")
 
 
+def _split_by_list(anchors: list[_Anchor]) -> dict[tuple, _Group]:
+    """Links grouped by URL shape and place (signature), then by the list that holds them.
+
+    Two boxes with the same markup (``div.box > ul > li > a`` in the main column and in the
+    sidebar, Bootstrap's ``col-md-8``/``col-md-4`` alike once digits go) share a signature;
+    each link's record is its highest ancestor holding no other link of the group, and the
+    record's parent is its list."""
+    by_place: dict[tuple, list[_Anchor]] = defaultdict(list)
+    for anchor in anchors:
+        by_place[(anchor.shape, anchor.signature)].append(anchor)
+    groups: dict[tuple, _Group] = {}
+    for (shape, signature), members in by_place.items():
+        if len({a.url for a in members}) == 1:
+            groups[(shape, signature, None)] = _Group((shape, signature, None), members)
+            continue
+        below: dict[HtmlElement, set[str]] = defaultdict(set)
+        for anchor in members:
+            below[anchor.element].add(anchor.url)
+            for node in anchor.element.iterancestors():
+                below[node].add(anchor.url)
+        for anchor in members:
+            record = anchor.element
+            for node in anchor.element.iterancestors():
+                if len(below[node]) > 1:
+                    break
+                record = node
+            key = (shape, signature, record.getparent())
+            groups.setdefault(key, _Group(key)).anchors.append(anchor)
+    return groups
+
+
 def _url_owners(anchors: list[_Anchor]) -> dict[HtmlElement, set[str]]:
     """For each element holding links, the distinct URLs below it."""
     owners: dict[HtmlElement, set[str]] = defaultdict(set)
@@ -382,18 +483,19 @@ def _record(anchor: _Anchor, owners: dict[HtmlElement, set[str]]) -> HtmlElement
     """The link's record: its highest ancestor that links nothing else (title, date, summary)."""
     record = anchor.element
     for node in anchor.element.iterancestors():
-        if node.tag in ("html", "body") or owners.get(node, set()) - {anchor.url}:
-            break
+        if node.tag in ("html", "body") or len(owners.get(node, ())) > 1:
+            break  # (every ancestor holds the link's own URL)
         record = node
     return record
 
 
 def _headline(words: int) -> float:
-    """How much a link text of ``words`` words reads like a headline (menus: 1–4 words)."""
-    return 0.0 if words <= 1 else min(1.0, (words - 1) / 7)
+    """How much a link text of ``words`` words reads like a headline: a menu's labels have 1–5
+    words ("Thông tin dự án", "Đấu thầu mua sắm công"), a headline eight or more."""
+    return 0.0 if words <= 2 else min(1.0, (words - 2) / 6)
 
 
-def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[HtmlElement], self_links: set[tuple[str, ...]]) -> float:
+def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[HtmlElement], nav: "_Navigation") -> float:
     urls = group.urls
     words = {u: 0 for u in urls}
     words_len = {u: 0 for u in urls}
@@ -402,25 +504,46 @@ def _score(group: _Group, owners: dict[HtmlElement, set[str]], furniture: set[Ht
         words[anchor.url] = max(words[anchor.url], anchor.words)
         words_len[anchor.url] = max(words_len[anchor.url], len(anchor.text))
         records.setdefault(anchor.url, _record(anchor, owners))
-    headline = sum(_headline(w) for w in words.values()) / len(urls)
+    if not any(words.values()):
+        # links with neither text nor title (a card whose headline sits beside its link):
+        # the record's own text is the headline
+        for url, record in records.items():
+            text = normalize_text(record.text_content()[:300])
+            words[url] = len(_WORD.findall(_DATE.sub(" ", text)))
+            words_len[url] = len(text)
+    headline = group.headline = sum(_headline(w) for w in words.values()) / len(urls)
     if headline == 0:
         return 0.0
-    dated = summarised = 0
+    dated = summarised = pictured = 0
     for url, record in records.items():
         text = normalize_text(record.text_content()[:3000])
         dated += bool(_DATE.search(text))
         summarised += len(text) - words_len[url] > 60
-    score = len(urls) * headline ** 2 * (1 + dated / len(urls)) * (1 + 0.5 * summarised / len(urls))
+        pictured += next(record.iter("img"), None) is not None
+    n = len(urls)
+    score = n * headline ** 2 * (1 + dated / n) * (1 + summarised / n) * (1 + 0.5 * pictured / n)
     if group.furniture:
         score *= 0.05
-    signature = group.key[1]
-    if any(signature[:len(s)] == s or s[:len(signature)] == signature for s in self_links if len(s) >= 2):
+    if nav.holds(group.anchors[0].element, group.key[1]):
         score *= 0.2  # the list also links this page or the home page: a menu
     if _nested_list(group.anchors[0].element):
-        score *= 0.3
+        score *= 0.1  # a drop-down menu's sub-list
     if median(words.values()) < 3:
         score *= 0.5
     return score
+
+
+def _near(group: _Group, marks: set[HtmlElement]) -> bool:
+    """Whether a mark (the pager, the page's ``<h1>``; given as the set of its ancestors) sits
+    in the list's block: within two levels above the list."""
+    node = _lca([a.element for a in group.anchors])
+    for _ in range(3):
+        if node is None or node.tag in ("body", "html"):
+            return False
+        if node in marks:
+            return True
+        node = node.getparent()
+    return False
 
 
 def _nested_list(element: HtmlElement) -> bool:
@@ -446,7 +569,37 @@ def _furniture_labels() -> frozenset[str]:
 _LABELS: frozenset[str] | None = None
 
 
-def _furniture_scopes(root: HtmlElement) -> set[HtmlElement]:
+def _page_names(root: HtmlElement, nav: "_Navigation") -> set[str]:
+    """What the page calls itself: its ``<h1>``, the parts of its ``<title>``, the text of the
+    menu's link to it. A category named "Tin mới" heads its own list: not a furniture label."""
+    from crawler.extract.clean import label_key
+
+    names = {label_key(text) for text in nav.texts}
+    names.update(label_key(h1.text_content()) for h1 in root.iter("h1"))
+    title = root.findtext(".//title") or ""
+    names.update(label_key(part) for part in re.split(r"\s[-|–:»>]\s", title))
+    names.discard("")
+    return names
+
+
+def _title_marks(root: HtmlElement, page_names: set[str]) -> list[HtmlElement]:
+    """The page's ``<h1>`` and the short elements (not links) whose text is the page's name:
+    the category title above the main list."""
+    from crawler.extract.clean import label_key
+
+    marks = list(root.iter("h1"))
+    for node in _SHORT_TEXTS(root):
+        element = node.getparent()
+        if node.is_tail and element is not None:
+            element = element.getparent()
+        if element is None or element.tag in ("a", "title", "option", "script", "style", "html", "body"):
+            continue
+        if label_key(node) in page_names and label_key(element.text_content()) in page_names:
+            marks.append(element)
+    return marks
+
+
+def _furniture_scopes(root: HtmlElement, page_names: set[str] = frozenset()) -> set[HtmlElement]:
     """The blocks that a furniture label introduces ("Xem nhiều nhất", "Tin liên quan"):
     the siblings after the label's heading, up to the next heading."""
     global _LABELS
@@ -463,8 +616,10 @@ def _furniture_scopes(root: HtmlElement) -> set[HtmlElement]:
             element = element.getparent()
         if element is None or element.tag in ("html", "body", "script", "style", "option", "title"):
             continue
-        if label_key(node) not in _LABELS or label_key(element.text_content()) not in _LABELS:
+        if not _is_label(label_key(node)) or not _is_label(label_key(element.text_content())):
             continue
+        if label_key(element.text_content()) in page_names:
+            continue  # the page's own name ("Tin mới" is a category too)
         heading = element
         text = normalize_text(element.text_content())
         while heading.getparent() is not None and heading.getparent().tag not in ("body", "html") \
@@ -480,14 +635,25 @@ def _furniture_scopes(root: HtmlElement) -> set[HtmlElement]:
     return scopes
 
 
+def _is_label(key: str) -> bool:
+    """A furniture label, or a short heading holding one of several words ("Tin xem nhiều nhất")."""
+    if key in _LABELS:
+        return True
+    words = key.split()
+    if len(words) > 5 or any(c.isdigit() for c in key):
+        return False  # not a heading: "(609 lượt xem)"
+    padded = f" {key} "
+    return any(" " in label and f" {label} " in padded for label in _LABELS)
+
+
 def _in_structural_furniture(element: HtmlElement) -> bool:
-    """Inside the page's nav, header, footer or aside (or an element with their ARIA role).
+    """Inside the page's nav, header, footer, aside or news ticker (or an element with their ARIA role).
 
     A ``header``/``footer`` inside an ``article``, ``main`` or ``section`` is that record's own
     (WordPress puts every headline in ``article > header.entry-header``), not the page's."""
     ancestors = list(element.iterancestors())
     for index, node in enumerate(ancestors):
-        if node.tag in ("nav", "aside") or (node.get("role") or "").lower() in _FURNITURE_ROLES:
+        if node.tag in ("nav", "aside", "marquee") or (node.get("role") or "").lower() in _FURNITURE_ROLES:
             return True
         if node.tag in ("header", "footer") and not any(a.tag in _SECTIONING for a in ancestors[index + 1:]):
             return True
@@ -504,13 +670,39 @@ def _is_furniture(group: _Group, scopes: set[HtmlElement]) -> bool:
     return flagged * 2 > len(group.anchors)
 
 
-def _is_menu_link(anchor: _Anchor, self_links: set[tuple[str, ...]]) -> bool:
+def _is_menu_link(anchor: _Anchor, nav: "_Navigation") -> bool:
     """A section: a link of the menu (nav/header, a drop-down list, or a list linking this page)."""
     if anchor.words == 0 or anchor.words > 10:
         return False
-    signature = anchor.signature
     return (_in_structural_furniture(anchor.element) and not any(n.tag == "footer" for n in anchor.element.iterancestors())) \
-        or _nested_list(anchor.element) or any(signature[:len(s)] == s or s[:len(signature)] == signature for s in self_links if len(s) >= 2)
+        or _nested_list(anchor.element) or nav.holds(anchor.element, anchor.signature)
+
+
+class _Navigation:
+    """The link lists that link this very page or the home page ("Trang chủ"): menus,
+    breadcrumbs. A list of headlines never links the page it is on."""
+
+    def __init__(self) -> None:
+        self.signatures: set[tuple[str, ...]] = set()
+        self.lists: set[HtmlElement] = set()
+        self.texts: list[str] = []
+
+    def add(self, element: HtmlElement, signature: tuple[str, ...], text: str = "", here: bool = False) -> None:
+        self.signatures.add(signature)
+        if here and text:
+            self.texts.append(text)
+        for node in element.iterancestors():
+            if node.tag in ("ul", "ol"):
+                self.lists.add(node)  # the menu's list: its drop-downs are inside it
+                break
+            if node.tag in ("body", "html"):
+                break
+
+    def holds(self, element: HtmlElement, signature: tuple[str, ...]) -> bool:
+        """Whether a link sits where such links sit: the same place, or inside the same list."""
+        if any(signature[:len(s)] == s or s[:len(signature)] == signature for s in self.signatures if len(s) >= 2):
+            return True
+        return bool(self.lists) and any(node in self.lists for node in element.iterancestors())
 
 
 # --- merging ---------------------------------------------------------------------------
@@ -531,9 +723,10 @@ def _depth(element: HtmlElement) -> int:
     return sum(1 for _ in element.iterancestors())
 
 
-def _beside(best: _Group, others: list[_Group]) -> list[_Group]:
+def _beside(best: _Group, others: list[_Group], page_names: set[str], link_urls: dict[HtmlElement, str]) -> list[_Group]:
     """Groups that belong to the main list too: the same items with other markup (picture
-    links, a featured first record) — same URL shape, same place, not furniture."""
+    links, a featured first record) — same URL shape, same place, not furniture, not a box
+    with its own heading ("Thông báo" under the list, in the same column)."""
     best_urls = set(best.urls)
     region = _lca([a.element for a in best.anchors])
     region_depth = _depth(region)
@@ -546,14 +739,57 @@ def _beside(best: _Group, others: list[_Group]) -> list[_Group]:
         if overlap * 2 >= len(urls):
             merged.append(group)  # mostly the same items (their pictures, a second link)
             continue
-        if group.score <= 0:
-            continue
+        if group.score < _MIN_SCORE or group.headline < _MERGE_HEADLINE:
+            continue  # a category link repeated in every record, sub-category tabs
         joint = _lca([region, group.anchors[0].element])
         levels = region_depth - _depth(joint)
         fresh = len(urls) - overlap
-        if levels <= 1 or (levels <= 2 and fresh <= 3):
+        # Beside the list: in its block, or a featured record or two just above it; or a
+        # block of the very same kind next to it (a category page's sub-category blocks;
+        # not a sidebar, whose column differs: ``col-md-4`` beside ``col-md-8``).
+        if (levels <= 1 or (levels <= 2 and fresh <= 3)) and not _headed_box(group, joint, page_names, link_urls):
+            merged.append(group)
+        elif group.key[1] == best.key[1] and levels <= 4 and _same_kind(_child_towards(joint, region), _child_towards(joint, group.anchors[0].element)):
             merged.append(group)
     return merged
+
+
+def _headed_box(group: _Group, joint: HtmlElement | None, page_names: set[str], link_urls: dict[HtmlElement, str]) -> bool:
+    """Whether the group sits under a heading of its own — below ``joint`` (where it meets the
+    list), or within three levels: a short text just before it (a title, or a title linking
+    its category) that is not the page's own name. A featured record has none; a sidebar box
+    has one."""
+    from crawler.extract.clean import label_key
+
+    urls = set(group.urls)
+    node = _lca([a.element for a in group.anchors])
+    for _ in range(4 if joint is None else 1000):
+        if node is None or node is joint or node.tag in ("body", "html"):
+            break
+        previous = node.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()
+        if previous is not None:
+            text = normalize_text(previous.text_content())
+            links = [a for a in previous.iter("a")]
+            if text and len(text.split()) <= 8 and len(links) <= 1 and label_key(text) not in page_names \
+                    and not any(link_urls.get(a) in urls for a in links):
+                return True
+        node = node.getparent()
+    return False
+
+
+def _child_towards(ancestor: HtmlElement, element: HtmlElement) -> HtmlElement:
+    """The child of ``ancestor`` that holds ``element``."""
+    node = element
+    while node.getparent() is not None and node.getparent() is not ancestor:
+        node = node.getparent()
+    return node
+
+
+def _same_kind(first: HtmlElement, second: HtmlElement) -> bool:
+    """Sibling blocks of one kind: same tag, same classes as written (digits included)."""
+    return first is not second and first.tag == second.tag and (first.get("class") or "").split() == (second.get("class") or "").split()
 
 
 def same_shape_links(page: str | bytes | HtmlElement, url: str, like: list[str], *, min_words: int = 4) -> list[str]:

@@ -17,7 +17,9 @@ from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 from lxml.html import HtmlElement
 
-__all__ = ["HtmlElement", "parse_html", "select", "select_one", "first", "drop", "inner_html", "flat_text", "find_parent", "is_element"]
+from crawler.extract.finish import strip_controls
+
+__all__ = ["HtmlElement", "parse_html", "nesting_warning", "flatten_nesting", "select", "select_one", "first", "drop", "inner_html", "flat_text", "find_parent", "is_element"]
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # UTF-8 Vietnamese read as windows-1252/latin-1: a lead byte Ã Ä Æ á followed by a byte that
@@ -30,24 +32,113 @@ _COMBINATOR = re.compile(r"[^\s,>+~]\s*[\s>+~]\s*[^\s,>+~]")
 _DESCENDANT_TEXT = etree.XPath("descendant::text()[not(ancestor::script or ancestor::style)]")
 
 
+# libxml2 stops building the tree at 256 nested elements (2048 with huge_tree) and drops
+# everything after that point without an error: an article nested that deep (broken markup,
+# a hacked page) lost its body from there on, its author, everything. The HTML parser runs
+# with huge_tree, and a page deeper still is flattened (below) and parsed again.
+FLATTENED = "data-portal-archive-flattened"  # set on <html>: how many tags were dropped (see nesting_warning)
+_FLATTEN_DEPTH = 200
+_TOO_DEEP = "Excessive depth"
+
+
 def parse_html(html: str | bytes) -> HtmlElement:
     """Parse a page once with lxml (fast, lenient with the broken markup portals serve).
 
     Returns the ``<html>`` element. An empty page gives an empty document rather than an error,
-    and an XML declaration (which lxml refuses on text input) is ignored.
+    and an XML declaration (which lxml refuses on text input) is ignored. A page nested deeper
+    than libxml2 builds is flattened, never cut: its ``<html>`` carries :data:`FLATTENED`.
     """
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     html = _XML_DECLARATION.sub("", html, count=1)
-    html = repair_mojibake(html)
+    html = repair_mojibake(html)  # first: UTF-8 read as latin-1 shows its bytes as C1 controls
+    html = strip_controls(html, keep_lines=True)  # libxml2 would turn them into U+FFFD; they are no text
     if not html.strip():
         html = "<html><body></body></html>"
     try:
-        root = lxml.html.document_fromstring(html)
+        root, too_deep = _parse(html)
+        dropped = 0
+        if too_deep:
+            flat, dropped = flatten_nesting(html, _FLATTEN_DEPTH)
+            root, _ = _parse(flat)
     except (etree.ParserError, ValueError):
         return lxml.html.document_fromstring("<html><body></body></html>")
+    if dropped:
+        root.set(FLATTENED, str(dropped))
     _void_containers(root)
     return root
+
+
+def _parse(html: str) -> tuple[HtmlElement, bool]:
+    parser = lxml.html.HTMLParser(huge_tree=True)  # one per parse: its error log is this page's
+    root = lxml.html.document_fromstring(html, parser=parser)
+    return root, any(_TOO_DEEP in error.message for error in parser.error_log)
+
+
+def nesting_warning(root: HtmlElement) -> str | None:
+    """The extraction warning for a page :func:`parse_html` had to flatten (None for the others)."""
+    dropped = root.get(FLATTENED)
+    if not dropped:
+        return None
+    return (f"nesting: page nested deeper than the HTML parser builds; {dropped} tags beyond {_FLATTEN_DEPTH} levels "
+            "were flattened so no text was cut")
+
+
+_TAG = re.compile(r"<!--.*?-->|<(script|style|textarea|title)\b[^>]*>.*?</\1\s*>|<(/?)([a-zA-Z][a-zA-Z0-9:-]*)\b([^>]*?)(/?)>", re.S | re.I)
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_BLOCK = frozenset("address article aside blockquote dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 "
+                   "header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split())
+# Attributes selectors and extraction read (a class, an id, a link): an element carrying one is
+# kept as deep as the parser allows; bare or merely presentational wrappers go first.
+_STRUCTURAL = re.compile(r"(?:^|\s)(?:class|id|href|src|name|itemprop|itemtype|rel|datetime)\s*=", re.I)
+_HARD_DEPTH = 1800  # under libxml2's huge_tree limit (2048), with room for the page around
+
+
+def flatten_nesting(html: str, limit: int) -> tuple[str, int]:
+    """Drop the wrapper tags that open deeper than ``limit`` (and their end tags), keeping all the text.
+
+    Below ``limit`` levels every tag is kept; deeper, a tag without a structural attribute
+    (class, id, href, src...) is dropped, and one with such an attribute is kept down to
+    ``_HARD_DEPTH`` levels, so an article's author paragraph or date span nested in thousands of
+    ``<font>``s keeps what its selector looks for. A dropped block tag becomes ``<br>`` so
+    paragraphs stay apart; an inline one just goes. Depth is tracked roughly as an HTML parser
+    does: void elements do not nest, an end tag closes up to its start tag. Returns the new HTML
+    and the number of tags dropped.
+    """
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # (tag, dropped)
+    kept = position = dropped = 0  # kept: tags open and kept (the depth the parser will see)
+    for match in _TAG.finditer(html):
+        name = match.group(3)
+        if name is None:  # a comment, a script/style/textarea/title element: kept whole
+            continue
+        name = name.lower()
+        closing, self_closing = bool(match.group(2)), bool(match.group(5))
+        replacement = None
+        if not closing:
+            if name in _VOID or self_closing:
+                continue
+            drop = kept >= limit and (kept >= _HARD_DEPTH or not _STRUCTURAL.search(match.group(4) or ""))
+            stack.append((name, drop))
+            kept += not drop
+            if drop:
+                replacement = "<br>" if name in _BLOCK else ""
+        else:
+            depth = next((i for i in range(len(stack) - 1, -1, -1) if stack[i][0] == name), None)
+            if depth is None:
+                continue  # a stray end tag: left to the parser
+            was_dropped = stack[depth][1]
+            kept -= sum(1 for _, gone in stack[depth:] if not gone)
+            del stack[depth:]
+            if was_dropped:
+                replacement = "<br>" if name in _BLOCK else ""
+        if replacement is not None:
+            out.append(html[position:match.start()])
+            out.append(replacement)
+            position = match.end()
+            dropped += 1
+    out.append(html[position:])
+    return "".join(out), dropped
 
 
 def _void_containers(root: HtmlElement) -> None:

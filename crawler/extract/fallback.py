@@ -10,13 +10,14 @@ portlet heading. Every article made here says ``extractor = "fallback:trafilatur
 
 from __future__ import annotations
 
+from html import escape as html_escape
 
 import trafilatura
 from lxml import etree
 
 from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_content, fill_body
 from crawler.extract.clean import drop_hidden, drop_labelled_blocks, drop_selectors, label_key
-from crawler.extract.dom import HtmlElement, drop, elements, flat_text, parse_html
+from crawler.extract.dom import HtmlElement, drop, elements, flat_text, nesting_warning, parse_html
 from crawler.extract.byline import author_in_line, classify, take_byline
 from crawler.extract.dateline import is_date_line
 from crawler.extract.dates import DatesRead
@@ -42,6 +43,7 @@ def extract_generic(html: str, url: str, template: Template | None = None) -> Ex
     """Extract an article from any layout (no profile), dropping the portal's learned ``template``."""
     article = ExtractedArticle(url=url, extractor=EXTRACTOR)
     root = parse_html(html)
+    article.warnings.extend(filter(None, [nesting_warning(root)]))  # a page flattened, not cut (dom.parse_html)
     article.canonical_url = _canonical_link(root, url)
     _fill(article, root, url, keep_existing=False, template=template)
     return article
@@ -85,12 +87,13 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
     for element in (lead, author, source, title_element, date_element):
         if element is not None and element is not container:
             drop(element)
-    if template:
-        # Blocks that repeat across the portal's pages are its furniture (crawler.extract.template).
-        drop_template_blocks(root, template, keep=[container], spare=lambda text: classify(text)[0] is not None)
-        article.template = template.version
     drop_selectors(root, base.drop)
     drop_labelled_blocks(root.find("body") if root.find("body") is not None else root, base.drop_labels)
+    if template:
+        # Blocks that repeat across the portal's pages are its furniture (crawler.extract.template);
+        # after the labelled boxes, whose label is such a block and takes its list along.
+        drop_template_blocks(root, template, keep=[container], spare=lambda text: classify(text)[0] is not None)
+        article.template = template.version
     body = None
     container = _text_block(container)
     if container is not None and container.getparent() is not None:
@@ -113,12 +116,27 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
         if article.source is None:
             article.source = byline.source
         fill_body(article, body, url)
+        _lead_opens_body(article)
     if article.author is None and not is_site_name(meta_author(metadata)):
         article.author = meta_author(metadata)  # (a site that signs with its own name names no author)
     if article.body is None:
         article.warnings.append("body: the generic fallback found no article text")
     if article.image_url is None:
         article.image_url = _meta_content(root, "og:image", url)
+
+
+def _lead_opens_body(article: ExtractedArticle) -> None:
+    """The body holds the article's whole text: a summary read as the lead also opens the body.
+
+    Without selectors a summary slot is told from the first paragraph by its markup alone, and
+    portals disagree on whether that text is a sapo or the article's opening; keeping it in the
+    body loses nothing either way (the lead stays set apart, for display).
+    """
+    if not article.lead or not article.body or normalize_text(article.lead) in normalize_text(article.body):
+        return
+    article.body = f"{article.lead}\n\n{article.body}"
+    article.body_html = f"<p>{html_escape(article.lead)}</p>\n{article.body_html or ''}"
+    article.word_count = len(article.body.split())
 
 
 def _fill_dates(article: ExtractedArticle, declared: DatesRead, shown: DatesRead) -> None:

@@ -3,7 +3,8 @@
 Every test that uses ``faults`` gets a throw-away archive and registry; ``faults.crawl(site)``
 runs ``portal-archive crawl`` in a subprocess against the fault portal with short timeouts.
 At the end of the test the archive is tallied — articles expected (the test says which),
-stored, duplicated (the same article under more than one row), lost (expected, not stored),
+stored, duplicated (the same article under more than one row), lost (expected, not stored), hijacked
+(an expected URL holding another article's title),
 spurious (a row that is no article, e.g. a home page), crawls finished (closed by the crawl
 itself) and crashes (a Python traceback, or an exit status other than 0, 1, 2 (refused input), 3) — and the
 session prints one table (and writes it as Markdown to ``$PORTAL_ARCHIVE_FAULTS_REPORT``).
@@ -83,6 +84,8 @@ class FaultCrawls:
             "stored": len(stored),
             "duplicated": sum(n - 1 for t, n in by_title.items() if t in titles and n > 1),
             "lost": len(set(self.expected) - stored),
+            # an expected URL holding another article's content (e.g. through a rel=canonical of another page)
+            "hijacked": sum(1 for url, title in rows if url in self.expected and self.expected[url] is not None and title != self.expected[url]),
             "spurious": sum(1 for url, title in rows if url not in self.expected and title not in titles and url not in self.refused),
             "refused": len(self.refused),
             "crawls": len(crawls),
@@ -105,14 +108,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fault(name): the fault a test of tests/faults injects (for the figures table)")
 
 
-COLUMNS = ("fault", "expected", "stored", "duplicated", "lost", "spurious", "refused", "crawls", "finished", "crashes", "test")
+COLUMNS = ("fault", "expected", "stored", "duplicated", "lost", "hijacked", "spurious", "refused", "crawls", "finished", "crashes", "test")
 
 
 def figures_table(rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---" for _ in COLUMNS) + "|"]
-    def number(row: dict[str, Any]) -> tuple[int, str]:
-        head = row["fault"].split(".", 1)[0]
-        return (int(head) if head.isdigit() else 99, row["test"])
+    def number(row: dict[str, Any]) -> tuple[int, int, str]:  # "8." before "15.2" before "15.13"
+        import re
+
+        head = re.match(r"(\d+)\.(\d*)", row["fault"])
+        return (int(head.group(1)), int(head.group(2) or 0), row["test"]) if head else (99, 0, row["test"])
 
     for row in sorted(rows, key=number):
         lines.append("| " + " | ".join(f"`{row[c]}`" if c == "test" else str(row[c]) for c in COLUMNS) + " |")

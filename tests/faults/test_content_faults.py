@@ -5,6 +5,7 @@ clean page: whatever arrives, the archive stores the same clean article, once.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
@@ -168,3 +169,187 @@ def test_hostile_markup_is_stored_as_clean_text_and_sanitised_html(faults):
                     "<object", "<embed", "<style", "style=", "<form", "<input", "<math", "<base", "<meta", "alert("):
             assert bad not in lowered, bad
         assert "<p>Đoạn an toàn" in html
+
+
+def nest(depth: int, tag: str = "div", close: bool = True):
+    """The article's body after its first paragraph (and its author) wrapped ``depth`` levels deep."""
+    def rewrite(body: bytes) -> bytes:
+        start = body.index(BODY_START)
+        first_end = body.index(b"</p>", start) + len(b"</p>")
+        author = body.index(b'<p align="right" class="view-content-author">', first_end)
+        opening, closing = f"<{tag}>".encode() * depth, (f"</{tag}>".encode() * depth if close else b"")
+        return body[:first_end] + opening + body[first_end:author] + closing + body[author:]
+    return rewrite
+
+
+@pytest.mark.fault("15.6 deep nesting: 300 and 3,000 nested elements, 3,000 unclosed inline tags")
+def test_deeply_nested_articles_are_extracted_whole(faults):
+    a = ARTICLES
+    with FaultPortal(ARTICLES) as site:
+        site.on(a[1].path, Rewrite(nest(300)))                      # past libxml2's default limit (256)
+        site.on(a[2].path, Rewrite(nest(3000)))                     # past its huge_tree limit (2048)
+        site.on(a[3].path, Rewrite(nest(3000, "font", close=False)))  # a hacked page's unclosed <font>s
+        result = faults.crawl(site)
+        assert result.returncode == 0, result.stderr
+        for article in a[1:4]:
+            row = faults.article(site.base_url + article.path)
+            assert stored(faults, site, article) == reference(site, article), article.path
+            assert row["author"] == article.author
+    faults.expect(site, ARTICLES)
+    stats = json.loads(faults.rows("select stats from crawls")[0][0])
+    assert stats.get("portal_archive/warnings/nesting") == 2  # the two pages flattened are said and counted
+
+
+def test_the_generic_extractor_also_gets_the_whole_deep_page_and_says_so():
+    paragraphs = "".join(f"<p>Đoạn văn thứ {i} của bài viết về quận Hoàng Mai, đủ dài để là nội dung.</p>" for i in range(6))
+    html = ("<html><head><title>Bài sâu</title></head><body><article><h1>Bài sâu</h1><p>Mở đầu bài viết, một đoạn đủ dài để đọc.</p>"
+            + "<div><span>" * 2500 + paragraphs + "</span></div>" * 2500 + "<p>Kết thúc bài viết ở đây, sau tất cả.</p></article></body></html>")
+    article = extract_article(html, "https://quan.example.vn/tin/bai-sau.html")
+    assert "Đoạn văn thứ 5" in article.body and "Kết thúc bài viết" in article.body
+    assert any(w.startswith("nesting:") for w in article.warnings)
+
+
+HOSTILE_URLS = (
+    b'<p><img src="javascript:alert(document.domain)" alt="a"></p>'
+    b'<p><img src=" JaVaScRiPt:alert(1)" alt="b"></p>'
+    b'<p><img src="java&#9;script:alert(2)" alt="c"></p>'
+    b'<p><img src="&#x01;javascript:alert(3)" alt="d"></p>'
+    b'<p><img src="" data-src="vbscript:msgbox(4)" alt="e"></p>'
+    b'<p><img src="data:text/html;base64,PHNjcmlwdD5hbGVydCg1KTwvc2NyaXB0Pg==" alt="f"></p>'
+    b'<p><img src="/documents/anh-that.jpg" alt="g"></p>'
+    b'<p>Van ban: <a href="javascript:alert(6)//van-ban.pdf">van-ban.pdf</a>, '
+    b'<a href="jav&#x0A;ascript:alert(7)//.docx">to-trinh.docx</a>, <a href="file:///etc/passwd.pdf">mat.pdf</a>, '
+    b'<a href="/documents/that.pdf">that.pdf</a>, <a href="  JAVASCRIPT:alert(8)">link</a></p>'
+)
+WEB = re.compile(r"^https?://[^/\s]+/", re.I)
+
+
+@pytest.mark.fault("15.7 javascript:, vbscript:, data:, file: URLs in images, attachments, links and og:image")
+def test_only_http_urls_are_stored_and_pages_are_served_with_a_csp(faults):
+    import asyncio
+
+    from archive.datasette import make_datasette
+
+    a = ARTICLES
+    og = b'<meta property="og:image" content="javascript:alert(9)" />'
+    with FaultPortal(ARTICLES) as site:
+        site.on(a[4].path, Rewrite(lambda b: in_body(HOSTILE_URLS)(b).replace(b"<head>", b"<head>" + og, 1)))
+        result = faults.crawl(site)
+        assert result.returncode == 0, result.stderr
+    faults.expect(site, ARTICLES)
+    row = faults.article(site.base_url + a[4].path)
+    images, attachments = json.loads(row["images"]), json.loads(row["attachments"])
+    urls = [i["url"] for i in images] + [x["url"] for x in attachments] + [row["image_url"]]
+    assert all(WEB.match(u) for u in urls), urls
+    assert site.base_url + "/documents/anh-that.jpg" in urls and site.base_url + "/documents/that.pdf" in urls
+    hrefs = re.findall(r'(?:href|src)="([^"]*)"', row["body_html"])
+    assert hrefs and all(WEB.match(h) for h in hrefs), hrefs
+    # An archive made before this rule may hold such a URL: the page still shows no link to it.
+    import sqlite3
+
+    conn = sqlite3.connect(faults.db_file)
+    conn.execute("update articles set images = ? where id = ?", [json.dumps([{"url": " JaVaScRiPt:alert(1)", "caption": "x"}]), row["id"]])
+    conn.commit()
+    conn.close()
+    datasette = make_datasette(faults.db_file)
+
+    async def pages():
+        return [await datasette.client.get(path) for path in (f"/-/articles/{row['id']}", "/-/search?q=quan", "/-/search?q=%22")]
+
+    for response in asyncio.run(pages()):
+        csp = response.headers.get("content-security-policy", "")
+        assert "default-src 'self'" in csp and "object-src 'none'" in csp and "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";")[0]
+        assert "javascript:" not in response.text.lower()
+
+
+CONTROLS = "\x01\x1b\x08\x7f\x85\ufffe\uffff"
+
+
+@pytest.mark.fault("15.8 control characters in title, lead, author, body; the Atom feed")
+def test_control_characters_are_stripped_and_every_feed_is_well_formed_xml(faults):
+    import asyncio
+    import sqlite3
+    from xml.etree import ElementTree
+
+    from archive.datasette import make_datasette
+
+    a = ARTICLES
+    poisoned = a[5]
+
+    def poison(body: bytes) -> bytes:
+        text = body.decode("utf-8")
+        for field in (poisoned.title, poisoned.lead, poisoned.author):
+            if field:
+                text = text.replace(field, field[:5] + CONTROLS + field[5:])
+        first = text.index("<p", text.index(BODY_START.decode()))
+        text = text[:first] + f"<p>Đoạn có ký tự điều khiển{CONTROLS} ở giữa\tvà tab.</p>" + text[first:]
+        return text.encode("utf-8")
+
+    with FaultPortal(ARTICLES) as site:
+        site.on(poisoned.path, Rewrite(poison))
+        result = faults.crawl(site)
+        assert result.returncode == 0, result.stderr
+        clean = reference(site, poisoned)
+    faults.expect(site, ARTICLES)
+    row = faults.article(site.base_url + poisoned.path)
+    for field in ("title", "lead", "author", "body", "body_html"):
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]", row[field] or ""), field
+    assert (row["title"], row["lead"]) == (clean["title"], clean["lead"]) and row["author"] == poisoned.author
+    assert row["body"].startswith("Đoạn có ký tự điều khiển ở giữa và tab.\n\n")
+    # An archive written before (or by another tool) may still hold them: the feed stays XML.
+    import shutil
+
+    older = faults.tmp_path / "older.db"
+    shutil.copyfile(faults.db_file, older)
+    conn = sqlite3.connect(older)
+    conn.execute("update articles set title = title || ?, author = ? where url != ?", [CONTROLS, "Tác\x02giả", row["url"]])
+    conn.commit()
+    conn.close()
+    datasette = make_datasette(older)
+
+    async def feeds():
+        return [await datasette.client.get(path) for path in ("/-/search.atom", "/-/search.atom?q=quan", "/-/search.atom?portal=fault-portal")]
+
+    for response in asyncio.run(feeds()):
+        assert response.status_code == 200
+        entries = ElementTree.fromstring(response.content).findall("{http://www.w3.org/2005/Atom}entry")
+        assert entries
+
+
+@pytest.mark.fault("15.9 a 5 MB title, a 60,000-character lead, a 2,000-character author")
+def test_huge_fields_are_capped_and_counted(faults):
+    import asyncio
+
+    from archive.datasette import make_datasette
+
+    a = ARTICLES
+    big = a[6]
+    huge_title = ("Tiêu đề khổng lồ " * 320_000)[: 5 * 1024 * 1024]
+
+    def inflate(body: bytes) -> bytes:
+        text = body.decode("utf-8")
+        start = text.index("<body")
+        for field, replacement in ((big.title, huge_title), (big.lead, "Sa pô rất dài. " * 4000), (big.author, "Tác giả " * 250)):
+            at = text.index(field, start)
+            text = text[:at] + replacement + text[at + len(field):]
+        return text.encode("utf-8")
+
+    with FaultPortal(ARTICLES) as site:
+        site.on(big.path, Rewrite(inflate))
+        result = faults.crawl(site)
+        assert result.returncode == 0, result.stderr
+    faults.expected = {site.base_url + x.path: x.title for x in ARTICLES if x is not big}
+    faults.expected[site.base_url + big.path] = None  # (its stored title is the capped one)
+    row = faults.article(site.base_url + big.path)
+    faults.expected[site.base_url + big.path] = row["title"]
+    assert len(row["title"]) <= 1000 and row["title"].startswith("Tiêu đề khổng lồ") and row["title"].endswith("…")
+    assert len(row["lead"]) <= 5000 and len(row["author"]) <= 200
+    stats = json.loads(faults.rows("select stats from crawls")[0][0])
+    assert [stats.get(f"portal_archive/warnings/{f}") for f in ("title", "lead", "author")] == [1, 1, 1]
+    datasette = make_datasette(faults.db_file)
+
+    async def search():
+        return await datasette.client.get("/-/search?q=%22ti%C3%AAu+%C4%91%E1%BB%81+kh%E1%BB%95ng+l%E1%BB%93%22")
+
+    page = asyncio.run(search())
+    assert page.status_code == 200 and "Tiêu đề khổng lồ" in page.text and len(page.content) < 200_000

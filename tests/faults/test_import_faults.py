@@ -127,3 +127,99 @@ def test_an_undamaged_warc_still_imports_whole(tmp_path, gzipped):
     result = run_cli("import-warc", str(path), "--portal", entry["id"], "--registry", str(registry), "--db", str(tmp_path / "a.db"))
     assert result.returncode == 0, result.stderr
     assert f"{len(urls)} pages stored, {len(urls)} articles ({len(urls)} new" in result.stdout
+
+
+@pytest.mark.fault("15.5 an import killed with SIGKILL half-way, then run again")
+def test_a_killed_import_is_closed_as_killed_by_the_next_run(faults, tmp_path):
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    path, entry, urls, _ = portal_warc(tmp_path, gzipped=True)
+    write_registry(faults.registry, [entry])
+    args = [sys.executable, "-m", "archive.cli", "import-warc", str(path), "--portal", entry["id"],
+            "--registry", str(faults.registry), "--db", str(faults.db_file)]
+    env = {k: v for k, v in os.environ.items() if k != "PORTAL_ARCHIVE_DB"}
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = None
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # wait for the import's row and a first stored article, then stop its writes and kill it
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            if faults.db_file.exists():
+                try:
+                    row = faults.rows("select outcome, (select count(*) from articles) from crawls")
+                except sqlite3.OperationalError:
+                    row = []
+                if row and row[0][1]:
+                    holder = sqlite3.connect(faults.db_file, timeout=30, isolation_level=None)
+                    holder.execute("BEGIN IMMEDIATE")  # the importer now waits on its next write
+                    break
+            time.sleep(0.005)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if holder is not None:
+            holder.execute("ROLLBACK")
+            holder.close()
+        if process.poll() is None:
+            process.kill()
+    stored_before = faults.rows("select count(*) from articles")[0][0]
+    assert 0 < stored_before < len(urls)
+    assert faults.rows("select outcome, articles_new from crawls") == [("running", stored_before)]  # counted as it went
+
+    again = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    faults.runs.append(again)
+    assert again.returncode == 0, again.stderr
+    crawls = faults.rows("select mode, outcome, message from crawls order by id")
+    assert [c[:2] for c in crawls] == [("import-warc", "killed"), ("import-warc", "ok")]
+    assert "import" in crawls[0][2] and "killed" in crawls[0][2]
+    faults.expected = {url: a.title for url, a in zip(urls, ARTICLES)}
+    assert faults.rows("select count(*), count(distinct url) from articles") == [(len(urls), len(urls))]
+    assert faults.rows("select count(*) from article_versions") == [(len(urls),)]
+
+
+@pytest.mark.fault("15.9 import-mirror of a copy holding a 400 MB non-page file and a 25 MB page")
+def test_import_mirror_sniffs_files_from_their_first_bytes_and_skips_files_over_the_limit(faults, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    mirror = tmp_path / "mirror"
+    with FaultPortal(ARTICLES[:6], portal_id="mirror-portal") as site:
+        entry = site.registry_entry()
+        host = site.base_url.split("://", 1)[1]
+        for article in ARTICLES[:6]:  # the wget layout: host/path
+            page = mirror / host / article.path.lstrip("/")
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_bytes(site.page(article.path).body)
+    faults.expected = {site.base_url + a.path: a.title for a in ARTICLES[:6]}
+    video = mirror / host / "media" / "phong-su.2cd2.dela"  # HTTrack's mangled suffix: only its bytes tell
+    video.parent.mkdir(parents=True)
+    with video.open("wb") as stream:
+        stream.truncate(400 * 1024 * 1024)  # sparse: costs no disk, but reading it whole costs 400 MB
+    huge_page = mirror / host / "vi" / "trang-lon.html"
+    huge_page.write_bytes(b"<!DOCTYPE html><html><body>" + b"<p>x</p>" * (25 * 1024 * 1024 // 8) + b"</body></html>")
+    write_registry(faults.registry, [entry])
+    env = {k: v for k, v in os.environ.items() if k != "PORTAL_ARCHIVE_DB"}
+    with open(tmp_path / "out.txt", "w+") as out, open(tmp_path / "err.txt", "w+") as err:
+        process = subprocess.Popen([sys.executable, "-m", "archive.cli", "import-mirror", str(mirror), "--portal", entry["id"],
+                                    "--scheme", "http", "--registry", str(faults.registry), "--db", str(faults.db_file)],
+                                   cwd=ROOT, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        out.seek(0), err.seek(0)
+        result = subprocess.CompletedProcess(process.args, os.waitstatus_to_exitcode(status), out.read(), err.read())
+    faults.runs.append(result)
+    assert result.returncode == 0, result.stderr
+    assert usage.ru_maxrss < 200 * 1024, f"peak {usage.ru_maxrss // 1024} MB"  # KiB: the 400 MB file was never read
+    said = result.stderr.replace(f"{host}/", "")
+    assert "skipped vi/trang-lon.html: " in said and "skipped media/phong-su.2cd2.dela: " in said and "2 files skipped" in result.stdout
+    assert {u for (u,) in faults.rows("select url from articles")} == set(faults.expected)

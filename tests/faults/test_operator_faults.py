@@ -90,3 +90,21 @@ def test_demo_never_touches_the_operators_archive(faults, tmp_path):
         assert rebuilt.returncode == 0, rebuilt.stderr
         assert sqlite3.connect(target).execute("select count(*), count(distinct portal_id) from articles").fetchone() == (25, 1)
     assert digest(real) == before
+
+
+def test_demo_and_serve_with_their_port_taken_say_so_before_any_work(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli_in(tmp_path, "demo", "--port", str(port), timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines() == [f"Error: cannot listen on 127.0.0.1:{port} (Address already in use); "
+                                                      "choose another port with -p PORT, or -p 0 for any free one"]
+        assert "Sample portal" not in result.stdout and not (tmp_path / "data").exists()  # nothing crawled
+        archive = tmp_path / "archive.db"
+        store.open_db(archive, create=True).close()
+        served = cli_in(tmp_path, "serve", "--db", str(archive), "--port", str(port), timeout=60)
+        assert served.returncode == 2 and "-p 0 for any free one" in served.stderr and "Traceback" not in served.stderr

@@ -203,3 +203,12 @@ def test_a_header_box_with_title_date_and_sapo_is_not_the_body():
     assert article.lead == "Sáng nay, huyện A tổ chức hội nghị tổng kết công tác năm 2021 và triển khai nhiệm vụ năm 2022."
     assert article.published_at == "2021-05-24T08:00:00+07:00"
     assert PROSE in article.body and "khen thưởng các tập thể" in article.body and "Lượt xem" not in article.body
+
+
+def test_a_headline_at_the_end_of_the_title_tag():
+    html = f"""<html><head><title>UBND huyện Bắc Mê - Tin tức - Hội nghị tổng kết công tác năm 2021</title></head><body>
+    <div class="top"><h3>Tin tức</h3></div><div class="x"><h2>Tin nổi bật trong tuần</h2><ul><li><a href="/a">Một tin khác</a></li></ul></div>
+    <div class="detail"><div class="name">Hội nghị tổng kết công tác năm 2021</div><div class="d">24/05/2021</div><p>{PROSE}</p>
+    <h4>Phụ lục kèm theo văn bản</h4><p>{PROSE}</p></div></body></html>"""
+    article = extract_article(html, "http://127.0.0.1/ChiTiet.aspx?ID=5")
+    assert (article.title, article.published_at) == ("Hội nghị tổng kết công tác năm 2021", "2021-05-24T00:00:00+07:00")

@@ -92,11 +92,9 @@ def lead_element(root: HtmlElement, metadata: PageMetadata, after: HtmlElement |
     Only inside the article's block when it is known (a "summary" in a side list belongs to
     another article); an empty summary slot gives ``None``, never the first paragraph.
     """
-    for element in _after(root, after):
+    for element in _after(root, after, within):
         if element.tag in {"meta", "html", "body"}:
             continue
-        if within is not None and not _is_inside(element, within):
-            break
         names = f"{element.get('class') or ''} {element.get('id') or ''}"
         if _LEAD_CLASS.search(names) or _LEAD_CAMEL.search(names) or element.get("data-role") == "sapo" or element.get("itemprop") in {"description", "abstract"}:
             text = element_text(element)
@@ -112,9 +110,7 @@ def author_element(root: HtmlElement, after: HtmlElement | None, within: HtmlEle
     own author markup into the body, and the portal's author field follows the body.
     """
     found = None
-    for element in _after(root, after):
-        if within is not None and not _is_inside(element, within):
-            break
+    for element in _after(root, after, within):
         names = f"{element.get('class') or ''} {element.get('itemprop') or ''} {element.get('rel') or ''} {element.get('id') or ''}"
         if element.tag != "meta" and _AUTHOR_CLASS.search(names):
             text = author_text(element)
@@ -133,9 +129,7 @@ def author_text(element: HtmlElement | None) -> str | None:
 
 def source_element(root: HtmlElement, after: HtmlElement | None, within: HtmlElement | None = None) -> HtmlElement | None:
     """A short element named for the article's source (class/id nguon/source), in the article's block."""
-    for element in _after(root, after):
-        if within is not None and not _is_inside(element, within):
-            break
+    for element in _after(root, after, within):
         names = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('itemprop') or ''}"
         if _SOURCE_CLASS.search(names):
             text = source_text(element)
@@ -170,14 +164,19 @@ def _link_share(element: HtmlElement) -> float:
     return sum(len(element_text(a)) for a in element.iter("a")) / total
 
 
-def _after(root: HtmlElement, after: HtmlElement | None):
-    return elements(root) if after is None else _following(after)
+def _after(root: HtmlElement, after: HtmlElement | None, within: HtmlElement | None = None):
+    """Elements after ``after`` in document order, only inside ``within`` when given (the article's block)."""
+    if after is None:
+        return elements(root if within is None else within)
+    if within is not None and not _is_inside(after, within):
+        return elements(within)
+    return _following(after, within)
 
 
-def _following(element: HtmlElement):
-    """Elements after ``element`` in document order (its own descendants excluded)."""
+def _following(element: HtmlElement, stop: HtmlElement | None = None):
+    """Elements after ``element`` in document order (its own descendants excluded), up to the end of ``stop``."""
     node = element
-    while node is not None:
+    while node is not None and node is not stop:
         for sibling in node.itersiblings():
             if isinstance(sibling.tag, str):
                 yield from elements(sibling)

@@ -94,8 +94,10 @@ def fold_text(text: str | None) -> str:
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFD", normalize_text(text).replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    bare = _MARKS.sub("", decomposed).casefold()
     return " ".join(_NON_WORD.split(bare)).strip()
 
 
 _NON_WORD = re.compile(r"[\W_]+")
+# Combining marks (Vietnamese tones and vowel marks are all in the first block).
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")

@@ -53,6 +53,7 @@ class References:
     slug: str
     site_names: tuple[str, ...]
     fallback: str | None
+    raw: tuple[str, ...] = ()
 
 
 def references(root: HtmlElement, meta: dict[str, str], url: str | None) -> References:
@@ -69,7 +70,7 @@ def references(root: HtmlElement, meta: dict[str, str], url: str | None) -> Refe
             site_names.add(fold_text(site))
     exact = tuple(dict.fromkeys(fold_text(t) for t in [*cores, *raw_titles] if fold_text(t)))
     fallback = next((c for c in cores if c), None)
-    return References(exact, tuple(fold_text(t) for t in raw_titles), _slug(url), tuple(site_names), fallback)
+    return References(exact, tuple(fold_text(t) for t in raw_titles), _slug(url), tuple(site_names), fallback, tuple(raw_titles))
 
 
 def strip_site_name(title: str, site_names: set[str] | frozenset[str] = frozenset()) -> tuple[str, str | None]:
@@ -178,7 +179,7 @@ def _heading_before_prose(root: HtmlElement, refs: References) -> HtmlElement | 
 
 
 def _agreement(folded: str, refs: References) -> int:
-    """How much of the page agrees with this text: 3 for an exact reference, 2 for the slug, 2 for a prefix of the <title>.
+    """How much of the page agrees with this text: 3 for an exact reference, 2 for the slug, 2 for a prefix or suffix of the <title>.
 
     Agreements add up, so the headline (a prefix of the <title> *and* the slug's words) beats a
     first sentence of the body that merely starts with the same words.
@@ -187,8 +188,8 @@ def _agreement(folded: str, refs: References) -> int:
     if refs.slug and (folded == refs.slug or (len(refs.slug.split()) >= _SLUG_MIN_WORDS + 1 and folded.startswith(refs.slug))
                       or (len(folded.split()) >= _SLUG_MIN_WORDS + 1 and refs.slug.startswith(folded))):
         score += 2
-    if score < 3 and any(r.startswith(folded) and len(folded) >= len(r) // 3 for r in refs.prefixes):
-        score += 2
+    if score < 3 and any((r.startswith(folded) or r.endswith(folded)) and len(folded) >= len(r) // 3 for r in refs.prefixes):
+        score += 2  # the <title> starts or ends with it ("Site - Section - Headline")
     return score
 
 
@@ -210,6 +211,8 @@ def _candidates(root: HtmlElement, refs: References):
         return
     wanted = set(refs.exact) | ({refs.slug} if refs.slug else set())
     first_words = {w.split()[0] for w in wanted if w}
+    # a headline at the end of the <title> ("Site - Section - Headline") starts a part of it
+    first_words |= {fold_text(part).split()[0] for raw in refs.raw for part in _SEPARATORS.split(raw) if fold_text(part)}
     for node in root.xpath(_TEXT_NODES):
         head = node.split(None, 1)
         if not head or _fold_word(head[0]) not in first_words:
@@ -220,7 +223,8 @@ def _candidates(root: HtmlElement, refs: References):
         if parent is None or parent.tag in _SKIP or parent in seen:
             continue
         folded = fold_text(node)
-        if folded in wanted or (refs.slug and len(folded) > 8 and folded.startswith(refs.slug)) or any(w.startswith(folded) for w in wanted):
+        if folded in wanted or (refs.slug and len(folded) > 8 and folded.startswith(refs.slug)) \
+                or any(w.startswith(folded) or w.endswith(folded) for w in wanted):
             # The headline may be split into inline pieces: climb while the text still fits.
             while parent.getparent() is not None and parent.tag not in _HEADINGS and len(element_text(parent.getparent())) <= _TEXT_MAX \
                     and fold_text(element_text(parent.getparent())) in wanted | {folded}:

@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 from archive import db as store
 from archive import templates as template_store
 from crawler.extract import extract_article
-from crawler.extract.dom import parse_html
+from crawler.extract.dom import HtmlElement, parse_html
 from crawler.extract.template import Template, learn_template, page_fingerprints
 from crawler.fetch import decode_html
 from crawler.urls import canonical_url, normalise_url
@@ -64,7 +64,7 @@ def page_extractor(portal: Any, template: Template | None = None, *, articles_on
     profile = portal.profile()
 
     def extract(body: bytes, url: str, headers: dict) -> dict | None:
-        if articles_only and not profile.is_generic and not profile.is_article_url(url):
+        if articles_only and not profile.is_article_url(url):
             return None
         article = extract_article(decode_page(body, headers), url, profile, template=template)
         fields = article.to_dict()
@@ -74,7 +74,7 @@ def page_extractor(portal: Any, template: Template | None = None, *, articles_on
     return extract
 
 
-def refresh_generic_articles(db: Any, portal: Any, *, on_change: Callable[[dict, str], None] | None = None) -> dict[str, int]:
+def refresh_generic_articles(db: Any, portal: Any) -> dict[str, int]:
     """After new pages of a generic portal were stored: relearn its template, re-extract stale articles.
 
     Returns counts (``updated``, ``unchanged``, ``skipped``). Portals with a profile are left alone.
@@ -98,8 +98,6 @@ def refresh_generic_articles(db: Any, portal: Any, *, on_change: Callable[[dict,
         result = store.upsert_article(db, fields, portal_id=portal.id, province=row["province"], snapshot_id=row["snapshot_id"],
                                       seen_at=row["last_fetched_at"], origin="reextract", sighting=False)
         counts[result if result != "new" else "updated"] += 1
-        if on_change is not None and result == "updated":
-            on_change(fields, result)
     return counts
 
 
@@ -121,6 +119,9 @@ class StoredPage:
     local_path: str | None = None  # its path inside a saved copy (links in copies are relative to it)
 
 
+# Pages the site-wide template (header, menu, footer: what every kind of page repeats) is
+# learned from when an import judges its pages.
+SITE_SAMPLE = 200
 # A URL shape linked as an article this rarely (share of all linked URLs) is a stray: a home
 # page's list of categories, a listing linked from one box.
 MIN_SHAPE_SHARE = 0.1
@@ -141,10 +142,11 @@ def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origi
     """Store the articles among an import's pages of a generic portal; returns each stored article's result.
 
     The generic platform knows neither article URLs nor furniture until it has seen the portal:
-    every page's links and blocks are read first, then whether each reads as an article; a page
-    is an article when it reads as one or a listing's main list (or an article's same-shape
-    box) links it; the template is learned from the article pages, which are then extracted
-    with it.
+    the site-wide template is learned from a sample of the pages, then each page is judged (does
+    it read as an article?) and its links kept (a listing's main list, an article's same-shape
+    box); a page is an article when it reads as one or is so linked; the portal's template is
+    learned from the first article pages, and the articles are extracted with it. Pages are
+    read again from their snapshots rather than held, so memory is flat in the pages imported.
     """
     from crawler.extract.discover import same_shape_links
     from crawler.extract.listing import find_links
@@ -167,34 +169,33 @@ def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origi
                 found.add(normalise_url(link))
         return found
 
-    lists: dict[int, set[str]] = {}  # each page's main list
-    own_shape: dict[int, set[str]] = {}  # each page's headline links of its own URL shape ("Tin khác")
-    fingerprints: dict[int, set[str]] = {}
-    for page in pages:
-        root = parse_html(decode_page(store.snapshot_body(db, page.snapshot_id), page.headers))
-        fingerprints[page.snapshot_id] = page_fingerprints(root)
-        bases = [page.url] + ([_LOCAL + quote(page.local_path)] if page.local_path else [])
-        # a listing's main list, and the same-shape headline links beside it ("Tin mới", a home
-        # page's category boxes and ticker), as a crawl follows them
-        main_lists = {base: find_links(root, base, profile).articles for base in bases}
-        lists[page.snapshot_id] = originals([u for base, main in main_lists.items() for u in main + same_shape_links(root, base, main)])
-        own_shape[page.snapshot_id] = originals([u for base in bases for u in same_shape_links(root, base, [base])])
-    # What every kind of page repeats (header, menu, footer): the site-wide template.
-    site_template = learn_template(fingerprints.values())
-    reads_as_article = {}
-    for page in pages:
+    def read(page: StoredPage) -> tuple[str, HtmlElement]:
         html = decode_page(store.snapshot_body(db, page.snapshot_id), page.headers)
-        root = parse_html(html)
+        return html, parse_html(html)
+
+    # What every kind of page repeats (header, menu, footer): the site-wide template, from a
+    # sample, so memory stays flat however many pages the import holds.
+    site_template = learn_template(page_fingerprints(read(page)[1]) for page in pages[:SITE_SAMPLE])
+    linked: set[str] = set()
+    reads_as_article = []
+    for page in pages:
+        html, root = read(page)
+        bases = [page.url] + ([_LOCAL + quote(page.local_path)] if page.local_path else [])
         # judged with and without the site's furniture: a footer is no article body, and a
         # listing whose furniture is gone must not pass for one either
-        reads_as_article[page.snapshot_id] = all(looks_like_article(root, extract_article(html, page.url, profile, template=t))
-                                                 for t in (Template(), site_template))
-    # A listing's main list links articles; an article page's biggest link group is often the
-    # menu, so from articles only the links of their own shape count.
-    linked = set().union(*((own_shape if reads_as_article[p.snapshot_id] else lists)[p.snapshot_id] for p in pages))
+        reads_as_article.append(all(looks_like_article(root, extract_article(html, page.url, profile, template=t))
+                                    for t in (Template(), site_template)))
+        if reads_as_article[-1]:
+            # an article page's biggest link group is often the menu: only links of its own shape ("Tin khác")
+            linked |= originals([u for base in bases for u in same_shape_links(root, base, [base])])
+        else:
+            # a listing's main list, and the same-shape headline links beside it ("Tin mới", a
+            # home page's category boxes and ticker), as a crawl follows them
+            main_lists = {base: find_links(root, base, profile).articles for base in bases}
+            linked |= originals([u for base, main in main_lists.items() for u in main + same_shape_links(root, base, main)])
     linked = _of_main_shapes(linked)
-    articles = [p for p in pages if reads_as_article[p.snapshot_id] or normalise_url(p.url) in linked]
-    template = learn_template(fingerprints[p.snapshot_id] for p in articles[:TEMPLATE_SAMPLE])
+    articles = [page for page, reads in zip(pages, reads_as_article) if reads or normalise_url(page.url) in linked]
+    template = learn_template(page_fingerprints(read(page)[1]) for page in articles[:TEMPLATE_SAMPLE])
     if template:
         template_store.save_template(db, portal.id, version=template.version, blocks=sorted(template.blocks), pages=template.pages)
     extract = page_extractor(portal, template or stored_template(db, portal.id), articles_only=False)

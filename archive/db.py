@@ -239,6 +239,32 @@ def m006_article_source(db: Database) -> None:
             db.execute(f"ALTER TABLE {table} ADD COLUMN source TEXT")
 
 
+@migrations()
+def m007_wayback(db: Database) -> None:
+    """Recovery of defunct portals from web archives (``crawl --wayback``, archive/wayback/).
+
+    ``portals.closed``: the day a portal went dark. ``wayback_captures``: the captures a CDX
+    listing found, in listing order, each pending until it is stored (a run killed half-way
+    resumes at the first pending one: nothing lost, nothing twice). ``wayback_listings``: where
+    a listing stopped (the CDX resume key, or the rows read), so a long one resumes too.
+    """
+    if "closed" not in db["portals"].columns_dict:
+        db.execute("ALTER TABLE portals ADD COLUMN closed TEXT")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS wayback_captures (
+            id INTEGER PRIMARY KEY, portal_id TEXT NOT NULL, archive TEXT NOT NULL, url TEXT NOT NULL,
+            timestamp TEXT NOT NULL, digest TEXT, state TEXT NOT NULL DEFAULT 'pending', result TEXT,
+            snapshot_id INTEGER, crawl_id INTEGER, done_at TEXT, UNIQUE(portal_id, archive, url, timestamp))"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS wayback_captures_pending ON wayback_captures(portal_id, archive, state, id)")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS wayback_listings (
+            portal_id TEXT NOT NULL, archive TEXT NOT NULL, query TEXT NOT NULL, resume_key TEXT,
+            rows_read INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 0, updated_at TEXT,
+            PRIMARY KEY (portal_id, archive, query))"""
+    )
+
+
 def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> Database:
     """Open (and migrate) an archive; refuse a missing file unless ``create``, and non-SQLite files.
 

@@ -492,6 +492,15 @@ def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, pro
                 _update(db, "articles", existing[0], {k: row[k] for k in _METADATA_COLUMNS})
             bump_crawl(db, crawl_id, "articles_unchanged")
             return "unchanged"
+        if existing and sighting and seen_at < (existing[4] or "") and db.execute(
+                "SELECT 1 FROM article_versions WHERE article_id = ? AND content_hash = ?", [existing[0], digest]).fetchone():
+            # Seen before the article's last sighting (a web archive's older capture, an older
+            # copy imported late, a resumed recovery) with the content of one of its versions:
+            # a sighting of that version, not a newer one.
+            db.execute("UPDATE articles SET first_seen_at = min(coalesce(first_seen_at, ?), ?) WHERE id = ?",
+                       [seen_at, seen_at, existing[0]])
+            bump_crawl(db, crawl_id, "articles_unchanged")
+            return "unchanged"
         version = existing[2] + 1 if existing else 1
         row.update(portal_id=portal_id, province=province, content_hash=digest, version=version, snapshot_id=snapshot_id)
         if existing:
@@ -670,7 +679,7 @@ def bump_crawl(db: Database, crawl_id: int | None, column: str, n: int = 1) -> N
     results themselves), so a killed crawl's row still tells exactly what it stored."""
     if crawl_id is None:
         return
-    if column not in {"articles_new", "articles_updated", "articles_unchanged", "articles_gone", "not_modified"}:
+    if column not in {"articles_new", "articles_updated", "articles_unchanged", "articles_gone", "not_modified", "pages_fetched"}:
         raise ValueError(column)
     seen = ", articles_seen = articles_seen + :n" if column in {"articles_new", "articles_updated", "articles_unchanged"} else ""
     db.execute(f"UPDATE crawls SET {column} = coalesce({column}, 0) + :n{seen} WHERE id = :id", {"n": int(n), "id": crawl_id})

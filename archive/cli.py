@@ -72,9 +72,10 @@ def cli(ctx: click.Context, config_file: str | None) -> None:
 
 @cli.command()
 @registry_option
+@db_option()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per portal (a JSON list).")
 @click.option("--enabled", "only_enabled", is_flag=True, help="Only portals that can be crawled.")
-def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
+def portals(registry: Path | None, db_path: Path, as_json: bool, only_enabled: bool) -> None:
     """List the portals of the registry.
 
     \b
@@ -84,11 +85,32 @@ def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
     """
     entries = [p for p in _load_registry(registry).values() if p.enabled or not only_enabled]
     if as_json:
-        click.echo(json.dumps([p.to_row() for p in entries], ensure_ascii=False, indent=2))
+        recovered = _last_recovered(db_path)
+        click.echo(json.dumps([{**p.to_row(), "last_recovered": recovered.get(p.id)} for p in entries], ensure_ascii=False, indent=2))
         return
-    rows = [(p.id, p.name, p.province, p.platform, "yes" if p.enabled else f"no: {p.disabled_reason}", p.base_url) for p in entries]
-    _print_table(("id", "name", "province", "platform", "enabled", "base_url"), rows)
-    click.echo(f"{len(entries)} portals, {sum(p.enabled for p in entries)} enabled")
+    recovered = _last_recovered(db_path)
+    rows = [(p.id, p.name, p.province, p.platform, "yes" if p.enabled else f"no: {p.disabled_reason}", p.closed or "—",
+             (recovered.get(p.id) or "—")[:16].replace("T", " "), p.base_url) for p in entries]
+    _print_table(("id", "name", "province", "platform", "enabled", "closed", "last recovered (UTC)", "base_url"), rows)
+    closed = sum(bool(p.closed) for p in entries)
+    click.echo(f"{len(entries)} portals, {sum(p.enabled for p in entries)} enabled, {closed} closed"
+               + (" (crawl reads a closed portal from the Wayback Machine: docs/history.md)" if closed else ""))
+
+
+def _last_recovered(db_path: Path) -> dict[str, str]:
+    """When each portal was last recovered from a web archive; empty when there is no archive yet."""
+    from archive.captures import last_recovered
+
+    if not db_path.is_file():
+        return {}
+    try:
+        db = store.open_db(db_path, migrate=False)
+        try:
+            return last_recovered(db) if "mode" in db["crawls"].columns_dict else {}
+        finally:
+            db.close()
+    except (store.ArchiveError, sqlite3.Error):
+        return {}
 
 
 @cli.command()

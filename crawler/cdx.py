@@ -115,10 +115,10 @@ def _parse_lines(lines: Iterable[str]) -> Iterator[Capture | ResumeKey]:
             if capture is not None:
                 yield capture
             continue
-        parts = line.split(" ", 2)
-        if blank_seen and len(parts) == 1:  # IA text: "<blank line>\n<resume key>"
+        if blank_seen:  # IA text: rows, a blank line, then the resume key
             yield ResumeKey(line)
             continue
+        parts = line.split(" ", 2)
         if len(parts) == 3 and parts[2].lstrip().startswith("{"):  # CDXJ: urlkey timestamp {json}
             try:
                 fields = json.loads(parts[2])

@@ -180,3 +180,39 @@ def test_unreachable_archive_is_one_line(tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and "cannot reach the web archive" in errors[0] and "Traceback" not in result.stderr
     assert sqlite3.connect(db_file).execute("select mode, outcome from crawls").fetchall() == [("wayback", "failed")]
+
+
+def test_a_closed_portal_is_read_from_the_archive_up_to_its_closing_day(archive, tmp_path):
+    from tests.conftest import sotttt_entry, write_registry
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    entry = {**sotttt_entry("https://sotttt.hanoi.gov.vn"), "closed": "2022-12-31"}  # before the 2023 edit
+    gone = {"id": "hanoi-gone", "name": "Quận Đã Giải Thể", "level": "quận", "province": "Hà Nội", "base_url": dead,
+            "platform": "liferay-hanoi", "closed": "2025-07-01"}
+    registry = write_registry(tmp_path / "portals.toml", [entry])
+    db_file = tmp_path / "archive.db"
+    result = run_cli("crawl", "--all", "--archive", archive["base"], "--delay", "0", "--registry", str(registry), "--db", str(db_file), "-q")
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(db_file)
+    row = conn.execute("select mode, outcome, args from crawls").fetchone()
+    assert row[:2] == ("wayback", "ok") and json.loads(row[2])["to"] == "20221231"
+    assert conn.execute("select count(*) from articles").fetchone()[0] == 159
+    assert conn.execute("select version from articles where fetched_url = ?", [archive["edited"]["url"]]).fetchone()[0] == 1
+
+    listed = run_cli("portals", "--registry", str(registry), "--db", str(db_file))
+    line = next(line for line in listed.stdout.splitlines() if line.startswith("hanoi-sotttt"))
+    today = conn.execute("select substr(finished_at, 1, 10) from crawls").fetchone()[0]
+    assert "2022-12-31" in line and today in line  # closed when, recovered when
+    status = run_cli("status", "--db", str(db_file), "--json")
+    health = json.loads(status.stdout)[0]
+    assert health["closed"] == "2022-12-31" and health["last_recovered"].startswith(today) and "stale" not in health["flags"]
+
+    # --live tries the host anyway (here a dead one): a live crawl, not the archive
+    registry = write_registry(tmp_path / "gone.toml", [gone])
+    live = run_cli("crawl", "hanoi-gone", "--live", "--registry", str(registry), "--db", str(tmp_path / "live.db"), "-q")
+    assert sqlite3.connect(tmp_path / "live.db").execute("select coalesce(mode, 'crawl') from crawls").fetchall() != [("wayback",)]
+    assert live.returncode == 1

@@ -187,7 +187,10 @@ class Recovery:
         from collections import deque
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="replay") as fetcher:
+        # With --delay 0 (an archive of one's own, a pywb on the same machine) two requests may
+        # be in flight; with any delay, one at a time, spaced by the client.
+        workers = 1 if getattr(self.client, "delay", 1) > 0 else 2
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="replay") as fetcher:
             ahead: deque = deque()
             try:
                 for capture in captures:

@@ -9,6 +9,7 @@ installed with Datasette): keep-alive, streamed bodies, no reactor needed for a 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ class ArchiveClient:
         self._sleep = sleep
         self._clock = clock
         self._last: float | None = None
+        self._turn = threading.Lock()
         self._http = httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT})
 
     def close(self) -> None:
@@ -62,7 +64,6 @@ class ArchiveClient:
         host = urlsplit(url).netloc
         for attempt in range(self.retries + 1):
             self._wait_turn()
-            self.requests += 1
             try:
                 request = self._http.build_request("GET", url, params=params)
                 response = self._http.send(request, stream=True)
@@ -88,10 +89,12 @@ class ArchiveClient:
             return
 
     def _wait_turn(self) -> None:
-        now = self._clock()
-        if self._last is not None and now - self._last < self.delay:
-            self._sleep(self.delay - (now - self._last))
-        self._last = self._clock()
+        with self._turn:  # fetching threads take their turns one after the other
+            now = self._clock()
+            if self._last is not None and now - self._last < self.delay:
+                self._sleep(self.delay - (now - self._last))
+            self._last = self._clock()
+            self.requests += 1
 
     def _pause(self, attempt: int, retry_after: str | None) -> None:
         wait = retry_after_seconds(retry_after)

@@ -216,3 +216,33 @@ def test_a_closed_portal_is_read_from_the_archive_up_to_its_closing_day(archive,
     live = run_cli("crawl", "hanoi-gone", "--live", "--registry", str(registry), "--db", str(tmp_path / "live.db"), "-q")
     assert sqlite3.connect(tmp_path / "live.db").execute("select coalesce(mode, 'crawl') from crawls").fetchall() != [("wayback",)]
     assert live.returncode == 1
+
+
+VNPT = SOTTTT.parent / "sgdhagiang-vnpt"
+
+
+@pytest.mark.skipif(not VNPT.is_dir(), reason=f"needs the real VNPT portal pages in {VNPT} (../shared beside the repository)")
+def test_a_portal_with_no_profile_is_recovered_through_the_generic_platform(tmp_path):
+    from tests.conftest import write_registry
+
+    manifest = [json.loads(line) for line in (VNPT / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    gold = [json.loads(line) for line in (VNPT / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    warc = write_capture_warc(tmp_path / "vnpt.warc.gz", [(m["url"], "2021-05-20T10:00:00Z", 200, (VNPT / "pages" / m["path"]).read_bytes())
+                                                          for m in manifest])
+    host = re.match(r"https?://[^/]+", manifest[0]["url"]).group(0)
+    registry = write_registry(tmp_path / "portals.toml", [{"id": "hagiang-sgd", "name": "Sở GD&ĐT Hà Giang", "level": "sở",
+                                                           "province": "Hà Giang", "base_url": host, "platform": "generic",
+                                                           "closed": "2025-07-01"}])
+    db_file = tmp_path / "archive.db"
+    with pywb_archive(tmp_path / "pywb", [warc], collection="vnpt") as base:
+        result = run_cli("crawl", "hagiang-sgd", "--archive", base, "--delay", "0", "--registry", str(registry), "--db", str(db_file))
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(db_file)
+    conn.row_factory = sqlite3.Row
+    articles = {r["fetched_url"]: dict(r) for r in conn.execute("select * from articles")}
+    assert sorted(articles) == sorted(m["url"] for m in manifest if m["kind"] == "article")  # the listings are no articles
+    for record in gold:
+        row = articles[record["url"]]
+        assert (row["title"], row["published_at"], row["author"]) == (record["title"], record["published_at"], record["author"])
+        assert row["first_seen_at"].startswith("2021-05-20")
+    assert conn.execute("select count(*) from article_versions where origin = 'wayback'").fetchone()[0] == len(articles)

@@ -121,6 +121,10 @@ class Recovery:
             raise
         counts = capture_store.capture_counts(self.db, self.portal.id, self.archive.name)
         done = counts.get("done", 0)
+        if not counts:
+            self._finish("ok", f"no HTML capture of {self.prefix} at {self.archive.replay}"
+                         + (f" between {self.from_ or 'the first'} and {self.to or 'the last'}" if self.from_ or self.to else ""))
+            return self.row()
         self._finish("ok", f"from {self.archive.replay}: {done} captures stored"
                      + (f", {counts.get('missing', 0)} no longer replayed" if counts.get("missing") else "")
                      + (f" (captures {self.from_ or 'first'}–{self.to or 'last'})" if self.from_ or self.to else ""))

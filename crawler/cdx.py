@@ -240,7 +240,8 @@ class CdxListing:
             skip, rows, next_key = self.cursor.rows_read, 0, None
             with self.client.stream(self.cdx_url, self.params()) as response:
                 if response.status_code != 200:
-                    raise CdxError(f"{self.cdx_url}: the CDX server answered HTTP {response.status_code}")
+                    raise CdxError(f"{self.cdx_url}: the CDX server answered HTTP {response.status_code} to a listing of "
+                                   f"{self.prefix} (is this the archive's CDX API? see --archive and --cdx)")
                 for row in parse_cdx(response.iter_text()):
                     if isinstance(row, ResumeKey):
                         next_key = row.key

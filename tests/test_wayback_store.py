@@ -126,3 +126,12 @@ def test_archive_addresses_and_dates():
     assert cdx_date("2025-07-01") == "20250701" and cdx_date("2019") == "2019" and cdx_date(None) is None
     with pytest.raises(ValueError):
         cdx_date("July 2025")
+
+
+def test_an_archive_with_no_capture_of_the_portal_says_so(db_path, portal, stand_in):
+    _Archive.captures = []
+    db = store.open_db(db_path, create=True)
+    row = run(db, portal, stand_in)
+    assert (row["outcome"], row["pages_fetched"]) == ("ok", 0)
+    assert row["message"] == f"no HTML capture of hoangmai.hanoi.gov.vn/ at {stand_in}"
+    db.close()

@@ -72,9 +72,10 @@ def cli(ctx: click.Context, config_file: str | None) -> None:
 
 @cli.command()
 @registry_option
+@db_option()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per portal (a JSON list).")
 @click.option("--enabled", "only_enabled", is_flag=True, help="Only portals that can be crawled.")
-def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
+def portals(registry: Path | None, db_path: Path, as_json: bool, only_enabled: bool) -> None:
     """List the portals of the registry.
 
     \b
@@ -84,11 +85,32 @@ def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
     """
     entries = [p for p in _load_registry(registry).values() if p.enabled or not only_enabled]
     if as_json:
-        click.echo(json.dumps([p.to_row() for p in entries], ensure_ascii=False, indent=2))
+        recovered = _last_recovered(db_path)
+        click.echo(json.dumps([{**p.to_row(), "last_recovered": recovered.get(p.id)} for p in entries], ensure_ascii=False, indent=2))
         return
-    rows = [(p.id, p.name, p.province, p.platform, "yes" if p.enabled else f"no: {p.disabled_reason}", p.base_url) for p in entries]
-    _print_table(("id", "name", "province", "platform", "enabled", "base_url"), rows)
-    click.echo(f"{len(entries)} portals, {sum(p.enabled for p in entries)} enabled")
+    recovered = _last_recovered(db_path)
+    rows = [(p.id, p.name, p.province, p.platform, "yes" if p.enabled else f"no: {p.disabled_reason}", p.closed or "—",
+             (recovered.get(p.id) or "—")[:16].replace("T", " "), p.base_url) for p in entries]
+    _print_table(("id", "name", "province", "platform", "enabled", "closed", "last recovered (UTC)", "base_url"), rows)
+    closed = sum(bool(p.closed) for p in entries)
+    click.echo(f"{len(entries)} portals, {sum(p.enabled for p in entries)} enabled, {closed} closed"
+               + (" (crawl reads a closed portal from the Wayback Machine: docs/history.md)" if closed else ""))
+
+
+def _last_recovered(db_path: Path) -> dict[str, str]:
+    """When each portal was last recovered from a web archive; empty when there is no archive yet."""
+    from archive.captures import last_recovered
+
+    if not db_path.is_file():
+        return {}
+    try:
+        db = store.open_db(db_path, migrate=False)
+        try:
+            return last_recovered(db) if "mode" in db["crawls"].columns_dict else {}
+        finally:
+            db.close()
+    except (store.ArchiveError, sqlite3.Error):
+        return {}
 
 
 @cli.command()
@@ -110,9 +132,19 @@ def portals(registry: Path | None, as_json: bool, only_enabled: bool) -> None:
 @click.option("--strict", is_flag=True, help="Exit 1 when a crawl is degraded (layout drift), not only when it failed.")
 @click.option("--distributed", "redis_url", metavar="REDIS_URL", default=None,
               help="Be one worker of a distributed crawl: requests shared in Redis, items pushed there for `portal-archive ingest` (docs/scaling.md).")
+@click.option("--wayback", is_flag=True, help="Read the portal's captures from a web archive (CDX + raw replay) instead of the live site; "
+              "the default for a portal the registry marks closed (docs/history.md).")
+@click.option("--live", is_flag=True, help="Crawl the live host even when the registry marks the portal closed.")
+@click.option("--archive", "archive_url", metavar="URL", default=None,
+              help="With --wayback: the web archive's replay address (default: the Wayback Machine, https://web.archive.org/web; "
+                   "pywb: http://HOST:PORT/COLLECTION).")
+@click.option("--cdx", "cdx_url", metavar="URL", default=None, help="With --wayback: the archive's CDX API when it is not ARCHIVE/cdx (nor the Wayback Machine's).")
+@click.option("--from", "from_date", metavar="YYYY[MMDD]", default=None, help="With --wayback: captures from this date.")
+@click.option("--to", "to_date", metavar="YYYY[MMDD]", default=None, help="With --wayback: captures up to this date (default for a closed portal: its closing day).")
 def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path: Path, registry: Path | None, max_pages: int | None,
           delay: float | None, full: bool, overlap: int | None, overrides: tuple[str, ...], quiet: bool, verbose: bool,
-          log_file: Path | None, log_format: str, strict: bool, redis_url: str | None) -> None:
+          log_file: Path | None, log_format: str, strict: bool, redis_url: str | None, wayback: bool = False, live: bool = False,
+          archive_url: str | None = None, cdx_url: str | None = None, from_date: str | None = None, to_date: str | None = None) -> None:
     """Crawl portals into the archive (polite: robots.txt, AutoThrottle, 2 requests per host).
 
     Incremental by default: each listing is walked until a page of already-archived articles.
@@ -121,12 +153,18 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path
     Exit status 1 when any crawl failed or was interrupted (or, with --strict, degraded);
     3 when a portal was skipped because another run is crawling it.
 
+    A portal the registry marks closed (the districts abolished on 2025-07-01) is read from a
+    web archive instead (captures up to its closing day), unless --live; --wayback does so for
+    any portal. Each capture is stored as a snapshot with its capture time (docs/history.md).
+
     \b
     Example:
         portal-archive crawl hanoi-sotttt --max-pages 3
         portal-archive crawl hanoi-sotttt --full      # weekly: re-check everything, find takedowns
         portal-archive crawl --all --db /srv/archive/archive.db
         portal-archive crawl --all --parallel 4       # four portals (four hosts) at a time
+        portal-archive crawl hanoi-hoang-mai          # closed: its captures in the Wayback Machine
+        portal-archive crawl hanoi-sotttt --wayback --archive http://127.0.0.1:8080/my-coll --from 2020 --to 20220901
     """
     portals_by_id = _load_registry(registry)
     if all_enabled:
@@ -135,6 +173,13 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path
         raise click.UsageError("name at least one portal id, or use --all")
     for pid in portal_ids:
         _check_crawlable(portals_by_id, pid)
+    if wayback and live:
+        raise click.UsageError("--wayback and --live contradict each other: choose one")
+    from_archive = {pid for pid in portal_ids if wayback or (portals_by_id[pid].closed and not live)}
+    if from_archive and redis_url:
+        raise click.UsageError(f"--distributed crawls live sites; {sorted(from_archive)[0]} is read from a web archive "
+                               "(--wayback, or closed in the registry: add --live to crawl its host)")
+    archive = _archive_option(archive_url, cdx_url, from_date, to_date) if from_archive else None
     _open_archive(db_path, create=True, write=not redis_url).close()  # a worker never writes the archive
     settings = _parse_overrides(overrides)
     if delay is not None:
@@ -166,10 +211,16 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path
         if not runnable:
             sys.exit(3)
         logging_settings = configure_logging(log_file=log_file, log_format=log_format, verbose=verbose)
-        results = run_crawls(runnable, db_path=db_path, registry=registry, max_pages=max_pages,
+        live_ids = [pid for pid in runnable if pid not in from_archive]
+        results = run_crawls(live_ids, db_path=db_path, registry=registry, max_pages=max_pages,
                              settings={**logging_settings, **settings}, progress=not quiet, verbose=verbose,
                              full=full, overlap=overlap, parallel=parallel,
-                             hosts={pid: urlsplit(portals_by_id[pid].base_url).hostname or pid for pid in runnable})
+                             hosts={pid: urlsplit(portals_by_id[pid].base_url).hostname or pid for pid in runnable}) if live_ids else []
+        for pid in (p for p in runnable if p in from_archive):
+            row = _recover(portals_by_id[pid], archive, db_path=db_path, delay=1.0 if delay is None else delay,
+                           from_date=from_date, to_date=to_date, progress=not quiet)
+            if row is not None:
+                results.append(row)
     failed = _report(results, db_path, strict=strict)
     # A portal with no crawl row never ran (its error was printed): a failure too. (A worker of
     # a distributed crawl writes no rows: the ingest does.)
@@ -177,6 +228,46 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path
         sys.exit(1)
     if len(runnable) < len(portal_ids):
         sys.exit(3)
+
+
+def _archive_option(archive_url: str | None, cdx_url: str | None, from_date: str | None, to_date: str | None) -> Any:
+    """The web archive to read (checked before any work), or one line and exit 2."""
+    from archive.recover import archive_endpoints, cdx_date
+
+    try:
+        for value in (from_date, to_date):
+            cdx_date(value)
+        return archive_endpoints(archive_url, cdx_url)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _recover(portal: Any, archive: Any, *, db_path: Path, delay: float, from_date: str | None, to_date: str | None,
+             progress: bool) -> dict[str, Any] | None:
+    """One portal's recovery from a web archive; its ``crawls`` row (None when it could not start).
+
+    A closed portal is read up to its closing day unless --to says otherwise. An archive that
+    cannot be reached, or answers no CDX, is one line on stderr; the row is closed as failed.
+    """
+    from archive.recover import Recovery, stderr_progress
+    from crawler.archive_http import ArchiveClient, ArchiveUnreachable
+    from crawler.cdx import CdxError
+
+    db = _open_archive(db_path, create=True, write=True)
+    recovery = Recovery(db, portal, archive, ArchiveClient(delay=delay), from_=from_date,
+                        to=to_date or portal.closed or None, progress=stderr_progress if progress else None)
+    try:
+        return recovery.run()
+    except (ArchiveUnreachable, CdxError) as exc:  # the closed row says it (printed by _report)
+        if recovery.crawl_id:
+            return recovery.row()
+        click.echo(f"error: {portal.id}: {exc}", err=True)
+        return None
+    finally:
+        if progress and sys.stderr.isatty():
+            sys.stderr.write("\n")
+        recovery.client.close()
+        db.close()
 
 
 def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, registry: Path | None, max_pages: int | None = None,

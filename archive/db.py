@@ -239,6 +239,32 @@ def m006_article_source(db: Database) -> None:
             db.execute(f"ALTER TABLE {table} ADD COLUMN source TEXT")
 
 
+@migrations()
+def m007_wayback(db: Database) -> None:
+    """Recovery of defunct portals from web archives (``crawl --wayback``, archive/wayback/).
+
+    ``portals.closed``: the day a portal went dark. ``wayback_captures``: the captures a CDX
+    listing found, in listing order, each pending until it is stored (a run killed half-way
+    resumes at the first pending one: nothing lost, nothing twice). ``wayback_listings``: where
+    a listing stopped (the CDX resume key, or the rows read), so a long one resumes too.
+    """
+    if "closed" not in db["portals"].columns_dict:
+        db.execute("ALTER TABLE portals ADD COLUMN closed TEXT")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS wayback_captures (
+            id INTEGER PRIMARY KEY, portal_id TEXT NOT NULL, archive TEXT NOT NULL, url TEXT NOT NULL,
+            timestamp TEXT NOT NULL, digest TEXT, state TEXT NOT NULL DEFAULT 'pending', result TEXT,
+            snapshot_id INTEGER, crawl_id INTEGER, done_at TEXT, UNIQUE(portal_id, archive, url, timestamp))"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS wayback_captures_pending ON wayback_captures(portal_id, archive, state, id)")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS wayback_listings (
+            portal_id TEXT NOT NULL, archive TEXT NOT NULL, query TEXT NOT NULL, resume_key TEXT,
+            rows_read INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 0, updated_at TEXT,
+            PRIMARY KEY (portal_id, archive, query))"""
+    )
+
+
 def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> Database:
     """Open (and migrate) an archive; refuse a missing file unless ``create``, and non-SQLite files.
 
@@ -466,6 +492,15 @@ def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, pro
                 _update(db, "articles", existing[0], {k: row[k] for k in _METADATA_COLUMNS})
             bump_crawl(db, crawl_id, "articles_unchanged")
             return "unchanged"
+        if existing and sighting and seen_at < (existing[4] or "") and db.execute(
+                "SELECT 1 FROM article_versions WHERE article_id = ? AND content_hash = ?", [existing[0], digest]).fetchone():
+            # Seen before the article's last sighting (a web archive's older capture, an older
+            # copy imported late, a resumed recovery) with the content of one of its versions:
+            # a sighting of that version, not a newer one.
+            db.execute("UPDATE articles SET first_seen_at = min(coalesce(first_seen_at, ?), ?) WHERE id = ?",
+                       [seen_at, seen_at, existing[0]])
+            bump_crawl(db, crawl_id, "articles_unchanged")
+            return "unchanged"
         version = existing[2] + 1 if existing else 1
         row.update(portal_id=portal_id, province=province, content_hash=digest, version=version, snapshot_id=snapshot_id)
         if existing:
@@ -644,7 +679,7 @@ def bump_crawl(db: Database, crawl_id: int | None, column: str, n: int = 1) -> N
     results themselves), so a killed crawl's row still tells exactly what it stored."""
     if crawl_id is None:
         return
-    if column not in {"articles_new", "articles_updated", "articles_unchanged", "articles_gone", "not_modified"}:
+    if column not in {"articles_new", "articles_updated", "articles_unchanged", "articles_gone", "not_modified", "pages_fetched"}:
         raise ValueError(column)
     seen = ", articles_seen = articles_seen + :n" if column in {"articles_new", "articles_updated", "articles_unchanged"} else ""
     db.execute(f"UPDATE crawls SET {column} = coalesce({column}, 0) + :n{seen} WHERE id = :id", {"n": int(n), "id": crawl_id})

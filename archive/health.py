@@ -37,6 +37,8 @@ class PortalHealth:
     newest_article: str | None = None
     days_since_new: float | None = None
     cadence_days: float | None = None
+    closed: str | None = None  # the day the portal went dark (registry ``closed``), as last synced
+    last_recovered: str | None = None  # the last finished recovery from a web archive (``crawl --wayback``)
     flags: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,6 +93,9 @@ def portal_health(db: Database, *, now: datetime | None = None, portal_ids: list
     """One :class:`PortalHealth` per portal that has been crawled (or is asked for)."""
     now = now or datetime.now(timezone.utc)
     names = dict(db.execute("select id, name from portals").fetchall())
+    closed = dict(db.execute("select id, closed from portals").fetchall()) if "closed" in db["portals"].columns_dict else {}
+    recovered = dict(db.execute("select portal_id, max(finished_at) from crawls where mode = 'wayback' "
+                                "and outcome in ('ok', 'degraded') group by portal_id").fetchall())
     wanted = portal_ids or [r[0] for r in db.execute("select distinct portal_id from crawls order by portal_id")]
     result = []
     for portal_id in wanted:
@@ -106,6 +111,7 @@ def portal_health(db: Database, *, now: datetime | None = None, portal_ids: list
         if counts[2]:
             health.days_since_new = round((now - datetime.fromisoformat(counts[2])).total_seconds() / 86400, 1)
         health.cadence_days = _cadence_days(db, portal_id)
+        health.closed, health.last_recovered = closed.get(portal_id) or None, recovered.get(portal_id)
         health.flags = _flags(health, now)
         result.append(health)
     return result
@@ -126,7 +132,7 @@ def _flags(health: PortalHealth, now: datetime) -> list[str]:
         flags.append(health.outcome)
     if health.error_rate is not None and health.error_rate > 0.5:
         flags.append("errors")
-    if health.newest_article and health.cadence_days is not None:
+    if health.newest_article and health.cadence_days is not None and not health.closed:  # a closed portal publishes nothing new
         age = (now - datetime.fromisoformat(health.newest_article)).total_seconds() / 86400
         if age > max(STALE_MIN_DAYS, STALE_FACTOR * health.cadence_days):
             flags.append("stale")

@@ -12,6 +12,7 @@ import re
 import tomllib
 from importlib import resources
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -33,6 +34,7 @@ _OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "selectors": dict,
     "platform": str,
     "disabled_reason": str,
+    "closed": (str, date),
 }
 
 
@@ -56,6 +58,7 @@ class Portal:
     notes: str = ""
     status: str = ""
     selectors: dict[str, Any] = field(default_factory=dict)
+    closed: str = ""  # ISO date the portal went dark (district level abolished 2025-07-01); "" while live
 
     @property
     def allowed_domains(self) -> list[str]:
@@ -172,7 +175,7 @@ def _validate(path: Path, index: int, entry: dict[str, Any], platforms: set[str]
             raise fail(key, "must be a non-empty string")
     for key, kind in _OPTIONAL.items():
         if key in entry and not isinstance(entry[key], kind):
-            raise fail(key, f"must be a {kind.__name__}")
+            raise fail(key, f"must be a {kind.__name__ if isinstance(kind, type) else ' or '.join(k.__name__ for k in kind)}")
     if not _ID.match(entry["id"]):
         raise fail("id", f"{entry['id']!r} is not a slug (lowercase letters, digits and hyphens)")
     if entry["level"] not in LEVELS:
@@ -189,6 +192,7 @@ def _validate(path: Path, index: int, entry: dict[str, Any], platforms: set[str]
     if platform not in platforms:
         raise fail("platform", f"unknown platform {platform!r} (known: {', '.join(sorted(platforms))})")
     enabled = entry.get("enabled", True)
+    closed = _closed_date(entry.get("closed", ""), fail)
     start_urls = entry.get("start_urls", [])
     for url in start_urls:
         absolute = urljoin(entry["base_url"].rstrip("/") + "/", url) if isinstance(url, str) else None
@@ -220,7 +224,27 @@ def _validate(path: Path, index: int, entry: dict[str, Any], platforms: set[str]
         notes=entry.get("notes", ""),
         status=entry.get("status", ""),
         selectors=entry.get("selectors", {}),
+        closed=closed,
     )
+
+
+def _closed_date(value: str | date, fail: Any) -> str:
+    """``closed`` as an ISO date string: a TOML date (``closed = 2025-07-01``) or the same quoted.
+
+    A closed portal is read from web archives by default (captures up to that day), so a
+    misspelt date is refused here, not found out later as an empty recovery.
+    """
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    text = value.strip() if isinstance(value, str) else ""
+    if value == "":
+        return ""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
+    raise fail("closed", f"{str(value)!r} is not a date (YYYY-MM-DD, e.g. \"2025-07-01\")")
 
 
 def _is_http_url(url: str) -> bool:

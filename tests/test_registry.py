@@ -48,6 +48,9 @@ def test_registry_holds_every_hanoi_and_hcmc_row_of_the_seed():
         ({"disabled_reason": 3}, "portal #1 (hanoi-hoang-mai): field 'disabled_reason': must be a str"),
         ({"platform": ""}, "portal #1 (hanoi-hoang-mai): field 'platform': must be a non-empty string"),
         ({"enabled": "yes"}, "portal #1 (hanoi-hoang-mai): field 'enabled': must be a bool"),
+        ({"closed": "2025-7-1"}, "portal #1 (hanoi-hoang-mai): field 'closed': '2025-7-1' is not a date (YYYY-MM-DD"),
+        ({"closed": "2025-02-30"}, "portal #1 (hanoi-hoang-mai): field 'closed': '2025-02-30' is not a date (YYYY-MM-DD"),
+        ({"closed": 2025}, "portal #1 (hanoi-hoang-mai): field 'closed': must be a str or date"),
     ],
 )
 def test_broken_entry_is_one_line_naming_entry_and_field(tmp_path, change, expected):
@@ -82,7 +85,7 @@ def test_portals_command_lists_table_and_json():
     table = runner.invoke(cli, ["portals"])
     assert table.exit_code == 0
     assert "hanoi-ba-dinh" in table.output and "Quận Ba Đình" in table.output
-    assert table.output.strip().endswith("56 portals, 56 enabled")
+    assert table.output.strip().splitlines()[-1].startswith("56 portals, 56 enabled, 53 closed")
     rows = json.loads(runner.invoke(cli, ["portals", "--json", "--enabled"]).output)
     assert [r["id"] for r in rows][:2] == ["hanoi-sotttt", "hanoi-ba-dinh"]
     assert rows[1]["start_urls"] == ["https://badinh.hanoi.gov.vn/"]
@@ -116,3 +119,32 @@ def test_unknown_or_disabled_portal_is_refused_before_crawling(tmp_path):
     assert disabled.exit_code == 2
     assert "portal hanoi-hoang-mai is disabled" in disabled.output
     assert not (tmp_path / "a.db").exists()  # nothing half-written
+
+
+def test_closed_portals_in_the_shipped_registry_and_both_date_forms(tmp_path):
+    portals = load_registry()
+    closed = {pid for pid, p in portals.items() if p.closed}
+    assert len(closed) == 53 and portals["hanoi-ba-dinh"].closed == "2025-07-01"
+    assert "hanoi-sotttt" not in closed  # a department, not an abolished district
+    assert all(p.level != "sở" for pid, p in portals.items() if pid in closed)
+    path = tmp_path / "portals.toml"
+    path.write_text(write_registry(tmp_path / "q.toml", [GOOD]).read_text(encoding="utf-8") + "closed = 2025-07-01\n", encoding="utf-8")
+    assert load_registry(path)["hanoi-hoang-mai"].closed == "2025-07-01"  # a TOML date, unquoted
+    assert load_registry(write_registry(tmp_path / "s.toml", [{**GOOD, "closed": "2025-07-01"}]))["hanoi-hoang-mai"].to_row()["closed"] == "2025-07-01"
+
+
+def test_seed_tool_closes_the_abolished_districts(tmp_path, capsysbinary):
+    import tomllib
+
+    from crawler.tools.seed_registry import main
+
+    seed = tmp_path / "seed.csv"
+    seed.write_text(
+        "id,name,level,province,base_url,platform,evidence,notes\n"
+        "hanoi-a,Quận A,quận,Hà Nội,https://a.hanoi.gov.vn,unknown,weak,district abolished 2025-07-01; host unverified\n"
+        "hcmc-b,Quận B,quận,TP. Hồ Chí Minh,https://b.hochiminhcity.gov.vn,unknown,weak,\"district level abolished 2025-07-01 (merged)\"\n"
+        "hanoi-c,Huyện C,huyện,Hà Nội,https://c.hanoi.gov.vn,unknown,weak,still online\n", encoding="utf-8")
+    assert main([str(seed)]) == 0
+    entries = {e["id"]: e for e in tomllib.loads(capsysbinary.readouterr().out.decode("utf-8"))["portal"]}
+    assert entries["hanoi-a"]["closed"] == entries["hcmc-b"]["closed"] == "2025-07-01"
+    assert "closed" not in entries["hanoi-c"] and "closed" not in entries["hanoi-sotttt"]

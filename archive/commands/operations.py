@@ -47,8 +47,10 @@ def status(db_path: Path, portal_ids: tuple[str, ...], as_json: bool, strict: bo
     else:
         rows = [(h.portal_id, (h.last_crawl_at or "—")[:16].replace("T", " "), h.outcome or "—", h.new_articles,
                  "—" if h.error_rate is None else f"{h.error_rate:.0%}", h.articles, (h.newest_article or "—")[:10],
-                 "—" if h.days_since_new is None else f"{h.days_since_new:g}", ",".join(h.flags) or "ok") for h in report]
-        _print_table(("portal", "last crawl (UTC)", "outcome", "new", "errors", "articles", "newest", "days since new", "flags"), rows)
+                 "—" if h.days_since_new is None else f"{h.days_since_new:g}", h.closed or "—",
+                 (h.last_recovered or "—")[:16].replace("T", " "), ",".join(h.flags) or "ok") for h in report]
+        _print_table(("portal", "last crawl (UTC)", "outcome", "new", "errors", "articles", "newest", "days since new", "closed",
+                      "last recovered (UTC)", "flags"), rows)
         for h in report:
             if h.message and h.outcome != "ok":
                 click.echo(f"{h.portal_id}: {h.message}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,9 @@ KNOWN_PLATFORMS = ("liferay-hanoi",)  # seed values that name a profile in crawl
 GENERIC = "generic"
 LEVELS = ("quận", "huyện", "thị xã", "thành phố", "sở")
 CSV_COLUMNS = ("id", "name", "level", "province", "base_url", "platform", "evidence", "notes")
+# A district whose level was abolished: its portal is closed on that day ("district abolished
+# 2025-07-01", "district level abolished 2025-07-01"); a department (sở) lives on.
+_ABOLISHED = re.compile(r"\bdistrict(?: level)? abolished (\d{4}-\d{2}-\d{2})")
 
 HEADER = """\
 # Portal registry of portal-archive: one [[portal]] table per portal the crawler knows.
@@ -62,6 +66,8 @@ HEADER = """\
 #                 ("sharepoint;vccorp"); not used by the crawler
 #   evidence      grade (strong | moderate | weak | pattern-only) and where the host was seen
 #   notes         free text: platform history, status after 2025-07-01, caveats
+#   closed        optional: the day the portal went dark (YYYY-MM-DD); `crawl` then reads its
+#                 captures from a web archive up to that day (`--live` tries the host anyway)
 """
 
 # Entries written by hand, emitted first; keys in output order.
@@ -125,7 +131,8 @@ def entry_from_row(row: dict[str, str], line: int) -> dict[str, object]:
     if not values["base_url"].startswith(("https://", "http://")):
         raise SeedError(f"line {line} ({values['id']}): base_url {values['base_url']!r} is not an http(s) URL")
     known = values["platform"] in KNOWN_PLATFORMS
-    return {
+    abolished = _ABOLISHED.search(values["notes"]) if values["level"] != "sở" else None
+    entry: dict[str, object] = {
         "id": values["id"],
         "name": values["name"],
         "level": values["level"],
@@ -137,6 +144,9 @@ def entry_from_row(row: dict[str, str], line: int) -> dict[str, object]:
         "evidence": values["evidence"],
         "notes": values["notes"],
     }
+    if abolished:
+        entry["closed"] = abolished.group(1)
+    return entry
 
 
 def seed_entries(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:

@@ -100,6 +100,19 @@ def sotttt_crawl(tmp_path_factory, sotttt_site) -> dict:
     return {"result": result, "db_path": db_file, "registry": registry, "base_url": sotttt_site.base_url}
 
 
+@pytest.fixture(scope="session")
+def sotttt_import(tmp_path_factory) -> dict:
+    """One ``import-mirror`` of the whole saved Hanoi portal, shared by the modules that only read it.
+
+    Tests must not write to ``db_path``: copy it first (the import is a slow step, run once).
+    """
+    if not SOTTTT.is_dir():
+        pytest.skip(REASON_NO_SHARED)
+    db_file = tmp_path_factory.mktemp("sotttt-import") / "archive.db"
+    result = run_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "hanoi-sotttt", "--db", str(db_file))
+    return {"result": result, "db_path": db_file}
+
+
 @contextmanager
 def served_archive(db_path: Path, timeout: float = 30) -> Iterator[str]:
     """``portal-archive serve`` on a free port in a subprocess; yields its base URL once it answers."""
@@ -126,6 +139,19 @@ def served_archive(db_path: Path, timeout: float = 30) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def copy_archive(src: Path, dst: Path) -> Path:
+    """A private copy of a shared archive (SQLite's backup: consistent even with a WAL beside it)."""
+    import sqlite3
+
+    source, target = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return dst
 
 
 def copy_tree(src: Path, dst: Path) -> Path:

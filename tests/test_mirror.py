@@ -11,7 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from archive.mirror import httrack_origin, iter_mirror, wget_origin
-from tests.conftest import FIXTURES, SOTTTT, requires_shared, run_cli
+from tests.conftest import FIXTURES, SOTTTT, copy_archive, requires_shared, run_cli
 
 
 def norm(text: str | None) -> str:
@@ -61,9 +61,9 @@ def test_import_mirror_refuses_an_unknown_portal(tmp_path):
 
 
 @requires_shared()
-def test_import_mirror_of_the_saved_sotttt_portal_then_warc_round_trip(tmp_path, gold):
-    db_file = tmp_path / "archive.db"
-    result = run_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "hanoi-sotttt", "--db", str(db_file))
+def test_import_mirror_of_the_saved_sotttt_portal_then_warc_round_trip(tmp_path, gold, sotttt_import):
+    result = sotttt_import["result"]
+    db_file = copy_archive(sotttt_import["db_path"], tmp_path / "archive.db")  # the shared import stays untouched
     assert result.returncode == 0, result.stderr
     manifest = [json.loads(line) for line in (SOTTTT / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
     assert f"{len(manifest)} pages stored, 159 articles (159 new" in result.stdout

@@ -89,6 +89,28 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subpro
                           timeout=timeout, cwd=ROOT, env=full_env)
 
 
+def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``portal-archive`` in this process with click's CliRunner; answers as :func:`run_cli` does.
+
+    For commands where starting a process is not the point (no crawl: a crawl's Twisted reactor
+    runs once per process). The environment is the one ``run_cli`` gives (no
+    ``$PORTAL_ARCHIVE_DB`` unless ``env`` sets it). An exception that escapes the command is
+    written to stderr as Python would, so "no traceback" assertions keep their meaning.
+    """
+    import traceback
+
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    runner_env = {"PORTAL_ARCHIVE_DB": None, **(env or {})}
+    result = CliRunner().invoke(cli, list(args), env=runner_env, prog_name="portal-archive")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return subprocess.CompletedProcess(["portal-archive", *args], result.exit_code, result.stdout, stderr)
+
+
 @pytest.fixture(scope="session")
 def sotttt_crawl(tmp_path_factory, sotttt_site) -> dict:
     """One crawl of the whole local mirror (the slowest step; shared by the gold tests)."""

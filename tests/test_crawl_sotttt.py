@@ -142,19 +142,19 @@ def test_max_pages_bounds_pagination(tmp_path):
 
 
 def test_without_start_urls_the_home_page_menu_leads_to_the_sections(tmp_path):
-    from tests.conftest import sotttt_entry, write_registry
+    """The spider's own decision, so it runs in this process (tests/spider_walk.py): no crawl needed."""
+    from crawler.items import ArticleItem
+    from tests.conftest import sotttt_entry
     from tests.servers import StaticSite
+    from tests.spider_walk import portal_spider, walk
 
     with StaticSite(SOTTTT / "pages") as site:
         entry = {**sotttt_entry(site.base_url + "/vi/trang-chu.html")}
         del entry["start_urls"]
-        registry = write_registry(tmp_path / "portals.toml", [entry])
-        db_file = tmp_path / "a.db"
-        result = run_cli("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0", "--max-pages", "1", "-q")
-    assert result.returncode == 0, result.stderr
+        items = walk(portal_spider(entry, tmp_path, max_pages=1))
     requested = {path for path, status in site.requests if status == 200}
     # The menu's category pages were visited, and only the first page of each listing.
     assert {"/vi/thanh-tra.html", "/vi/tin-tuc-su-kien.html", "/vi/bao-chi-xuat-ban.html"} <= requested
     assert not [p for p in requested if re.search(r"_101_cur=([2-9]|\d\d)", p)]
-    categories = {row[0] for row in sqlite3.connect(db_file).execute("select category from articles")}
+    categories = {item.article["category"] for item in items if isinstance(item, ArticleItem)}
     assert {"Tin tức sự kiện", "Thanh tra", "Báo chí - xuất bản - truyền thông"} <= categories

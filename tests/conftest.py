@@ -29,6 +29,11 @@ SOTTTT_START_PATHS = [
 ]
 
 
+# Crawl settings for tests whose subject is not politeness (those keep the defaults): no
+# AutoThrottle, eight requests at a time to the local server.
+FAST_CRAWL = ("--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
+
+
 def requires_shared():
     return pytest.mark.skipif(not SOTTTT.is_dir(), reason=REASON_NO_SHARED)
 
@@ -118,7 +123,7 @@ def sotttt_crawl(tmp_path_factory, sotttt_site) -> dict:
     registry = write_registry(tmp / "portals.toml", [sotttt_entry(sotttt_site.base_url)])
     db_file = tmp / "archive.db"
     result = run_cli("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0",
-                     "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-q")
+                     *FAST_CRAWL, "-q")
     return {"result": result, "db_path": db_file, "registry": registry, "base_url": sotttt_site.base_url}
 
 

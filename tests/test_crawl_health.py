@@ -8,7 +8,7 @@ import sqlite3
 
 from archive.demo import DemoPortal, generate_articles
 from archive.locks import portal_lock
-from tests.conftest import invoke_cli, run_cli, write_registry
+from tests.conftest import FAST_CRAWL, invoke_cli, run_cli, write_registry
 
 DATE_DIV = re.compile(rb'(<div class="assetPublishDate[^"]*">).*?(</div>)', re.S)
 
@@ -22,7 +22,7 @@ class RedesignedPortal(DemoPortal):
 
 
 def crawl(registry, db_file, *extra):
-    return run_cli("crawl", "demo-hoang-mai", "--registry", str(registry), "--db", str(db_file), "--delay", "0", "-q", *extra)
+    return run_cli("crawl", "demo-hoang-mai", "--registry", str(registry), "--db", str(db_file), "--delay", "0", *FAST_CRAWL, "-q", *extra)
 
 
 def test_a_redesign_that_loses_dates_marks_the_crawl_degraded(tmp_path):

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from archive import db as store
-from tests.conftest import SOTTTT, invoke_cli, requires_shared, run_cli, sotttt_entry, write_registry
+from tests.conftest import FAST_CRAWL, SOTTTT, invoke_cli, requires_shared, run_cli, sotttt_entry, write_registry
 from tests.servers import StaticSite
 
 EDITED = "vi/thanh-tra/-/view_content/702282-tang-cuong-xu-ly-nan-phat-tan-tin-nhan-rac.html"
@@ -27,7 +27,7 @@ def test_an_edit_is_one_version_with_its_diff_and_a_deleted_page_is_marked_gone(
     db_file = tmp_path / "archive.db"
     with StaticSite(site_dir) as site:
         registry = write_registry(tmp_path / "portals.toml", [{**sotttt_entry(site.base_url), "start_urls": ["/vi/thanh-tra.html"]}])
-        args = ("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0", "-q")
+        args = ("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0", *FAST_CRAWL, "-q")
         assert run_cli(*args).returncode == 0
         conn = sqlite3.connect(db_file)
         articles = conn.execute("select count(*) from articles").fetchone()[0]

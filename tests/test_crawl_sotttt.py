@@ -75,7 +75,9 @@ def test_every_gold_record_matches_the_stored_article(sotttt_crawl, gold):
 
 def test_stored_articles_are_clean(sotttt_crawl):
     conn = sqlite3.connect(sotttt_crawl["db_path"])
-    for body, body_html, title in conn.execute("select body, body_html, title from articles"):
+    rows = conn.execute("select body, body_html, title from articles").fetchall()
+    assert len(rows) == 159
+    for body, body_html, title in rows:
         assert unicodedata.is_normalized("NFC", body or "") and unicodedata.is_normalized("NFC", title)
         for furniture in ("In bài viết", "Các tin khác", "View count", "Về đầu trang", "Chọn liên kết"):
             assert furniture not in (body or ""), (title, furniture)

@@ -49,6 +49,7 @@ def test_demo_articles_are_extracted_exactly(demo_run):
     conn = sqlite3.connect(db_file)
     conn.row_factory = sqlite3.Row
     stored = {row["url"]: dict(row) for row in conn.execute("select * from articles")}
+    assert len(load_articles()) >= 20
     for article in load_articles():
         row = stored[base_url + article.path]
         expected = {
@@ -60,6 +61,7 @@ def test_demo_articles_are_extracted_exactly(demo_run):
                "images": json.loads(row["images"]), "attachments": json.loads(row["attachments"])}
         assert got == expected, article.id
         body_paragraphs = row["body"].split("\n\n")
+        assert article.paragraphs, article.id
         for paragraph in article.paragraphs:
             for line in paragraph.split("\n"):  # <br> inside a paragraph starts a new one
                 assert line in body_paragraphs, (article.id, line[:60])

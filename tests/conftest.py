@@ -140,6 +140,16 @@ def sotttt_import(tmp_path_factory) -> dict:
     return {"result": result, "db_path": db_file}
 
 
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """One ``portal-archive demo --no-serve`` per session: (its result, its database).
+
+    Shared: tests that change or serve the database work on a copy (:func:`copy_archive`).
+    """
+    db_file = tmp_path_factory.mktemp("demo") / "demo.db"
+    return run_cli("demo", "--no-serve", "--db", str(db_file)), db_file
+
+
 @contextmanager
 def served_archive(db_path: Path, timeout: float = 30) -> Iterator[str]:
     """``portal-archive serve`` on a free port in a subprocess; yields its base URL once it answers."""

@@ -14,14 +14,12 @@ import urllib.request
 import pytest
 
 from archive.demo import load_articles
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    db_file = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = run_cli("demo", "--no-serve", "--db", str(db_file))
-    return result, db_file
+def demo_run(demo_archive):
+    return demo_archive  # the session's one demo run (read only here)
 
 
 def test_demo_crawls_the_sample_portal_and_reports(demo_run):

@@ -596,10 +596,6 @@ def known_articles(db: Database, portal_id: str, urls: Iterable[str] | None = No
     return known
 
 
-def portal_article_count(db: Database, portal_id: str) -> int:
-    return int(db.execute("SELECT count(*) FROM articles WHERE portal_id = ?", [portal_id]).fetchone()[0])
-
-
 # -- the durable crawl frontier ------------------------------------------------------------
 # One frontier per portal: every request a crawl decides to make is a row before it is sent
 # and is marked done only after what it produced (stored article, recorded links) is durable.
@@ -700,13 +696,6 @@ def article_versions(db: Database, article_id: int) -> list[dict[str, Any]]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def latest_snapshot(db: Database, url: str) -> dict[str, Any] | None:
-    """The newest successful snapshot of a page, for re-extraction."""
-    cursor = db.execute("SELECT * FROM snapshots WHERE url = ? AND status = 200 ORDER BY last_fetched_at DESC, id DESC LIMIT 1", [url])
-    row = cursor.fetchone()
-    return dict(zip([d[0] for d in cursor.description], row)) if row else None
-
-
 def iter_snapshots(db: Database, portal_id: str) -> Iterable[dict[str, Any]]:
     """Every snapshot of a portal with its body, oldest first (for WARC export)."""
     cursor = db.execute("SELECT id FROM snapshots WHERE portal_id = ? ORDER BY first_fetched_at, id", [portal_id])
@@ -740,11 +729,6 @@ def header_value(headers: dict[str, Any], name: str) -> str | None:
         if key.lower() == name.lower():
             return value[0] if isinstance(value, list) and value else value
     return None
-
-
-def connect_readonly(path: str | Path) -> sqlite3.Connection:
-    """A read-only connection (``mode=ro``) for commands that must never write."""
-    return sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
 
 
 # -- pages from elsewhere: imports and re-extraction ---------------------------------------------

@@ -58,7 +58,7 @@ class Frontier:
         self.db = store.open_db(db_path, create=True)
         self.portal_id = portal_id
         self.crawl_id: int | None = None
-        self.killed = store.close_stale_crawls(self.db, portal_id)
+        store.close_stale_crawls(self.db, portal_id)  # rows a killed process left running
         self.pending = store.frontier_pending(self.db, portal_id)
         self.resumed_from = store.frontier_last_crawl(self.db, portal_id) if self.pending else None
 

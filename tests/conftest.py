@@ -29,6 +29,11 @@ SOTTTT_START_PATHS = [
 ]
 
 
+# Crawl settings for tests whose subject is not politeness (those keep the defaults): no
+# AutoThrottle, eight requests at a time to the local server.
+FAST_CRAWL = ("--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
+
+
 def requires_shared():
     return pytest.mark.skipif(not SOTTTT.is_dir(), reason=REASON_NO_SHARED)
 
@@ -89,6 +94,28 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subpro
                           timeout=timeout, cwd=ROOT, env=full_env)
 
 
+def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``portal-archive`` in this process with click's CliRunner; answers as :func:`run_cli` does.
+
+    For commands where starting a process is not the point (no crawl: a crawl's Twisted reactor
+    runs once per process). The environment is the one ``run_cli`` gives (no
+    ``$PORTAL_ARCHIVE_DB`` unless ``env`` sets it). An exception that escapes the command is
+    written to stderr as Python would, so "no traceback" assertions keep their meaning.
+    """
+    import traceback
+
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    runner_env = {"PORTAL_ARCHIVE_DB": None, **(env or {})}
+    result = CliRunner().invoke(cli, list(args), env=runner_env, prog_name="portal-archive")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return subprocess.CompletedProcess(["portal-archive", *args], result.exit_code, result.stdout, stderr)
+
+
 @pytest.fixture(scope="session")
 def sotttt_crawl(tmp_path_factory, sotttt_site) -> dict:
     """One crawl of the whole local mirror (the slowest step; shared by the gold tests)."""
@@ -96,8 +123,31 @@ def sotttt_crawl(tmp_path_factory, sotttt_site) -> dict:
     registry = write_registry(tmp / "portals.toml", [sotttt_entry(sotttt_site.base_url)])
     db_file = tmp / "archive.db"
     result = run_cli("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0",
-                     "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-q")
+                     *FAST_CRAWL, "-q")
     return {"result": result, "db_path": db_file, "registry": registry, "base_url": sotttt_site.base_url}
+
+
+@pytest.fixture(scope="session")
+def sotttt_import(tmp_path_factory) -> dict:
+    """One ``import-mirror`` of the whole saved Hanoi portal, shared by the modules that only read it.
+
+    Tests must not write to ``db_path``: copy it first (the import is a slow step, run once).
+    """
+    if not SOTTTT.is_dir():
+        pytest.skip(REASON_NO_SHARED)
+    db_file = tmp_path_factory.mktemp("sotttt-import") / "archive.db"
+    result = run_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "hanoi-sotttt", "--db", str(db_file))
+    return {"result": result, "db_path": db_file}
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """One ``portal-archive demo --no-serve`` per session: (its result, its database).
+
+    Shared: tests that change or serve the database work on a copy (:func:`copy_archive`).
+    """
+    db_file = tmp_path_factory.mktemp("demo") / "demo.db"
+    return run_cli("demo", "--no-serve", "--db", str(db_file)), db_file
 
 
 @contextmanager
@@ -126,6 +176,19 @@ def served_archive(db_path: Path, timeout: float = 30) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def copy_archive(src: Path, dst: Path) -> Path:
+    """A private copy of a shared archive (SQLite's backup: consistent even with a WAL beside it)."""
+    import sqlite3
+
+    source, target = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return dst
 
 
 def copy_tree(src: Path, dst: Path) -> Path:

@@ -11,16 +11,17 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, run_cli, served_archive
+from tests.conftest import ROOT, copy_archive, served_archive
 
 DOC = ROOT / "docs" / "api.md"
 BLOCKS = re.findall(r"```(sh|python)\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
-    db_path = tmp_path_factory.mktemp("api") / "demo.db"
-    assert run_cli("demo", "--no-serve", "--db", str(db_path)).returncode == 0
+def archive(tmp_path_factory, demo_archive):
+    result, shared = demo_archive
+    assert result.returncode == 0, result.stderr
+    db_path = copy_archive(shared, tmp_path_factory.mktemp("api") / "demo.db")
     with served_archive(db_path) as base:
         yield base
 

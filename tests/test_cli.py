@@ -115,3 +115,16 @@ def test_extract_bad_input(tmp_path):
     assert bad_portal.exit_code == 2 and "unknown portal id 'hanoi-nowhere'" in bad_portal.output
     unreachable = runner.invoke(cli, ["extract", "http://127.0.0.1:1/vi/a"])
     assert unreachable.exit_code == 1 and "cannot fetch" in unreachable.output  # as `probe`: unreachable is 1, bad input 2
+
+
+def test_python_dash_m_archive_is_the_command_line(monkeypatch, capsys):
+    import runpy
+
+    import pytest
+
+    monkeypatch.setattr(sys, "argv", ["python -m archive", "--help"])
+    with pytest.raises(SystemExit) as exit_:
+        runpy.run_module("archive", run_name="__main__")
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert [c for c in COMMANDS if c not in out] == [], out

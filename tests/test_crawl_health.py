@@ -8,7 +8,7 @@ import sqlite3
 
 from archive.demo import DemoPortal, generate_articles
 from archive.locks import portal_lock
-from tests.conftest import run_cli, write_registry
+from tests.conftest import FAST_CRAWL, invoke_cli, run_cli, write_registry
 
 DATE_DIV = re.compile(rb'(<div class="assetPublishDate[^"]*">).*?(</div>)', re.S)
 
@@ -22,7 +22,7 @@ class RedesignedPortal(DemoPortal):
 
 
 def crawl(registry, db_file, *extra):
-    return run_cli("crawl", "demo-hoang-mai", "--registry", str(registry), "--db", str(db_file), "--delay", "0", "-q", *extra)
+    return run_cli("crawl", "demo-hoang-mai", "--registry", str(registry), "--db", str(db_file), "--delay", "0", *FAST_CRAWL, "-q", *extra)
 
 
 def test_a_redesign_that_loses_dates_marks_the_crawl_degraded(tmp_path):
@@ -39,9 +39,9 @@ def test_a_redesign_that_loses_dates_marks_the_crawl_degraded(tmp_path):
     conn = sqlite3.connect(db_file)
     assert [r[0] for r in conn.execute("select outcome from crawls order by id")] == ["ok", "degraded"]
     assert conn.execute("select count(*) from articles where published_at is null").fetchone()[0] == 31  # stored all the same
-    status = json.loads(run_cli("status", "--db", str(db_file), "--json").stdout)
+    status = json.loads(invoke_cli("status", "--db", str(db_file), "--json").stdout)
     assert "degraded" in status[0]["flags"]
-    assert run_cli("status", "--db", str(db_file), "--strict").returncode == 1
+    assert invoke_cli("status", "--db", str(db_file), "--strict").returncode == 1
     with RedesignedPortal(generate_articles(30, seed=8)) as again:
         write_registry(registry, [again.registry_entry()])
         strict = crawl(registry, db_file, "--strict")

@@ -9,7 +9,7 @@ import sys
 import time
 
 from archive.demo import DemoPortal
-from tests.conftest import ROOT, run_cli, write_registry
+from tests.conftest import ROOT, invoke_cli, run_cli, write_registry
 from tests.servers import FailingSite
 
 
@@ -35,7 +35,7 @@ def test_crawl_all_records_each_portal_and_survives_a_broken_one(tmp_path):
     assert rows == [("demo-one", "ok", 25), ("broken-portal", "failed", 0), ("demo-two", "ok", 25)]
     assert "error: broken-portal: start URL unreachable (1 failed), first: " in result.stderr
     assert "HTTP 500" in result.stderr
-    status = run_cli("status", "--db", str(db_file), "--json")
+    status = invoke_cli("status", "--db", str(db_file), "--json")
     flags = {row["portal_id"]: row["flags"] for row in json.loads(status.stdout)}
     assert flags["broken-portal"][0] == "failed"
     # The demo portal's newest article is from 2024: stale, but its crawl did not fail.

@@ -75,7 +75,9 @@ def test_every_gold_record_matches_the_stored_article(sotttt_crawl, gold):
 
 def test_stored_articles_are_clean(sotttt_crawl):
     conn = sqlite3.connect(sotttt_crawl["db_path"])
-    for body, body_html, title in conn.execute("select body, body_html, title from articles"):
+    rows = conn.execute("select body, body_html, title from articles").fetchall()
+    assert len(rows) == 159
+    for body, body_html, title in rows:
         assert unicodedata.is_normalized("NFC", body or "") and unicodedata.is_normalized("NFC", title)
         for furniture in ("In bài viết", "Các tin khác", "View count", "Về đầu trang", "Chọn liên kết"):
             assert furniture not in (body or ""), (title, furniture)
@@ -85,18 +87,23 @@ def test_stored_articles_are_clean(sotttt_crawl):
     assert body.count("\n\n") >= 5 and body.startswith("Gần một tháng nay, Công ty Điện lực Hà Nội")
 
 
+EXTRACT_KEYS = ("title", "published_at", "lead", "author", "category", "body", "images", "attachments", "extractor")
+
+
+def stored_fields(row: dict) -> dict:
+    row = {**row, "images": json.loads(row["images"]), "attachments": json.loads(row["attachments"])}
+    return {k: row[k] for k in EXTRACT_KEYS}
+
+
 def test_extract_command_gives_the_same_fields_as_the_crawl(sotttt_crawl, gold):
+    """One gold page through ``portal-archive extract`` in its own process, as a user runs it."""
     stored = stored_by_path(sotttt_crawl["db_path"])
-    keys = ("title", "published_at", "lead", "author", "category", "body", "images", "attachments", "extractor")
-    for record in gold[::4]:  # every 4th gold page: the subprocess start-up dominates the run time
-        page = SOTTTT / "pages" / record["path"]
-        url = sotttt_crawl["base_url"] + "/" + record["path"]
-        result = run_cli("extract", str(page), "--url", url, "--json")
-        assert result.returncode == 0, result.stderr
-        extracted = json.loads(result.stdout)
-        row = stored[record["path"]]
-        row = {**row, "images": json.loads(row["images"]), "attachments": json.loads(row["attachments"])}
-        assert {k: extracted[k] for k in keys} == {k: row[k] for k in keys}, record["path"]
+    record = gold[0]
+    url = sotttt_crawl["base_url"] + "/" + record["path"]
+    result = run_cli("extract", str(SOTTTT / "pages" / record["path"]), "--url", url, "--json")
+    assert result.returncode == 0, result.stderr
+    extracted = json.loads(result.stdout)
+    assert {k: extracted[k] for k in EXTRACT_KEYS} == stored_fields(stored[record["path"]])
 
 
 def test_extract_in_process_matches_crawl_for_every_gold_page(sotttt_crawl, gold):
@@ -106,13 +113,13 @@ def test_extract_in_process_matches_crawl_for_every_gold_page(sotttt_crawl, gold
 
     stored = stored_by_path(sotttt_crawl["db_path"])
     runner = CliRunner()
+    assert len(gold) == 40
     for record in gold:
         url = sotttt_crawl["base_url"] + "/" + record["path"]
         result = runner.invoke(cli, ["extract", str(SOTTTT / "pages" / record["path"]), "--url", url, "--json"])
+        assert result.exit_code == 0, result.output
         extracted = json.loads(result.output)
-        row = stored[record["path"]]
-        assert (extracted["title"], extracted["published_at"], extracted["lead"], extracted["author"], extracted["body"]) == \
-            (row["title"], row["published_at"], row["lead"], row["author"], row["body"]), record["path"]
+        assert {k: extracted[k] for k in EXTRACT_KEYS} == stored_fields(stored[record["path"]]), record["path"]
 
 
 def test_max_pages_bounds_pagination(tmp_path):
@@ -137,19 +144,19 @@ def test_max_pages_bounds_pagination(tmp_path):
 
 
 def test_without_start_urls_the_home_page_menu_leads_to_the_sections(tmp_path):
-    from tests.conftest import sotttt_entry, write_registry
+    """The spider's own decision, so it runs in this process (tests/spider_walk.py): no crawl needed."""
+    from crawler.items import ArticleItem
+    from tests.conftest import sotttt_entry
     from tests.servers import StaticSite
+    from tests.spider_walk import portal_spider, walk
 
     with StaticSite(SOTTTT / "pages") as site:
         entry = {**sotttt_entry(site.base_url + "/vi/trang-chu.html")}
         del entry["start_urls"]
-        registry = write_registry(tmp_path / "portals.toml", [entry])
-        db_file = tmp_path / "a.db"
-        result = run_cli("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0", "--max-pages", "1", "-q")
-    assert result.returncode == 0, result.stderr
+        items = walk(portal_spider(entry, tmp_path, max_pages=1))
     requested = {path for path, status in site.requests if status == 200}
     # The menu's category pages were visited, and only the first page of each listing.
     assert {"/vi/thanh-tra.html", "/vi/tin-tuc-su-kien.html", "/vi/bao-chi-xuat-ban.html"} <= requested
     assert not [p for p in requested if re.search(r"_101_cur=([2-9]|\d\d)", p)]
-    categories = {row[0] for row in sqlite3.connect(db_file).execute("select category from articles")}
+    categories = {item.article["category"] for item in items if isinstance(item, ArticleItem)}
     assert {"Tin tức sự kiện", "Thanh tra", "Báo chí - xuất bản - truyền thông"} <= categories

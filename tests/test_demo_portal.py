@@ -184,6 +184,7 @@ def test_article_page_fields(portal, article):
     bodies = scope.select("div.journal-content-article")
     assert len(bodies) == 1 and bodies[0].parent is content
     body_text = text(bodies[0])
+    assert article.paragraphs
     for paragraph in article.paragraphs:
         assert " ".join(paragraph.split()) in body_text
     assert text(bodies[0].select("p")[-1]) == article.author

@@ -11,7 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from archive.mirror import httrack_origin, iter_mirror, wget_origin
-from tests.conftest import FIXTURES, SOTTTT, requires_shared, run_cli
+from tests.conftest import FIXTURES, SOTTTT, copy_archive, invoke_cli, requires_shared, run_cli
 
 
 def norm(text: str | None) -> str:
@@ -46,7 +46,7 @@ def test_import_mirror_of_a_wget_copy(tmp_path):
         ("wget", "https://sotttt.hanoi.gov.vn/vi/tin-tuc/-/view_content/4409341-bai-viet-mau.html")]
 
     db_file = tmp_path / "archive.db"
-    result = run_cli("import-mirror", str(tmp_path / "mirror"), "--portal", "hanoi-sotttt", "--db", str(db_file))
+    result = invoke_cli("import-mirror", str(tmp_path / "mirror"), "--portal", "hanoi-sotttt", "--db", str(db_file))
     assert result.returncode == 0, result.stderr
     assert "1 pages stored, 1 articles (1 new" in result.stdout and "1 pages of other sites skipped" in result.stdout
     conn = sqlite3.connect(db_file)
@@ -55,15 +55,15 @@ def test_import_mirror_of_a_wget_copy(tmp_path):
 
 
 def test_import_mirror_refuses_an_unknown_portal(tmp_path):
-    result = run_cli("import-mirror", str(tmp_path), "--portal", "no-such-portal", "--db", str(tmp_path / "a.db"))
+    result = invoke_cli("import-mirror", str(tmp_path), "--portal", "no-such-portal", "--db", str(tmp_path / "a.db"))
     assert result.returncode == 2 and "unknown portal id 'no-such-portal'" in result.stderr
     assert not (tmp_path / "a.db").exists()
 
 
 @requires_shared()
-def test_import_mirror_of_the_saved_sotttt_portal_then_warc_round_trip(tmp_path, gold):
-    db_file = tmp_path / "archive.db"
-    result = run_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "hanoi-sotttt", "--db", str(db_file))
+def test_import_mirror_of_the_saved_sotttt_portal_then_warc_round_trip(tmp_path, gold, sotttt_import):
+    result = sotttt_import["result"]
+    db_file = copy_archive(sotttt_import["db_path"], tmp_path / "archive.db")  # the shared import stays untouched
     assert result.returncode == 0, result.stderr
     manifest = [json.loads(line) for line in (SOTTTT / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
     assert f"{len(manifest)} pages stored, 159 articles (159 new" in result.stdout

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
-from tests.conftest import SOTTTT, requires_shared, run_cli, sotttt_entry, write_registry
+from tests.conftest import FAST_CRAWL, SOTTTT, requires_shared, run_cli, sotttt_entry, write_registry
 from tests.servers import StaticSite
 
 pytestmark = requires_shared()
@@ -31,7 +31,7 @@ def test_identical_recrawl_adds_nothing_and_an_edit_adds_one_version(tmp_path):
     db_file = tmp_path / "archive.db"
     with StaticSite(site_dir) as site:
         registry = write_registry(tmp_path / "portals.toml", [{**sotttt_entry(site.base_url), "start_urls": ["/vi/thanh-tra.html"]}])
-        args = ("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0", "-q")
+        args = ("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0", *FAST_CRAWL, "-q")
 
         first = run_cli(*args)
         assert first.returncode == 0, first.stderr

@@ -17,7 +17,7 @@ from archive import search
 from archive.datasette import make_datasette
 from archive.query import fold
 from archive.vnspell import spellings
-from tests.conftest import SOTTTT, requires_shared, run_cli
+from tests.conftest import requires_shared
 
 # --- spelling variants -----------------------------------------------------------------------
 
@@ -304,13 +304,9 @@ async def test_ids_and_numbers_out_of_range_are_400_or_404(ds, path, status):
 # --- known items: every Hanoi gold title, pasted ------------------------------------------------
 
 @pytest.fixture(scope="module")
-def hanoi_archive(tmp_path_factory):
-    if not SOTTTT.is_dir():
-        pytest.skip(f"needs {SOTTTT}")
-    db_file = tmp_path_factory.mktemp("known-item") / "archive.db"
-    result = run_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "hanoi-sotttt", "--db", str(db_file))
-    assert result.returncode == 0, result.stderr
-    conn = sqlite3.connect(db_file)
+def hanoi_archive(sotttt_import):
+    assert sotttt_import["result"].returncode == 0, sotttt_import["result"].stderr
+    conn = sqlite3.connect(f"file:{sotttt_import['db_path']}?mode=ro", uri=True)  # shared: read only
     conn.row_factory = sqlite3.Row
     yield conn
     conn.close()

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from archive import db as store
-from tests.conftest import SOTTTT, requires_shared, run_cli, sotttt_entry, write_registry
+from tests.conftest import FAST_CRAWL, SOTTTT, invoke_cli, requires_shared, run_cli, sotttt_entry, write_registry
 from tests.servers import StaticSite
 
 EDITED = "vi/thanh-tra/-/view_content/702282-tang-cuong-xu-ly-nan-phat-tan-tin-nhan-rac.html"
@@ -27,7 +27,7 @@ def test_an_edit_is_one_version_with_its_diff_and_a_deleted_page_is_marked_gone(
     db_file = tmp_path / "archive.db"
     with StaticSite(site_dir) as site:
         registry = write_registry(tmp_path / "portals.toml", [{**sotttt_entry(site.base_url), "start_urls": ["/vi/thanh-tra.html"]}])
-        args = ("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0", "-q")
+        args = ("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0", *FAST_CRAWL, "-q")
         assert run_cli(*args).returncode == 0
         conn = sqlite3.connect(db_file)
         articles = conn.execute("select count(*) from articles").fetchone()[0]
@@ -56,12 +56,12 @@ def test_an_edit_is_one_version_with_its_diff_and_a_deleted_page_is_marked_gone(
     assert "--- version 1" in history.stdout and "+++ version 2" in history.stdout
     assert "\n-lead: Nhà chức trách viễn thông" in history.stdout
     assert "\n+lead: Cơ quan quản lý viễn thông" in history.stdout
-    deleted = run_cli("history", f"{site.base_url}/{DELETED}", "--db", str(db_file))
+    deleted = invoke_cli("history", f"{site.base_url}/{DELETED}", "--db", str(db_file))
     assert "1 version(s)" in deleted.stdout and "gone since" in deleted.stdout and "(HTTP 404)" in deleted.stdout
 
 
 def test_history_of_an_unknown_url_is_one_line_and_exit_2(tmp_path, db):
-    result = run_cli("history", "http://127.0.0.1/vi/x/-/view_content/1-x.html", "--db", str(tmp_path / "archive.db"))
+    result = invoke_cli("history", "http://127.0.0.1/vi/x/-/view_content/1-x.html", "--db", str(tmp_path / "archive.db"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("Error: http://127.0.0.1/vi/x/-/view_content/1-x.html: not in the archive")
 

@@ -14,7 +14,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive.cli import cli
 from archive.demo import DemoPortal
-from tests.conftest import run_cli, write_registry
+from tests.conftest import invoke_cli, run_cli, write_registry
 
 FIELDS = "url, fetched_url, title, lead, body, author, published_at, category, images, attachments, content_hash"
 
@@ -33,7 +33,7 @@ def test_export_is_valid_warc_and_import_into_an_empty_archive_gives_the_same_ar
         entry = site.registry_entry()
         registry = write_registry(tmp_path / "portals.toml", [entry])
         assert run_cli("crawl", entry["id"], "--registry", str(registry), "--db", str(db_file), "--delay", "0", "-q").returncode == 0
-    exported = run_cli("export-warc", "--portal", entry["id"], str(out), "--db", str(db_file))
+    exported = invoke_cli("export-warc", "--portal", entry["id"], str(out), "--db", str(db_file))
     assert exported.returncode == 0, exported.stderr
     snapshots = sqlite3.connect(db_file).execute("select count(*) from snapshots").fetchone()[0]
     assert snapshots > 25  # the 25 article pages and the listing pages: every fetched page is kept
@@ -50,7 +50,7 @@ def test_export_is_valid_warc_and_import_into_an_empty_archive_gives_the_same_ar
     assert gzip.open(out).read(9) == b"WARC/1.1\r"
 
     copy = tmp_path / "copy.db"
-    imported = run_cli("import-warc", str(out), "--registry", str(registry), "--db", str(copy))
+    imported = invoke_cli("import-warc", str(out), "--registry", str(registry), "--db", str(copy))
     assert imported.returncode == 0, imported.stderr
     assert f"{snapshots} pages stored, 25 articles (25 new" in imported.stdout
     assert articles(copy) == articles(db_file)
@@ -92,6 +92,6 @@ def test_import_warc_reads_a_foreign_warc_and_skips_what_is_not_a_portal_page(tm
 def test_import_warc_refuses_a_file_that_is_not_warc(tmp_path):
     bogus = tmp_path / "notes.warc.gz"
     bogus.write_bytes(b"hello, not a warc\n")
-    result = run_cli("import-warc", str(bogus), "--db", str(tmp_path / "archive.db"))
+    result = invoke_cli("import-warc", str(bogus), "--db", str(tmp_path / "archive.db"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(f"Error: {bogus}: not a WARC file")

@@ -17,10 +17,9 @@ from lxml import etree
 from crawler.extract.dom import HtmlElement, drop, elements, flat_text, parse_html, select
 from crawler.extract.text import normalize_text
 
-__all__ = ["parse_html", "drop_hidden", "drop_selectors", "cut_at", "drop_labelled_blocks", "strip_event_handlers", "label_key"]
+__all__ = ["parse_html", "drop_hidden", "drop_selectors", "cut_at", "drop_labelled_blocks", "label_key"]
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_EVENT_ATTR = re.compile(r"^on", re.I)
 _LABEL_MAX = 60
 _SHORT_TEXT = etree.XPath(f"descendant::*[string-length(normalize-space(.)) <= {_LABEL_MAX * 2}]")
 
@@ -97,13 +96,6 @@ def drop_labelled_blocks(root: HtmlElement, labels: Iterable[str]) -> None:
         _drop_following_link_lists(block)
         removed.add(block)
         drop(block)
-
-
-def strip_event_handlers(root: HtmlElement) -> None:
-    """Drop ``on*`` attributes so stored snippets of markup never carry script."""
-    for element in elements(root):
-        for attr in [a for a in element.attrib if _EVENT_ATTR.match(a)]:
-            del element.attrib[attr]
 
 
 def _squash(text: str) -> str:

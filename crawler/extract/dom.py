@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract.finish import strip_controls
 
-__all__ = ["HtmlElement", "parse_html", "nesting_warning", "flatten_nesting", "select", "select_one", "first", "drop", "inner_html", "flat_text", "find_parent", "is_element"]
+__all__ = ["HtmlElement", "parse_html", "nesting_warning", "flatten_nesting", "select", "select_one", "first", "drop", "inner_html", "flat_text", "find_parent"]
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # UTF-8 Vietnamese read as windows-1252/latin-1: a lead byte Ã Ä Æ á followed by a byte that
@@ -217,11 +217,6 @@ def first(root: HtmlElement, selectors: tuple[str, ...] | list[str]) -> HtmlElem
         if found:
             return found[0]
     return None
-
-
-def is_element(node: object) -> bool:
-    """True for real elements (not comments, processing instructions or entities)."""
-    return isinstance(node, etree._Element) and isinstance(node.tag, str)
 
 
 def elements(root: HtmlElement) -> Iterator[HtmlElement]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from crawler.extract.dom import HtmlElement, parse_html
+from crawler.extract.dom import HtmlElement
 
 _WHITESPACE = re.compile(r"\s+")  # \s covers U+00A0 and the other Unicode spaces in str patterns
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00]")
@@ -78,11 +78,6 @@ def _collect(node: HtmlElement, parts: list[str]) -> None:
                 _collect(child, parts)
         if child.tail:
             parts.append(child.tail.replace("\r", " ").replace("\n", " "))
-
-
-def html_fragment_text(html: str) -> str:
-    """Visible text of an HTML fragment, paragraphs separated by blank lines."""
-    return "\n\n".join(paragraphs(parse_html(html)))
 
 
 def fold_text(text: str | None) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from archive import db as store
-from tests.conftest import run_cli, served_archive
+from tests.conftest import copy_archive, served_archive
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -33,11 +33,11 @@ pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIV
 
 
 @pytest.fixture(scope="module")
-def archive_url(tmp_path_factory):
+def archive_url(tmp_path_factory, demo_archive):
     tmp = tmp_path_factory.mktemp("browser")
-    db_path = tmp / "demo.db"
-    result = run_cli("demo", "--no-serve", "--db", str(db_path))
+    result, shared = demo_archive
     assert result.returncode == 0, result.stderr
+    db_path = copy_archive(shared, tmp / "demo.db")  # changed below: a copy of the session's demo archive
     db = store.open_db(db_path)
     # a second version of the congress article, and an article whose body and snapshot carry a payload
     row = db.execute("SELECT url, title, body, published_at FROM articles WHERE title LIKE 'Khai mạc Đại hội%'").fetchone()

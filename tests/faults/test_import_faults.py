@@ -15,7 +15,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive.demo import generate_articles
 from archive.warc import write_warc
-from tests.conftest import run_cli, write_registry
+from tests.conftest import invoke_cli, write_registry
 from tests.faults.server import FaultPortal
 
 ARTICLES = generate_articles(24, seed=154)
@@ -51,7 +51,7 @@ def portal_warc(tmp_path: Path, *, gzipped: bool) -> tuple[Path, dict, list[str]
 
 def import_warc(faults, path: Path, entry: dict):
     write_registry(faults.registry, [entry])
-    result = run_cli("import-warc", str(path), "--portal", entry["id"], "--registry", str(faults.registry), "--db", str(faults.db_file))
+    result = invoke_cli("import-warc", str(path), "--portal", entry["id"], "--registry", str(faults.registry), "--db", str(faults.db_file))
     faults.runs.append(result)
     return result
 
@@ -124,7 +124,7 @@ def test_a_damaged_warc_stores_what_came_before_and_fails_naming_the_offset(faul
 def test_an_undamaged_warc_still_imports_whole(tmp_path, gzipped):
     path, entry, urls, _ = portal_warc(tmp_path, gzipped=gzipped)
     registry = write_registry(tmp_path / "portals.toml", [entry])
-    result = run_cli("import-warc", str(path), "--portal", entry["id"], "--registry", str(registry), "--db", str(tmp_path / "a.db"))
+    result = invoke_cli("import-warc", str(path), "--portal", entry["id"], "--registry", str(registry), "--db", str(tmp_path / "a.db"))
     assert result.returncode == 0, result.stderr
     assert f"{len(urls)} pages stored, {len(urls)} articles ({len(urls)} new" in result.stdout
 

@@ -17,7 +17,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive import db as store
 from archive.demo import generate_articles
-from tests.conftest import ROOT, run_cli, write_registry
+from tests.conftest import ROOT, invoke_cli, run_cli, write_registry
 from tests.faults.server import FaultPortal, Rewrite
 from tests.faults.test_content_faults import reference, stored
 from tests.faults.test_storage_faults import as_an_ordinary_user
@@ -71,16 +71,16 @@ def test_a_page_declaring_a_codec_that_is_no_text_encoding_is_decoded_as_the_cra
 def test_config_and_registry_files_that_are_no_utf8_or_hold_a_number_for_a_path(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_bytes(b'db = "/srv/\xff\xfe.db"\n')
-    one_line_error(run_cli("--config", str(bad), "status"), "bad.toml", "not UTF-8")
+    one_line_error(invoke_cli("--config", str(bad), "status"), "bad.toml", "not UTF-8")
     number = tmp_path / "number.toml"
     number.write_text("db = 5\n", encoding="utf-8")
-    one_line_error(run_cli("--config", str(number), "status"), "db = 5", "file path")
+    one_line_error(invoke_cli("--config", str(number), "status"), "db = 5", "file path")
     per_command = tmp_path / "crawl.toml"
     per_command.write_text("[crawl]\ndb = 5\n", encoding="utf-8")
     one_line_error(run_cli("--config", str(per_command), "crawl", "x"), "[crawl] db = 5")
     contact = tmp_path / "contact.toml"
     contact.write_text("contact = 42\n", encoding="utf-8")
-    one_line_error(run_cli("--config", str(contact), "status"), "contact = 42")
+    one_line_error(invoke_cli("--config", str(contact), "status"), "contact = 42")
     registry = tmp_path / "portals.toml"
     registry.write_bytes(b'[[portal]]\nid = "qu\xe1\xba\xadn"\nname = "Qu\xe1n"\n')
     one_line_error(run_cli("portals", "--registry", str(registry)), "portals.toml", "not UTF-8")
@@ -105,9 +105,9 @@ def test_import_warc_with_a_bad_date_or_status_is_one_line_and_closes_its_run(tm
     registry = write_registry(tmp_path / "portals.toml", [entry])
     good = warc_with(tmp_path, url)
     db_file = tmp_path / "archive.db"
-    assert run_cli("import-warc", str(good), "--portal", entry["id"], "--registry", str(registry), "--db", str(db_file)).returncode == 0
+    assert invoke_cli("import-warc", str(good), "--portal", entry["id"], "--registry", str(registry), "--db", str(db_file)).returncode == 0
     path = warc_with(tmp_path, url, **({"date": "mardi dernier"} if bad == "date" else {"status": "ABC Weird"}))
-    result = run_cli("import-warc", str(path), "--portal", entry["id"], "--registry", str(registry), "--db", str(db_file))
+    result = invoke_cli("import-warc", str(path), "--portal", entry["id"], "--registry", str(registry), "--db", str(db_file))
     one_line_error(result, "offset 0", "WARC-Date 'mardi dernier'" if bad == "date" else "HTTP status 'ABC'")
     assert [o for (o,) in sqlite3.connect(db_file).execute("select outcome from crawls order by id")] == ["ok"]  # nothing opened
 
@@ -123,7 +123,7 @@ def test_import_mirror_with_a_file_name_that_is_no_utf8(tmp_path):
     with open(os.path.join(os.fsencode(folder), b"b\xe0i-c\xfb.html"), "wb") as stream:  # a latin-1 name from an old copy
         stream.write(page)
     registry = write_registry(tmp_path / "portals.toml", [entry])
-    result = run_cli("import-mirror", str(tmp_path / "mirror"), "--portal", entry["id"], "--scheme", "http",
+    result = invoke_cli("import-mirror", str(tmp_path / "mirror"), "--portal", entry["id"], "--scheme", "http",
                      "--registry", str(registry), "--db", str(tmp_path / "archive.db"))
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "2 pages stored" in result.stdout
@@ -151,7 +151,7 @@ def test_export_warc_into_a_folder_it_cannot_write(tmp_path):
     assert list(locked.iterdir()) == []
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
-    one_line_error(run_cli("export-warc", "--portal", "p", str(not_a_folder / "p.warc.gz"), "--db", str(db_file)), "cannot write")
+    one_line_error(invoke_cli("export-warc", "--portal", "p", str(not_a_folder / "p.warc.gz"), "--db", str(db_file)), "cannot write")
 
 
 def test_check_config_compiles_every_selector(tmp_path):
@@ -160,7 +160,7 @@ def test_check_config_compiles_every_selector(tmp_path):
     for selectors, fragment in (({"title": ":::invalid("}, "title = ':::invalid('"), ({"body": ["div.ok", "p[unclosed"]}, "body = 'p[unclosed'"),
                                 ({"headline": "h1"}, "'headline' is not an article field")):
         registry = write_registry(tmp_path / "portals.toml", [{**entry, "selectors": selectors}])
-        one_line_error(run_cli("check-config", "--registry", str(registry), "--db", str(tmp_path / "none.db")), "quan-x", "selectors", fragment)
+        one_line_error(invoke_cli("check-config", "--registry", str(registry), "--db", str(tmp_path / "none.db")), "quan-x", "selectors", fragment)
         one_line_error(run_cli("crawl", "quan-x", "--registry", str(registry), "--db", str(tmp_path / "none.db")), fragment)
     assert not (tmp_path / "none.db").exists()
     from crawler.profiles import known_platforms, load_profile, selector_problem
@@ -183,17 +183,17 @@ def test_readers_never_create_or_migrate(tmp_path):
     files = {path: path.read_bytes() for path in (empty, other, older)}
     for path in files:
         for command in (["status"], ["history", "https://x.vn/a"], ["export-warc", "--portal", "p", str(tmp_path / "o.warc.gz")], ["check-config"]):
-            result = run_cli(*command, "--db", str(path))
+            result = invoke_cli(*command, "--db", str(path))
             one_line_error(result, path.name, "nothing was changed")
             assert path.read_bytes() == files[path], (command, path)
-    one_line_error(run_cli("status", "--db", str(older)), "portal-archive upgrade")
+    one_line_error(invoke_cli("status", "--db", str(older)), "portal-archive upgrade")
     # a writer may still make an archive of an empty file, but never of another program's database
     assert store.open_db(empty, create=True).table_names()
     with pytest.raises(store.NotAnArchive):
         store.open_db(other, create=True)
     upgraded = run_cli("upgrade", "--db", str(older))
     assert upgraded.returncode == 0, upgraded.stderr
-    assert run_cli("status", "--db", str(older)).returncode == 0
+    assert invoke_cli("status", "--db", str(older)).returncode == 0
 
 
 def scrapy_crawl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

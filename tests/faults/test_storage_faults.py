@@ -191,7 +191,9 @@ def test_a_newer_archive_is_refused_and_malformed_queries_are_400(faults, tmp_pa
             answers.append((query, await ask("/archive/articles.json", _search=query, _searchmode="raw")))
         return answers
 
-    for query, (status, payload) in asyncio.run(all_queries()):
+    answers = asyncio.run(all_queries())
+    assert len(answers) == 2 * 8
+    for query, (status, payload) in answers:
         assert status in (200, 400), (query, status, payload)  # never a 500
         if status == 400:
             assert payload["error"], query

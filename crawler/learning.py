@@ -181,10 +181,8 @@ def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origi
     for page in pages:
         html, root = read(page)
         bases = [page.url] + ([_LOCAL + quote(page.local_path)] if page.local_path else [])
-        # judged with and without the site's furniture: a footer is no article body, and a
-        # listing whose furniture is gone must not pass for one either
-        reads_as_article.append(all(looks_like_article(root, extract_article(html, page.url, profile, template=t))
-                                    for t in (Template(), site_template)))
+        # judged with the site's furniture gone: a footer is no article body
+        reads_as_article.append(looks_like_article(root, extract_article(html, page.url, profile, template=site_template)))
         if reads_as_article[-1]:
             # an article page's biggest link group is often the menu: only links of its own shape ("Tin khác")
             linked |= originals([u for base in bases for u in same_shape_links(root, base, [base])])

@@ -266,20 +266,108 @@ def _ranked_search(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filte
     want = offset + limit
     total, estimated = _total(q)
     window = RANK_WINDOW if sort == "rank" and total > RANK_WINDOW else None
+    stories = _has_stories(conn)
+    fetch = want
+    while True:  # a story's copies are one result: read on until the page has its stories
+        hits = _hits(q, sort, fetch, total, window)
+        collapsed = _collapse(conn, hits) if stories else hits
+        if len(collapsed) >= want or len(hits) < fetch or fetch >= COLLAPSE_READ_UP_TO:
+            break
+        fetch = min(COLLAPSE_READ_UP_TO, 2 * fetch + want)
+    hits = collapsed[offset:want]
     if sort != "rank":
-        hits = _by_date(q, sort, want, total)[offset:]
         _flag(q, hits)
-    else:
-        # Without marks ranking reads ``want`` rows; with marks it may read on (rare exact
-        # matches), and a statement run again for the rest would score everything twice.
-        first = None if parsed.exact_match else want
-        candidates = _window_hits(q, first) if window else _all_hits(q, first)
-        try:
-            hits = _exact_first(candidates, q, want)[offset:]
-        finally:
-            candidates.close()
-    rows = _articles(conn, hits)
+    if stories:
+        copies = _story_copies(q, hits)
+    rows = _articles(conn, hits, stories)
+    if stories:
+        for row in rows:
+            row["copies"] = [c for c in copies.get(row["story_id"], []) if c["id"] != row["id"]]
+            row["also_on_portals"] = len({c["portal_id"] for c in row["copies"]} - {row["portal_id"]})
     return {"total": total, "total_is_estimate": estimated, "rows": rows, "ranked_window": window, "parsed": parsed}
+
+
+# A page whose matches are mostly copies of a few stories reads at most this many matches to
+# fill itself with distinct stories (then it shows fewer results).
+COLLAPSE_READ_UP_TO = 2_000
+
+
+def _hits(q: "_SearchSQL", sort: str, want: int, total: int, window: int | None) -> list["Hit"]:
+    """The first ``want`` matches in the page's order, one per article."""
+    if sort != "rank":
+        return _by_date(q, sort, want, total)
+    # Without marks ranking reads ``want`` rows; with marks it may read on (rare exact
+    # matches), and a statement run again for the rest would score everything twice.
+    first = None if q.parsed.exact_match else want
+    candidates = _window_hits(q, first) if window else _all_hits(q, first)
+    try:
+        return _exact_first(candidates, q, want)
+    finally:
+        candidates.close()
+
+
+def _has_stories(conn: sqlite3.Connection) -> bool:
+    """Whether the archive groups re-posted stories (migration m007; a bare test table may not)."""
+    return any(row[1] == "story_id" for row in conn.execute("PRAGMA table_info(articles)"))
+
+
+def _collapse(conn: sqlite3.Connection, hits: list["Hit"]) -> list["Hit"]:
+    """The best-ranked hit of each story, in order (an article without a story is its own)."""
+    if not hits:
+        return []
+    ids = [h.rowid for h in hits]
+    story = dict(conn.execute(f"SELECT id, story_id FROM articles WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall())
+    seen: set[int] = set()
+    kept = []
+    for hit in hits:
+        key = story.get(hit.rowid)
+        if key is None or key not in seen:
+            kept.append(hit)
+            if key is not None:
+                seen.add(key)
+    return kept
+
+
+def _story_copies(q: "_SearchSQL", hits: list["Hit"]) -> dict[int, list[dict[str, Any]]]:
+    """For each hit's story with other copies: every copy, the first publication first (the
+    earliest ``published_at``, then the lowest id). The hit itself gives way to the earliest copy
+    that matches the query and the filters too: the first publication leads the group."""
+    ids = [h.rowid for h in hits]
+    if not ids:
+        return {}
+    cursor = q.conn.execute(
+        f"""SELECT c.story_id, c.id, c.portal_id, p.name AS portal_name, c.url, c.title, c.published_at
+            FROM articles c LEFT JOIN portals p ON p.id = c.portal_id
+            WHERE c.story_id IN (SELECT story_id FROM articles WHERE id IN ({', '.join('?' * len(ids))}))
+            ORDER BY c.story_id, c.published_at IS NULL, c.published_at, c.id""", ids)
+    columns = [d[0] for d in cursor.description]
+    by_story: dict[int, list[dict[str, Any]]] = {}
+    for row in cursor.fetchall():
+        by_story.setdefault(row[0], []).append(dict(zip(columns, row)))
+    by_story = {k: v for k, v in by_story.items() if len(v) > 1}
+    if not by_story:
+        return {}
+    copy_ids = [c["id"] for copies in by_story.values() for c in copies]
+    marks = ", ".join("?" * len(copy_ids))
+    matching = {r for (r,) in q.conn.execute(
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND rowid IN ({marks})", [q.params["match"], *copy_ids])}
+    if q.filter_sql:
+        matching &= _filtered(q, copy_ids)
+    story_of = {c["id"]: story for story, copies in by_story.items() for c in copies}
+    for hit in hits:
+        story = story_of.get(hit.rowid)
+        if story is None:
+            continue
+        leader = next((c["id"] for c in by_story[story] if c["id"] in matching), hit.rowid)
+        hit.rowid = leader
+    return by_story
+
+
+def _filtered(q: "_SearchSQL", ids: list[int]) -> set[int]:
+    """Which of ``ids`` the search's filters keep."""
+    params = {**q.params, **{f"id{i}": v for i, v in enumerate(ids)}}
+    marks = ", ".join(f":id{i}" for i in range(len(ids)))
+    return {r for (r,) in q.conn.execute(f"SELECT a.id FROM articles a WHERE a.id IN ({marks}){q.filter_sql}", params)}
 
 
 # Above this many matches the total is estimated (queries without a prefix term): counting
@@ -562,14 +650,14 @@ def _flag(q: _SearchSQL, hits: list[Hit]) -> None:
         hit.title, hit.exact = hit.rowid in titles, hit.rowid in exact
 
 
-def _articles(conn: sqlite3.Connection, hits: list[Hit]) -> list[dict[str, Any]]:
+def _articles(conn: sqlite3.Connection, hits: list[Hit], stories: bool = False) -> list[dict[str, Any]]:
     """The articles of ranked hits, in their order, with score, exact and title_match."""
     if not hits:
         return []
     ids = [h.rowid for h in hits]
     cursor = conn.execute(
         f"""SELECT a.id, a.portal_id, a.province, a.category, a.url, a.title, a.lead, a.body, a.author,
-            a.published_at, a.version, p.name AS portal_name
+            a.published_at, a.version, p.name AS portal_name{", a.story_id" if stories else ""}
             FROM articles a LEFT JOIN portals p ON p.id = a.portal_id WHERE a.id IN ({",".join("?" * len(ids))})""", ids)
     columns = [d[0] for d in cursor.description]
     by_id = {row[0]: dict(zip(columns, row)) for row in cursor.fetchall()}

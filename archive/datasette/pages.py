@@ -139,6 +139,8 @@ async def search_page(datasette, request):
         return Response.html(html, status=400, headers=PAGE_HEADERS)
     for row in data["rows"]:
         row["article_url"] = datasette.absolute_url(request, f"/-/articles/{row['id']}")
+        for copy in row.get("copies", []):
+            copy["article_url"] = datasette.absolute_url(request, f"/-/articles/{copy['id']}")
     if fmt == "json":
         return Response.json(_json_result(data), headers={"Access-Control-Allow-Origin": "*"})
     if fmt == "atom":
@@ -153,7 +155,7 @@ async def search_page(datasette, request):
 
 def _json_result(data: dict[str, Any]) -> dict[str, Any]:
     keep = ("id", "portal_id", "portal_name", "province", "category", "url", "title", "lead", "author",
-            "published_at", "version", "score", "exact", "article_url", "snippet_html")
+            "published_at", "version", "score", "exact", "article_url", "snippet_html", "story_id", "also_on_portals", "copies")
     pages = max(1, math.ceil(data["total"] / data["size"]))
     return {"ok": True, "q": data["q"], "notes": data["notes"], "sort": data["sort"], "total": data["total"],
             "total_is_estimate": data["total_is_estimate"], "page": data["page"],
@@ -233,6 +235,7 @@ async def article_page(datasette, request):
     versions = [dict(r) for r in (await db.execute(
         "SELECT version, content_hash, seen_at, title, lead, body, author, published_at, snapshot_id "
         "FROM article_versions WHERE article_id = ? ORDER BY version", [article_id])).rows]
+    copies = await _story_copies(db, article)
     try:
         diff = _diff_request(request, versions)
     except BadRequest as exc:
@@ -240,15 +243,32 @@ async def article_page(datasette, request):
             await datasette.render_template("archive_error.html", {"message": str(exc)}, request=request), status=400)
     if fmt == "json":
         article.pop("body_html", None)
-        return Response.json({"ok": True, "article": article, "versions": [
+        for copy in copies:
+            copy["article_url"] = datasette.absolute_url(request, f"/-/articles/{copy['id']}")
+        return Response.json({"ok": True, "article": article, "copies": copies, "versions": [
             {k: v for k, v in version.items()} for version in versions],
             "diff": diff and {"from": diff["from"], "to": diff["to"], "unified": diff["unified"]}},
             headers={"Access-Control-Allow-Origin": "*"})
     article.update(images=web_links(article["images"]), attachments=web_links(article["attachments"]))  # http(s) only
-    context = {"article": article, "versions": versions, "diff": diff,
+    context = {"article": article, "versions": versions, "diff": diff, "copies": copies,
                "paragraphs": body_paragraphs(article),
                "database": db.name}
     return Response.html(await datasette.render_template("archive_article.html", context, request=request), headers=PAGE_HEADERS)
+
+
+async def _story_copies(db, article: dict[str, Any]) -> list[dict[str, Any]]:
+    """The article's story's other copies (re-posts on other portals, or on its own), the first
+    publication first; ``first`` marks the story's first publication (the article itself when
+    no copy is older)."""
+    if article.get("story_id") is None:
+        return []
+    rows = [dict(r) for r in (await db.execute(
+        "SELECT c.id, c.portal_id, p.name AS portal_name, c.url, c.title, c.published_at FROM articles c "
+        "LEFT JOIN portals p ON p.id = c.portal_id WHERE c.story_id = ? "
+        "ORDER BY c.published_at IS NULL, c.published_at, c.id", [article["story_id"]])).rows]
+    for n, row in enumerate(rows):
+        row["first"] = n == 0
+    return [r for r in rows if r["id"] != article["id"]]
 
 
 _BYLINE_LABEL = re.compile(r"^(theo|nguồn|nguon|tác giả|tac gia|bài và ảnh|bài, ảnh|ảnh)\s*:?\s*", re.I)

@@ -22,6 +22,12 @@ FTS_TABLE = "articles_fts"
 SEARCH_VIEW = "articles_search"
 SEARCH_COLUMNS = ("title", "lead", "body")
 FOLDED_COLUMNS = tuple(f"{c}_folded" for c in SEARCH_COLUMNS)
+# The search form's filters as tokens of one more column, so a filtered search is one FTS5 query
+# (doclists intersected) instead of every match joined to its article: ``p<hex>`` for the
+# portal, ``r<hex>`` the province, ``c<hex>`` the category, the hex of the value's UTF-8 bytes
+# (one token whatever the value holds, and no word of an article is spelled like it).
+FACETS_COLUMN = "facets"
+FACET_FILTERS = (("portal", "portal_id", "p"), ("province", "province", "r"), ("category", "category", "c"))
 
 
 def fold_d(text: str | None) -> str | None:
@@ -33,24 +39,38 @@ def _fold_sql(expr: str) -> str:
     return f"replace(replace({expr}, 'đ', 'd'), 'Đ', 'D')"
 
 
+def _facets_sql(prefix: str) -> str:
+    """The facets column's text in SQL (hex() is SQLite's own: no function to register)."""
+    parts = [f"coalesce(' {letter}' || hex({prefix}{column}), '')" for _, column, letter in FACET_FILTERS]
+    return " || ".join(parts)
+
+
+def facet_token(name: str, value: str) -> str:
+    """The token the facets column holds for a filter value (as the index folds it: lower case)."""
+    letter = {n: l for n, _, l in FACET_FILTERS}[name]
+    return letter + value.encode("utf-8").hex()
+
+
 def _values(prefix: str) -> str:
     raw = [f"{prefix}{c}" for c in SEARCH_COLUMNS]
-    return ", ".join(raw + [_fold_sql(c) for c in raw])
+    return ", ".join(raw + [_fold_sql(c) for c in raw] + [_facets_sql(prefix)])
 
 
 def fts_schema_sql() -> list[str]:
     """SQL statements creating the search view, the external-content FTS5 table and its triggers."""
-    cols = ", ".join(SEARCH_COLUMNS + FOLDED_COLUMNS)
+    cols = ", ".join(SEARCH_COLUMNS + FOLDED_COLUMNS + (FACETS_COLUMN,))
     folded_select = ", ".join(f"{_fold_sql(c)} AS {c}_folded" for c in SEARCH_COLUMNS)
     insert_new = f"INSERT INTO {FTS_TABLE}(rowid, {cols}) VALUES (new.id, {_values('new.')});"
     delete_old = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.id, {_values('old.')});"
+    watched = ", ".join(SEARCH_COLUMNS + tuple(column for _, column, _ in FACET_FILTERS))
     return [
-        f"CREATE VIEW IF NOT EXISTS {SEARCH_VIEW} AS SELECT id, {', '.join(SEARCH_COLUMNS)}, {folded_select} FROM articles",
+        f"CREATE VIEW IF NOT EXISTS {SEARCH_VIEW} AS SELECT id, {', '.join(SEARCH_COLUMNS)}, {folded_select}, "
+        f"{_facets_sql('')} AS {FACETS_COLUMN} FROM articles",
         f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({cols},
             content='{SEARCH_VIEW}', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
         f"CREATE TRIGGER IF NOT EXISTS articles_fts_ai AFTER INSERT ON articles BEGIN {insert_new} END",
         f"CREATE TRIGGER IF NOT EXISTS articles_fts_ad AFTER DELETE ON articles BEGIN {delete_old} END",
-        f"CREATE TRIGGER IF NOT EXISTS articles_fts_au AFTER UPDATE OF title, lead, body ON articles BEGIN {delete_old} {insert_new} END",
+        f"CREATE TRIGGER IF NOT EXISTS articles_fts_au AFTER UPDATE OF {watched} ON articles BEGIN {delete_old} {insert_new} END",
     ]
 
 
@@ -87,7 +107,7 @@ from archive.query import (OPERATORS, RELAX_MIN_TERMS, ParsedQuery, SearchError,
 
 EXACT_TABLE = "articles_exact"
 # bm25 weights per FTS column: title, lead, body, then their đ-folded copies.
-BM25_WEIGHTS = (10.0, 4.0, 1.0, 10.0, 4.0, 1.0)
+BM25_WEIGHTS = (10.0, 4.0, 1.0, 10.0, 4.0, 1.0, 0.0)  # ... and the facets (no weight)
 # Above this many matches, ranking considers the newest RANK_WINDOW matches (plus every title
 # match among the newest TITLE_WINDOW): scoring all of a very common word's 500k matches takes
 # about a second, and for such a word relevance differences are dominated by recency anyway.
@@ -118,6 +138,19 @@ def m001_exact_index(db) -> None:
         f"INSERT INTO {EXACT_TABLE}({EXACT_TABLE}) VALUES ('rebuild')",
     ):
         db.execute(sql)
+
+
+@search_migrations()
+def m002_facet_tokens(db) -> None:
+    """The filters as tokens of a ``facets`` column (FACETS_COLUMN): the search index is made
+    again with it (an FTS5 table cannot gain a column), from the articles as they are."""
+    for trigger in ("articles_fts_ai", "articles_fts_ad", "articles_fts_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    db.execute(f"DROP VIEW IF EXISTS {SEARCH_VIEW}")
+    for sql in fts_schema_sql():
+        db.execute(sql)
+    db.execute(rebuild_sql())
 
 
 def readable_fts_error(exc: sqlite3.Error) -> SearchError:
@@ -163,12 +196,15 @@ class Filters:
     date_from: str | None = None   # YYYY-MM-DD, inclusive
     date_to: str | None = None     # YYYY-MM-DD, inclusive
 
-    def sql(self) -> tuple[str, dict[str, Any]]:
+    def sql(self, *, tokens: bool = False) -> tuple[str, dict[str, Any]]:
+        """The filters as SQL over ``articles a``; with ``tokens``, the dates only (the rest is in
+        :meth:`fts`, part of the MATCH). The parameters are all the filters' either way."""
         clauses, params = [], {}
-        for name, column in (("portal", "portal_id"), ("province", "province"), ("category", "category")):
+        for name, column, _ in FACET_FILTERS:
             value = getattr(self, name)
             if value:
-                clauses.append(f"a.{column} = :{name}")
+                if not tokens:
+                    clauses.append(f"a.{column} = :{name}")
                 params[name] = value
         if self.date_from:
             clauses.append("a.published_at >= :date_from")
@@ -177,6 +213,16 @@ class Filters:
             clauses.append("substr(a.published_at, 1, 10) <= :date_to")
             params["date_to"] = self.date_to
         return " AND ".join(clauses), params
+
+    def fts(self) -> str | None:
+        """The portal, province and category filters as an FTS5 expression on the facets column."""
+        tokens = [facet_token(name, getattr(self, name)) for name, _, _ in FACET_FILTERS if getattr(self, name)]
+        return " AND ".join(f'{FACETS_COLUMN} : "{t}"' for t in tokens) or None
+
+    def match(self, expression: str) -> str:
+        """A query's FTS5 expression narrowed to the filtered articles."""
+        tokens = self.fts()
+        return f"({expression}) AND {tokens}" if tokens else expression
 
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -408,13 +454,18 @@ class _SearchSQL:
     join: str
     filter_sql: str
 
+    all_filter_sql: str = ""  # every filter as SQL (the date-index walk narrows by them too)
+
     @classmethod
     def build(cls, conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters) -> "_SearchSQL":
-        where, params = filters.sql()
-        params.update(match=parsed.match, exact=parsed.exact_match, title_match=f"{{title title_folded}} : ({parsed.match})",
+        where, params = filters.sql(tokens=True)  # portal, province, category: in the MATCH
+        everything, _ = filters.sql()
+        params.update(match=filters.match(parsed.match), exact=parsed.exact_match,
+                      title_match=filters.match(f"{{title title_folded}} : ({parsed.match})"),
                       title_start=parsed.title_start_match)
-        join = _JOIN if where else ""  # only filters need the articles (a join costs ~1 µs a match)
-        return cls(conn, parsed, params, join, f" AND {where}" if where else "")
+        join = _JOIN if where else ""  # only date filters need the articles (a join costs ~1 µs a match)
+        return cls(conn, parsed, params, join, f" AND {where}" if where else "",
+                   f" AND {everything}" if everything else "")
 
     def one(self, sql: str) -> Any:
         row = self.conn.execute(sql, self.params).fetchone()
@@ -614,11 +665,11 @@ def _by_date(q: _SearchSQL, sort: str, want: int, total: int = 0) -> list[Hit]:
     index = _date_index(q) if sort == "newest" and total > DATE_SCAN_ABOVE else None
     if index is None:
         sql = (f"SELECT f.rowid, {_bm25()} AS score FROM {FTS_TABLE} f{_JOIN} WHERE {FTS_TABLE} MATCH :match"
-               f"{q.filter_sql} ORDER BY {SORTS[sort]}, f.rowid DESC LIMIT {int(want)}")
+               f"{q.all_filter_sql} ORDER BY {SORTS[sort]}, f.rowid DESC LIMIT {int(want)}")
         return [Hit(rowid, score, False) for rowid, score in q.conn.execute(sql, q.params)]
     ids = [r[0] for r in q.conn.execute(
         f"SELECT a.id FROM articles a INDEXED BY {index} WHERE a.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} "
-        f"MATCH :match){q.filter_sql} ORDER BY {SORTS[sort]}, a.id DESC LIMIT {int(want)}", q.params)]
+        f"MATCH :match){q.all_filter_sql} ORDER BY {SORTS[sort]}, a.id DESC LIMIT {int(want)}", q.params)]
     if not ids:
         return []
     # Scores of the page only. FTS5 seeks a rowid range but walks every match for ``rowid IN
@@ -670,15 +721,16 @@ def year_counts(conn: sqlite3.Connection, query: str | ParsedQuery, *, filters: 
 
     Every match is joined to its article for the date, about 1 µs each plus the article's
     pages: 650 ms for a word in half of a million articles, six times the search itself. With
-    ``estimate`` (the total was estimated too, so the query has no filter and no prefix term),
+    ``estimate`` (the total was estimated too, so the query has no date filter and no prefix term),
     the matches of the total's rowid slices stand for all: 5 % of the joins, each year's count
     scaled up and rounded like the total.
     """
     parsed = parse_query(query) if isinstance(query, str) else query
     if not parsed.terms:
         return []
-    where, params = (filters or Filters()).sql()
-    params["match"] = parsed.match
+    filters = filters or Filters()
+    where, params = filters.sql(tokens=True)  # portal, province, category: in the MATCH
+    params["match"] = filters.match(parsed.match)
     with time_limit(conn, time_limit_ms):
         try:
             if estimate and not where:

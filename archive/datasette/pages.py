@@ -94,7 +94,8 @@ async def _run_search(datasette, request, *, with_chart: bool = True) -> dict[st
             left = max(1, limit_ms - int((time.monotonic() - started) * 1000)) if limit_ms else None
             try:
                 return result, search.year_counts(conn, result["parsed"], filters=filters,
-                                                  estimate=result["total_is_estimate"], time_limit_ms=left)
+                                                  estimate=result["total_is_estimate"], total=result["total"],
+                                                  time_limit_ms=left)
             except search.SearchTimeout:
                 result["parsed"].notes.append("The chart of matches per year is left out: counting them took too long.")
                 return result, []
@@ -108,7 +109,8 @@ async def _run_search(datasette, request, *, with_chart: bool = True) -> dict[st
                                                                         offset=offset, time_limit_ms=limit_ms))
         years = []
     return {"q": q, "parsed": parsed, "notes": parsed.notes if parsed else [], "filters": filters, "sort": sort,
-            "page": page, "size": size, "years": years, "database": db.name, **result}
+            "page": page, "size": size, "years": years, "database": db.name,
+            "chart_is_estimate": bool(q) and search.chart_is_estimate(result["total_is_estimate"], result["total"]), **result}
 
 
 def _highlight_rows(rows: list[dict[str, Any]], parsed: search.ParsedQuery) -> None:

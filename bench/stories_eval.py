@@ -6,8 +6,8 @@ Pairs, from an archive of real articles (default: the Hanoi sotttt pages importe
 - re-posts: two ids with the same title (the archive's own re-posts, exact or edited);
 - edited re-posts: every article long enough for the rule (archive/stories.py MIN_SHINGLES)
   against a copy edited the ways portals re-post (a district's prefix on the title and a source
-  line; the last paragraph cut; only the first 60 % kept; old-style tone marks and the lead run
-  into the body);
+  line; the last paragraph cut; only the first 60 % kept; the lead replaced by a district's own
+  sentence and the first paragraph dropped; old-style tone marks and the lead run into the body);
 - different stories: every other pair of the archive's articles, reported apart for pairs of one
   category and for pairs of one template (titles with the same first five words: "Đề nghị tạm
   ngừng cung cấp dịch vụ … (lần thứ 78)" / "(lần 03/2018)").
@@ -55,6 +55,9 @@ def edits(article: dict) -> dict[str, dict]:
                      "body": body + "\n\n(Theo Cổng thông tin điện tử Sở Thông tin và Truyền thông Hà Nội)"},
         "last paragraph cut": {"title": title, "lead": lead, "body": "\n\n".join(paragraphs[:-1]) if len(paragraphs) > 1 else body},
         "first 60 % kept": {"title": title, "lead": lead, "body": "\n\n".join(paragraphs[:max(1, round(len(paragraphs) * 0.6))])},
+        "opening rewritten": {"title": title, "lead": "Thực hiện chỉ đạo của Ủy ban nhân dân quận, chúng tôi đăng lại bài viết dưới đây "
+                              "để cán bộ và nhân dân trên địa bàn được biết.",
+                              "body": "\n\n".join(paragraphs[1:]) if len(paragraphs) > 1 else body},
         "respelled, lead in body": {"title": respell(title), "lead": "", "body": respell(lead + "\n\n" + body)},
     }
 

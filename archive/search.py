@@ -501,8 +501,9 @@ def _total(q: _SearchSQL) -> tuple[int, bool]:
     spread rowid slices: about 1/20 of the reading of a count(*). A prefix term (``nga*``) is
     always counted in one statement: FTS5 merges every term of the prefix for each statement
     whatever its rowid range, so boundaries and slices would cost more than the count. So is a
-    filtered search: each statement joins the articles of the matches it walks, and walking to
-    the boundary and then counting would join most matches twice.
+    date-filtered search: each statement joins the articles of the matches it walks, and walking
+    to the boundary and then counting would join most matches twice. (Portal, province and
+    category filters are tokens in the MATCH: counted like no filter.)
     """
     count_sql = f"SELECT count(*) FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match{q.filter_sql}"
     if q.join or any(t.prefix for t in q.parsed.terms):

@@ -122,7 +122,7 @@ def test_a_large_prefix_searchs_chart_joins_a_sample_even_of_a_portal_every_tent
         [(f"p{i % 10}", f"https://x/{i}", "nghị quyết" if i % 2 else "ngân sách", f"{2020 + i % 4}-05-01T08:00:00+07:00")
          for i in range(20_000)])
     db.conn.commit()
-    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 1_000)
+    monkeypatch.setattr(search, "CHART_EXACT_UP_TO", 1_000)
     exact = dict(search.year_counts(db.conn, "ng*"))
     assert exact == {"2020": 5000, "2021": 5000, "2022": 5000, "2023": 5000}
     sampled = dict(search.year_counts(db.conn, "ng*", total=20_000))

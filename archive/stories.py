@@ -20,13 +20,13 @@ and two of them alike say nothing of being one story: they stand alone.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 import zlib
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 
 
 # Measured in docs/stories.md (bench/stories_eval.py): re-posts and edited re-posts are >= 0.6,
@@ -44,11 +44,21 @@ MAX_WORDS = 1000
 MIN_SHINGLES = 20
 assert BANDS * ROWS == NUM_PERM
 
-# bytes other than a-z and 0-9 become spaces (punctuation splits words, as \\w+ would)
+# bytes other than a-z and 0-9 become spaces (punctuation splits words, as \w+ would)
 _SEPARATORS = bytes(c if chr(c).isascii() and chr(c).isalnum() and not chr(c).isupper() else 32 for c in range(256))
-# One MinHash's permutations, made once (datasketch draws them from SEED).
 _SCHEME = "affine32"  # datasketch >= 2.0 names its hashing scheme; fixed, as SEED
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME)
+
+
+@functools.cache
+def _minhash() -> tuple[Any, Any]:
+    """datasketch's MinHash class and one instance's permutations (drawn from SEED once).
+
+    Imported on first use: the datasketch package imports scipy (for its LSH classes), 57 MB
+    of memory that readers (serve, status, search) and short articles never need.
+    """
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME).permutations
 
 
 def _words(text: str) -> list[bytes]:
@@ -95,7 +105,8 @@ def shingles(title: str | None, lead: str | None, body: str | None) -> np.ndarra
 
 def signature(parts: np.ndarray) -> np.ndarray:
     """The MinHash signature (NUM_PERM uint32 values) of shingle hashes (repeats change nothing)."""
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_TEMPLATE.permutations, scheme=_SCHEME)
+    minhash, permutations = _minhash()
+    m = minhash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=permutations, scheme=_SCHEME)
     m.update_batch(parts.tolist())
     return m.hashvalues.astype(np.uint32)
 

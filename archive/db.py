@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator, Literal
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from archive import compression
+from archive import compression, stories
 from archive.search import fts_schema_sql, search_migrations
 
 migrations = Migrations("portal-archive")
@@ -265,6 +265,25 @@ def m007_wayback(db: Database) -> None:
     )
 
 
+@migrations()
+def m008_stories(db: Database) -> None:
+    """``story_id``: the same story re-posted (by another portal, or twice by one) is one story
+    (archive/stories.py). The signatures and band keys are kept beside the articles; every
+    archived article is given its story here, oldest id first, as if stored in that order."""
+    if "story_id" not in db["articles"].columns_dict:
+        db.execute("ALTER TABLE articles ADD COLUMN story_id INTEGER")
+    for sql in stories.schema_sql():
+        db.execute(sql)
+    last = 0
+    while True:  # in slices: a million bodies are never all in memory
+        rows = db.execute("SELECT id, title, lead, body FROM articles WHERE id > ? ORDER BY id LIMIT 1000", [last]).fetchall()
+        if not rows:
+            break
+        for article_id, title, lead, body in rows:
+            stories.assign_story(db, article_id, title, lead, body)
+        last = rows[-1][0]
+
+
 def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> Database:
     """Open (and migrate) an archive; refuse a missing file unless ``create``, and non-SQLite files.
 
@@ -469,7 +488,7 @@ def content_hash(article: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, province: str | None = None, snapshot_id: int | None = None, seen_at: str | None = None, origin: str = "crawl", sighting: bool = True, crawl_id: int | None = None) -> StoreResult:
+def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, province: str | None = None, snapshot_id: int | None = None, seen_at: str | None = None, origin: str = "crawl", sighting: bool = True, crawl_id: int | None = None, assign_story: bool = True) -> StoreResult:
     """Store one extracted article under its canonical ``url``.
 
     Returns ``new`` (first time), ``updated`` (content changed: a version is added) or
@@ -478,6 +497,8 @@ def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, pro
     ``sighting`` (a fetch, an import) moves ``last_seen_at`` and clears ``gone_at``;
     re-extraction from a stored snapshot is no sighting and only refreshes the content.
     With ``crawl_id``, the result is counted on that crawl row in the same transaction.
+    New or changed content is given its story (archive/stories.py) in the same transaction,
+    unless ``assign_story`` is False (a batch assigns its stories at its end, in item order).
     """
     seen_at = seen_at or utcnow()
     row = _article_row(article)
@@ -513,6 +534,8 @@ def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, pro
             row.update(first_seen_at=seen_at, last_seen_at=seen_at)
             article_id = _insert(db, "articles", row)
         _insert(db, "article_versions", _version_row(article_id, row, seen_at=seen_at, origin=origin))
+        if assign_story:
+            stories.assign_story(db, article_id, row["title"], row["lead"], row["body"])
         bump_crawl(db, crawl_id, "articles_updated" if existing else "articles_new")
     return "updated" if existing else "new"
 
@@ -789,7 +812,7 @@ def crawl_drift(db: Database, crawl_id: int, stats: dict[str, Any]) -> list[str]
 # -- items from a queue (distributed crawls) ------------------------------------------------------
 
 def store_crawled_item(db: Database, kind: str, item: dict[str, Any], *, province: str | None = None,
-                       crawl_id: int | None = None) -> str | None:
+                       crawl_id: int | None = None, assign_story: bool = True) -> str | None:
     """Store one crawl result given as plain data, with the calls ``crawler/pipelines.py`` makes.
 
     ``kind`` is ``article`` (fields of ``crawler.items.ArticleItem``: a fetched page and its
@@ -810,7 +833,7 @@ def store_crawled_item(db: Database, kind: str, item: dict[str, Any], *, provinc
         raise ArchiveError(f"unknown item kind {kind!r}")
     snapshot_id = _store_item_snapshot(db, item, item["raw"], crawl_id)
     result = upsert_article(db, item["article"], portal_id=item["portal_id"], province=province, snapshot_id=snapshot_id,
-                            seen_at=item["fetched_at"], crawl_id=crawl_id)
+                            seen_at=item["fetched_at"], crawl_id=crawl_id, assign_story=assign_story)
     return f"articles_{result}"
 
 
@@ -834,13 +857,15 @@ def store_crawled_items(db: Database, items: list[CrawledItem]) -> list[str | No
     statement from a temporary table, and the triggers index them as one segment. An item
     whose URL another item of the run shares, or that is already archived, takes the
     one-by-one path, so versions and counters come out exactly as they would one by one.
+    Stories are assigned at the end, to every new or changed article in item order: what each
+    assignment reads (the signatures, the stories) is what it would read one by one.
     """
     results: list[str | None] = [None] * len(items)
     with transaction(db):
         fresh = _first_sightings(db, items)
         for index, (kind, item, province, crawl_id) in enumerate(items):
             if index not in fresh:
-                results[index] = store_crawled_item(db, kind, item, province=province, crawl_id=crawl_id)
+                results[index] = store_crawled_item(db, kind, item, province=province, crawl_id=crawl_id, assign_story=False)
         rows, counted = [], Counter()
         for index in sorted(fresh):
             _, item, province, crawl_id = items[index]
@@ -859,7 +884,21 @@ def store_crawled_items(db: Database, items: list[CrawledItem]) -> list[str | No
                                 [list(v.values()) for v in versions])
         for crawl_id, n in counted.items():
             bump_crawl(db, crawl_id, "articles_new", n)
+        _assign_stories(db, [items[i][1]["article"]["url"] for i, result in enumerate(results)
+                             if result in ("articles_new", "articles_updated")])
     return results
+
+
+def _assign_stories(db: Database, urls: list[str]) -> None:
+    """Give the articles stored under ``urls`` their stories, in that order (a URL stored twice in
+    a batch is assigned once, on its final content, at its first place)."""
+    seen: set[str] = set()
+    for url in urls:
+        if url in seen:
+            continue
+        seen.add(url)
+        article_id, title, lead, body = db.execute("SELECT id, title, lead, body FROM articles WHERE url = ?", [url]).fetchone()
+        stories.assign_story(db, article_id, title, lead, body)
 
 
 def _first_sightings(db: Database, items: list[CrawledItem]) -> set[int]:

@@ -9,6 +9,7 @@ counted on a crawls row):
 - batched: one transaction per ``--batch`` items, each item stored by its own calls;
 - bulk: one transaction per batch through ``store_crawled_items`` (the ingest's way): the
   batch's new articles go into ``articles`` with one statement, so FTS5 writes one segment;
+- the bulk path again with story grouping (archive/stories.py) switched off: its cost;
 - via Redis: the real ``portal-archive ingest`` loop (``Ingest.run``) popping the items the
   workers' encoding put on a Redis list (needs ``redis-server``; skipped when absent).
 
@@ -118,6 +119,24 @@ def timed_without_search(items: list[dict[str, Any]], batch: int, tmp: Path) -> 
     return {"seconds": seconds, "rebuild": rebuild}
 
 
+def timed_without_stories(items: list[dict[str, Any]], batch: int, tmp: Path) -> dict[str, float]:
+    """The bulk path with story assignment switched off: what grouping re-posts costs."""
+    from archive import stories
+
+    assign = stories.assign_story
+    stories.assign_story = lambda *args, **kwargs: None
+    try:
+        path = tmp / "no-stories.db"
+        db, crawl_id = fresh_archive(path)
+        started = time.perf_counter()
+        store_items(db, crawl_id, items, batch, bulk=True)
+        result = {"seconds": time.perf_counter() - started, **sizes(db, path, len(items))}
+        db.close()
+        return result
+    finally:
+        stories.assign_story = assign
+
+
 def timed_redis(items: list[dict[str, Any]], batch: int, tmp: Path) -> dict[str, float] | None:
     """The ingest command's loop, fed through a real Redis list (encode → RPUSH → pop → store)."""
     binary = shutil.which("redis-server")
@@ -162,17 +181,22 @@ def main() -> int:
         baseline = timed_local(items, 1, tmp)
         batched = timed_local(items, args.batch, tmp)
         bulk = timed_local(items, args.batch, tmp, bulk=True)
+        no_stories = timed_without_stories(items, args.batch, tmp)
         via_redis = timed_redis(items, args.batch, tmp)
         without_search = timed_without_search(items, args.batch, tmp)
     print(f"| ingest of {n} articles (SQLite + FTS) | articles/s | vs baseline | bytes/article on disk |\n|---|---|---|---|")
     rows = [("baseline: one commit per write (the local pipeline)", baseline),
             (f"batched: {args.batch} per transaction, one INSERT per article", batched),
             (f"batched: {args.batch} per transaction, new articles in one INSERT (store_crawled_items)", bulk)]
+    rows.append(("the same, without grouping re-posted stories (archive/stories.py)", no_stories))
     if via_redis:
         rows.append((f"`portal-archive ingest` loop via Redis, batch {args.batch}", via_redis))
     for label, result in rows:
         rate = n / result["seconds"]
         print(f"| {label} | {rate:,.0f} | {rate / (n / baseline['seconds']):.2f}× | {result['bytes_per_article']:,.0f} |")
+    print(f"\nstories: {1000 * (bulk['seconds'] - no_stories['seconds']) / n:.2f} ms per article on the bulk path "
+          f"(shingles, MinHash signature, band lookups and rows), "
+          f"{bulk['bytes_per_article'] - no_stories['bytes_per_article']:,.0f} bytes/article on disk")
     print(f"\nbound: the bulk path without search indexing {n / without_search['seconds']:,.0f} articles/s; "
           f"indexing the same articles by one FTS5 rebuild of both indexes {1000 * without_search['rebuild'] / n:.2f} ms "
           f"per article (at best {n / (without_search['seconds'] + without_search['rebuild']):,.0f} articles/s together)")

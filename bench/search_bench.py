@@ -20,7 +20,8 @@ For each query it prints p50/p95 over ``--repeat`` runs of:
              sorted by date, with facets), through the real app in-process
 
 and then of the whole search page (``/-/search``, HTML: search, count, per-year chart, form
-choices) for each query, a date-sorted search and the page without a query, next to
+choices) for each query, a date-sorted search, the page without a query and filtered searches
+(a portal, a province, a category: the bench archive has ten portals in five provinces), next to
 Datasette's own table page for the same search.
 """
 
@@ -44,6 +45,9 @@ ONSETS = ["", "b", "c", "ch", "d", "đ", "g", "gi", "h", "k", "kh", "l", "m", "n
 VOWELS = ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "oa", "ươ", "uô", "iê"]
 CODAS = ["", "", "n", "ng", "nh", "m", "c", "t", "p", "ch", "i", "u"]
 TONES = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
+# Ten portals in five provinces: a portal filter keeps 10 % of the articles, a province 20 %.
+PORTALS = 10
+PROVINCES = ["Hà Nội", "Hà Giang", "Lào Cai", "Yên Bái", "Cao Bằng"]
 QUERIES = {"common": "quan", "common exact": "quận", "rare": "xoan tho", "phrase": '"cai cach hanh chinh"',
            "prefix": "nga*"}
 
@@ -69,7 +73,8 @@ def build(path: Path, n: int, seed: int = 5) -> None:
         return " ".join(rng.choices(vocab, cum_weights=cum, k=k))
 
     db = store.open_db(path, create=True)
-    db.execute("INSERT INTO portals(id, name, province) VALUES ('bench', 'Quận Bench', 'Hà Nội')")
+    for p in range(PORTALS):
+        db.execute("INSERT INTO portals(id, name, province) VALUES (?, ?, ?)", [f"bench-{p}", f"Quận Bench {p}", PROVINCES[p % 5]])
     conn = db.conn
     # Fill articles without the per-row FTS triggers, then build both indexes in one pass each.
     triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles'").fetchall()
@@ -89,7 +94,8 @@ def build(path: Path, n: int, seed: int = 5) -> None:
         if rng.random() < 0.0005:
             (body_parts if rng.random() < 0.7 else [title])[0] += " xoan thơ"
         year = 2010 + i * 15 // n
-        batch.append((i + 1, "bench", "Hà Nội", f"https://bench.example/{i}", title, words(25), "\n\n".join(body_parts),
+        portal = i % PORTALS  # portals publish side by side: each one's articles spread over every rowid
+        batch.append((i + 1, f"bench-{portal}", PROVINCES[portal % 5], f"https://bench.example/{i}", title, words(25), "\n\n".join(body_parts),
                       f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T08:00:00+07:00", rng.choice(["Tin tức", "Sự kiện", "Thông báo"])))
         if len(batch) == 10_000:
             _flush(conn, batch)
@@ -136,6 +142,8 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--no-baselines", action="store_true",
+                        help="time only ranked_search and /-/search (not the naive query nor Datasette's table pages)")
     args = parser.parse_args()
     path = args.db or Path(f"/tmp/search-bench-{args.articles}.db")
     if not path.exists():
@@ -161,8 +169,10 @@ def main() -> None:
         r50, r95, result = timed(lambda: search.ranked_search(conn, parsed, limit=20), args.repeat)
         naive_sql = (f"SELECT rowid, bm25(articles_fts, {weights}) AS s FROM articles_fts WHERE articles_fts MATCH ? "
                      "ORDER BY s LIMIT 20")
-        n50, n95, _ = timed(lambda: conn.execute(naive_sql, [parsed.match]).fetchall(), max(3, args.repeat // 4))
-        d50, d95, _ = timed(lambda: datasette_search(q), max(3, args.repeat // 4))
+        n50 = n95 = d50 = d95 = float("nan")
+        if not args.no_baselines:
+            n50, n95, _ = timed(lambda: conn.execute(naive_sql, [parsed.match]).fetchall(), max(3, args.repeat // 4))
+            d50, d95, _ = timed(lambda: datasette_search(q), max(3, args.repeat // 4))
         window = f" (window {result['ranked_window']:,})" if result["ranked_window"] else ""
         about = "about " if result.get("total_is_estimate") else ""
         print(f"| {label}: `{q}` | {about}{result['total']:,}{window} | {r50:.0f} / {r95:.0f} | {n50:.0f} / {n95:.0f} | {d50:.0f} / {d95:.0f} |")
@@ -175,15 +185,28 @@ def main() -> None:
     print("\nThe whole search page (the HTML a researcher's browser gets: search, count, chart, form choices)")
     print("next to Datasette's own table page for the same search (`/db/articles?_search=`, with its facets):\n")
     print("| page | /-/search | datasette table page |\n|---|---|---|")
+    common, prefix = QUERIES["common"], QUERIES["prefix"]
     pages = [(f"`{q}`", {"q": q}) for q in QUERIES.values()] + [
-        (f"`{QUERIES['common']}`, newest first", {"q": QUERIES["common"], "sort": "newest"}),
-        ("no query (newest articles)", {})]
+        (f"`{common}`, newest first", {"q": common, "sort": "newest"}),
+        ("no query (newest articles)", {}),
+        # filtered (issue 18 point 4): a portal (10 % of the articles), a province (20 %), a category (1/3)
+        (f"`{common}`, one portal", {"q": common, "portal": "bench-3"}),
+        (f"`{common}`, one province", {"q": common, "province": PROVINCES[1]}),
+        (f"`{common}`, one category", {"q": common, "category": "Thông báo"}),
+        (f"`{common}`, portal and category", {"q": common, "portal": "bench-3", "category": "Sự kiện"}),
+        (f"`{QUERIES['rare']}`, one portal", {"q": QUERIES["rare"], "portal": "bench-3"}),
+        (f"`{prefix}`, one portal", {"q": prefix, "portal": "bench-3"}),
+        (f"`{common}`, one portal, newest first", {"q": common, "portal": "bench-3", "sort": "newest"})]
     for label, params in pages:
         p50, p95, _ = timed(lambda: page("/-/search", params), args.repeat)
         table = {"_search": params["q"]} if "q" in params else {}
+        table.update({column: params[name] for name, column in (("portal", "portal_id"), ("province", "province"),
+                                                                ("category", "category")) if name in params})
         if params.get("sort") == "newest":
             table["_sort_desc"] = "published_at"
-        t50, t95, _ = timed(lambda: page(f"/{path.stem}/articles", table), max(3, args.repeat // 4))
+        t50 = t95 = float("nan")
+        if not args.no_baselines:
+            t50, t95, _ = timed(lambda: page(f"/{path.stem}/articles", table), max(3, args.repeat // 4))
         print(f"| {label} | {p50:.0f} / {p95:.0f} | {t50:.0f} / {t95:.0f} |")
 
 

@@ -94,7 +94,8 @@ async def _run_search(datasette, request, *, with_chart: bool = True) -> dict[st
             left = max(1, limit_ms - int((time.monotonic() - started) * 1000)) if limit_ms else None
             try:
                 return result, search.year_counts(conn, result["parsed"], filters=filters,
-                                                  estimate=result["total_is_estimate"], time_limit_ms=left)
+                                                  estimate=result["total_is_estimate"], total=result["total"],
+                                                  time_limit_ms=left)
             except search.SearchTimeout:
                 result["parsed"].notes.append("The chart of matches per year is left out: counting them took too long.")
                 return result, []
@@ -108,7 +109,8 @@ async def _run_search(datasette, request, *, with_chart: bool = True) -> dict[st
                                                                         offset=offset, time_limit_ms=limit_ms))
         years = []
     return {"q": q, "parsed": parsed, "notes": parsed.notes if parsed else [], "filters": filters, "sort": sort,
-            "page": page, "size": size, "years": years, "database": db.name, **result}
+            "page": page, "size": size, "years": years, "database": db.name,
+            "chart_is_estimate": bool(q) and search.chart_is_estimate(result["total_is_estimate"], result["total"]), **result}
 
 
 def _highlight_rows(rows: list[dict[str, Any]], parsed: search.ParsedQuery) -> None:
@@ -139,6 +141,8 @@ async def search_page(datasette, request):
         return Response.html(html, status=400, headers=PAGE_HEADERS)
     for row in data["rows"]:
         row["article_url"] = datasette.absolute_url(request, f"/-/articles/{row['id']}")
+        for copy in row.get("copies", []):
+            copy["article_url"] = datasette.absolute_url(request, f"/-/articles/{copy['id']}")
     if fmt == "json":
         return Response.json(_json_result(data), headers={"Access-Control-Allow-Origin": "*"})
     if fmt == "atom":
@@ -153,7 +157,7 @@ async def search_page(datasette, request):
 
 def _json_result(data: dict[str, Any]) -> dict[str, Any]:
     keep = ("id", "portal_id", "portal_name", "province", "category", "url", "title", "lead", "author",
-            "published_at", "version", "score", "exact", "article_url", "snippet_html")
+            "published_at", "version", "score", "exact", "article_url", "snippet_html", "story_id", "also_on_portals", "copies")
     pages = max(1, math.ceil(data["total"] / data["size"]))
     return {"ok": True, "q": data["q"], "notes": data["notes"], "sort": data["sort"], "total": data["total"],
             "total_is_estimate": data["total_is_estimate"], "page": data["page"],
@@ -233,6 +237,7 @@ async def article_page(datasette, request):
     versions = [dict(r) for r in (await db.execute(
         "SELECT version, content_hash, seen_at, title, lead, body, author, published_at, snapshot_id "
         "FROM article_versions WHERE article_id = ? ORDER BY version", [article_id])).rows]
+    copies = await _story_copies(db, article)
     try:
         diff = _diff_request(request, versions)
     except BadRequest as exc:
@@ -240,15 +245,32 @@ async def article_page(datasette, request):
             await datasette.render_template("archive_error.html", {"message": str(exc)}, request=request), status=400)
     if fmt == "json":
         article.pop("body_html", None)
-        return Response.json({"ok": True, "article": article, "versions": [
+        for copy in copies:
+            copy["article_url"] = datasette.absolute_url(request, f"/-/articles/{copy['id']}")
+        return Response.json({"ok": True, "article": article, "copies": copies, "versions": [
             {k: v for k, v in version.items()} for version in versions],
             "diff": diff and {"from": diff["from"], "to": diff["to"], "unified": diff["unified"]}},
             headers={"Access-Control-Allow-Origin": "*"})
     article.update(images=web_links(article["images"]), attachments=web_links(article["attachments"]))  # http(s) only
-    context = {"article": article, "versions": versions, "diff": diff,
+    context = {"article": article, "versions": versions, "diff": diff, "copies": copies,
                "paragraphs": body_paragraphs(article),
                "database": db.name}
     return Response.html(await datasette.render_template("archive_article.html", context, request=request), headers=PAGE_HEADERS)
+
+
+async def _story_copies(db, article: dict[str, Any]) -> list[dict[str, Any]]:
+    """The article's story's other copies (re-posts on other portals, or on its own), the first
+    publication first; ``first`` marks the story's first publication (the article itself when
+    no copy is older)."""
+    if article.get("story_id") is None:
+        return []
+    rows = [dict(r) for r in (await db.execute(
+        "SELECT c.id, c.portal_id, p.name AS portal_name, c.url, c.title, c.published_at FROM articles c "
+        "LEFT JOIN portals p ON p.id = c.portal_id WHERE c.story_id = ? "
+        "ORDER BY c.published_at IS NULL, c.published_at, c.id", [article["story_id"]])).rows]
+    for n, row in enumerate(rows):
+        row["first"] = n == 0
+    return [r for r in rows if r["id"] != article["id"]]
 
 
 _BYLINE_LABEL = re.compile(r"^(theo|nguồn|nguon|tác giả|tac gia|bài và ảnh|bài, ảnh|ảnh)\s*:?\s*", re.I)

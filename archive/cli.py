@@ -232,7 +232,7 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path
 
 def _archive_option(archive_url: str | None, cdx_url: str | None, from_date: str | None, to_date: str | None) -> Any:
     """The web archive to read (checked before any work), or one line and exit 2."""
-    from archive.recover import archive_endpoints, cdx_date
+    from crawler.recover import archive_endpoints, cdx_date
 
     try:
         for value in (from_date, to_date):
@@ -249,7 +249,7 @@ def _recover(portal: Any, archive: Any, *, db_path: Path, delay: float, from_dat
     A closed portal is read up to its closing day unless --to says otherwise. An archive that
     cannot be reached, or answers no CDX, is one line on stderr; the row is closed as failed.
     """
-    from archive.recover import Recovery, stderr_progress
+    from crawler.recover import Recovery, stderr_progress
     from crawler.archive_http import ArchiveClient, ArchiveUnreachable
     from crawler.cdx import CdxError
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive import db as store
-from archive.recover import Recovery, archive_endpoints, capture_prefix, cdx_date
+from crawler.recover import Recovery, archive_endpoints, capture_prefix, cdx_date
 from crawler.archive_http import ArchiveClient
 from crawler.registry import load_registry
 from tests.conftest import FIXTURES, write_registry

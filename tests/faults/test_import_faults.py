@@ -219,7 +219,10 @@ def test_import_mirror_sniffs_files_from_their_first_bytes_and_skips_files_over_
         result = subprocess.CompletedProcess(process.args, os.waitstatus_to_exitcode(status), out.read(), err.read())
     faults.runs.append(result)
     assert result.returncode == 0, result.stderr
-    assert usage.ru_maxrss < 200 * 1024, f"peak {usage.ru_maxrss // 1024} MB"  # KiB: the 400 MB file was never read
+    # KiB: the 400 MB file was never read. The import itself peaks at ~225 MB (Scrapy, lxml,
+    # trafilatura, and numpy/scipy for the story signatures, archive/stories.py); reading the file
+    # whole would add its 400 MB.
+    assert usage.ru_maxrss < 340 * 1024, f"peak {usage.ru_maxrss // 1024} MB"
     said = result.stderr.replace(f"{host}/", "")
     assert "skipped vi/trang-lon.html: " in said and "skipped media/phong-su.2cd2.dela: " in said and "2 files skipped" in result.stdout
     assert {u for (u,) in faults.rows("select url from articles")} == set(faults.expected)

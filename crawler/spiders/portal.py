@@ -43,6 +43,10 @@ RECHECK_STATUSES = [304, 404, 410]
 # Links to other articles followed from one article page ("Các tin khác" lists a handful; a page
 # linking thousands is a trap). Setting: PORTAL_ARCHIVE_ARTICLE_LINKS_MAX.
 ARTICLE_LINKS_MAX = 50
+# Article requests go before listing pages: a listing's articles are fetched (and their memory
+# freed) before its next page queues more, so Scrapy's queue holds a few pages' worth of
+# requests, not every article of a portal whose pagination is walked first (LIFO).
+ARTICLE_PRIORITY = 1
 
 
 def _flag(value: Any) -> bool:
@@ -148,7 +152,7 @@ class PortalSpider(scrapy.Spider):
             headers["If-None-Match"] = info["etag"]
         if info.get("last_modified"):
             headers["If-Modified-Since"] = info["last_modified"]
-        return scrapy.Request(url, callback=self.parse, errback=self.on_error, headers=headers or None,
+        return scrapy.Request(url, callback=self.parse, errback=self.on_error, headers=headers or None, priority=ARTICLE_PRIORITY,
                               meta={"kind": "article", "article_hops": hops, "known": True,
                                     "handle_httpstatus_list": RECHECK_STATUSES})
 
@@ -278,7 +282,8 @@ class PortalSpider(scrapy.Spider):
         for url in urls:
             info = self._known(url)
             if info is None:
-                yield response.follow(url, callback=self.parse, errback=self.on_error, meta={"kind": "article", "article_hops": hops})
+                yield response.follow(url, callback=self.parse, errback=self.on_error, priority=ARTICLE_PRIORITY,
+                                      meta={"kind": "article", "article_hops": hops})
             elif info["gone_at"] and not self.full:
                 continue  # taken down; only a --full crawl looks again
             else:

@@ -1,0 +1,72 @@
+"""Issue 15, point 11: what a crawl keeps per page stays bounded, whatever the portal's size.
+
+Asserted on the structures' sizes (deterministic), not on RSS; the measured peak RSS of a
+100,000-article crawl is in docs/benchmarks.md (``bench/crawl_bench.py``).
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+from scrapy.utils.misc import build_from_crawler, load_object
+from scrapy.utils.test import get_crawler
+
+from archive.demo import generate_articles
+from archive.demo.site import DemoPortal
+from crawler.spiders.portal import PortalSpider
+from tests.conftest import write_registry
+
+
+def _project_settings(**overrides: object) -> dict:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    values = {k: settings[k] for k in settings if k.isupper()}
+    values.update(TWISTED_REACTOR_ENABLED=False, **overrides)  # no reactor: nothing is crawled here
+    return values
+
+
+def test_the_duplicate_filter_keeps_a_bounded_number_of_fingerprints() -> None:
+    # Scrapy's RFPDupeFilter keeps every fingerprint of the run (~100 bytes a page); the
+    # durable frontier already refuses repeated URLs on disk, so memory need not grow.
+    crawler = get_crawler(settings_dict=_project_settings(PORTAL_ARCHIVE_DUPEFILTER_MAX=500))
+    dupefilter = build_from_crawler(load_object(crawler.settings["DUPEFILTER_CLASS"]), crawler)
+    urls = [f"http://portal.example/vi/tin/{n}" for n in range(3000)]
+    assert not any(dupefilter.request_seen(Request(u)) for u in urls)
+    assert len(dupefilter._recent if hasattr(dupefilter, "_recent") else dupefilter._fingerprints) <= 500
+    assert dupefilter.request_seen(Request(urls[-1]))  # recent repeats (redirect loops) are still caught
+
+
+def test_a_crawl_without_the_frontier_keeps_every_fingerprint() -> None:
+    crawler = get_crawler(settings_dict=_project_settings(PORTAL_ARCHIVE_DUPEFILTER_MAX=500, PORTAL_ARCHIVE_FRONTIER=False))
+    dupefilter = build_from_crawler(load_object(crawler.settings["DUPEFILTER_CLASS"]), crawler)
+    for n in range(1000):
+        dupefilter.request_seen(Request(f"http://portal.example/{n}"))
+    assert dupefilter.request_seen(Request("http://portal.example/0"))  # nothing else would catch it
+
+
+def test_a_listings_articles_are_fetched_before_its_next_page(tmp_path: Path) -> None:
+    # Scrapy's queue is LIFO: a listing's next page, yielded after its articles, was fetched
+    # first, so a first crawl walked the pagination ahead and queued the portal's articles in
+    # memory. Articles go first: the queue holds a page's worth, not the portal.
+    with DemoPortal(generate_articles(40, seed=7)) as site:
+        entry = site.registry_entry()
+        registry = write_registry(tmp_path / "portals.toml", [entry])
+        crawler = get_crawler(PortalSpider, settings_dict=_project_settings(
+            PORTAL_ARCHIVE_DB=str(tmp_path / "archive.db"), PORTAL_ARCHIVE_REGISTRY=str(registry)))
+        spider = PortalSpider.from_crawler(crawler, portal=entry["id"])
+        try:
+            url = spider.portal.resolved_start_urls()[0]
+            body = urllib.request.urlopen(url, timeout=10).read()
+            request = Request(url, meta={"kind": "start", "page_number": 1})
+            outputs = list(spider.parse(HtmlResponse(url, body=body, request=request)))
+        finally:
+            spider.frontier.close(finished=False)
+    requests = [o for o in outputs if isinstance(o, Request)]
+    articles = [r for r in requests if r.meta.get("kind") == "article"]
+    listings = [r for r in requests if r.meta.get("kind") in {"listing", "section"}]
+    assert articles and listings
+    assert min(r.priority for r in articles) > max(r.priority for r in listings)

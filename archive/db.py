@@ -534,6 +534,12 @@ def mark_gone(db: Database, url: str, *, status: int, at: str | None = None, cra
     return cursor.rowcount > 0
 
 
+_KNOWN_SQL = """SELECT a.url, a.fetched_url, a.gone_at,
+                  (SELECT s.headers FROM snapshots s WHERE s.url = coalesce(a.fetched_url, a.url) AND s.status = 200
+                   ORDER BY s.last_fetched_at DESC, s.id DESC LIMIT 1)
+               FROM articles a WHERE a.portal_id = ?"""
+
+
 def known_articles(db: Database, portal_id: str, urls: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
     """The portal's archived articles keyed by canonical and fetched URL, with HTTP validators.
 
@@ -541,24 +547,32 @@ def known_articles(db: Database, portal_id: str, urls: Iterable[str] | None = No
     conditional request (``etag``/``last_modified`` of the newest snapshot of the page).
     With ``urls``, only the articles stored under those canonical URLs (what a batch changed).
     """
-    sql = """SELECT a.url, a.fetched_url, a.gone_at,
-                  (SELECT s.headers FROM snapshots s WHERE s.url = coalesce(a.fetched_url, a.url) AND s.status = 200
-                   ORDER BY s.last_fetched_at DESC, s.id DESC LIMIT 1)
-           FROM articles a WHERE a.portal_id = ?"""
+    sql = _KNOWN_SQL
     if urls is None:
-        rows = db.execute(sql, [portal_id]).fetchall()
+        rows: Iterable[tuple] = db.execute(sql, [portal_id]).fetchall()
     else:
         rows = [r for chunk in _chunks(sorted(set(urls)))
                 for r in db.execute(f"{sql} AND a.url IN ({', '.join('?' * len(chunk))})", [portal_id, *chunk])]
     known: dict[str, dict[str, Any]] = {}
+    for info in _known_infos(rows):
+        known[info["url"]] = info
+        known.setdefault(info["fetched_url"], info)
+    return known
+
+
+def iter_known_articles(db: Database, portal_id: str) -> Iterator[dict[str, Any]]:
+    """The portal's archived articles one at a time (the values of :func:`known_articles`).
+
+    For a crawl of a large portal: it keeps them on disk (``crawler.known``) rather than in a dict.
+    """
+    yield from _known_infos(db.execute(_KNOWN_SQL, [portal_id]))
+
+
+def _known_infos(rows: Iterable[tuple]) -> Iterator[dict[str, Any]]:
     for url, fetched_url, gone_at, headers in rows:
         parsed = json.loads(headers) if headers else {}
-        info = {"url": url, "fetched_url": fetched_url or url, "gone_at": gone_at,
-                "etag": header_value(parsed, "ETag"), "last_modified": header_value(parsed, "Last-Modified")}
-        known[url] = info
-        if fetched_url:
-            known.setdefault(fetched_url, info)
-    return known
+        yield {"url": url, "fetched_url": fetched_url or url, "gone_at": gone_at,
+               "etag": header_value(parsed, "ETag"), "last_modified": header_value(parsed, "Last-Modified")}
 
 
 def portal_article_count(db: Database, portal_id: str) -> int:

@@ -92,7 +92,9 @@ class PortalSpider(scrapy.Spider):
         spider.full = spider.full or settings.getbool("PORTAL_ARCHIVE_FULL", False)
         if settings.getbool("PORTAL_ARCHIVE_FRONTIER", True):
             spider.frontier = Frontier(settings.get("PORTAL_ARCHIVE_DB"), spider.portal.id)
-            spider.known = store.known_articles(spider.frontier.db, spider.portal.id)
+            from crawler.known import KnownArticles
+
+            spider.known = KnownArticles(store.iter_known_articles(spider.frontier.db, spider.portal.id))
         elif settings.get("REDIS_URL"):  # a distributed worker: the ingest publishes what the archive holds
             from crawler.distributed import known_from_settings
 
@@ -112,6 +114,8 @@ class PortalSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self.frontier is not None:
             self.frontier.close(finished=reason == "finished")
+        if hasattr(self.known, "close"):
+            self.known.close()
 
     portal: Portal
 
@@ -130,14 +134,17 @@ class PortalSpider(scrapy.Spider):
         if frontier is not None:
             frontier.reset()
         kind = "start" if self.portal.start_urls else "home"
-        requests = [scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"kind": kind, "page_number": 1, "start": True})
-                    for url in self.portal.resolved_start_urls()]
+        requests: Iterator[scrapy.Request] = (
+            scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"kind": kind, "page_number": 1, "start": True})
+            for url in self.portal.resolved_start_urls())
         if self.full:  # re-check every archived article, listed or not: how takedowns are found
-            seen: set[str] = set()
-            for info in self.known.values():
-                if info["fetched_url"] not in seen:
-                    seen.add(info["fetched_url"])
-                    requests.append(self._recheck(info["fetched_url"], info, hops=1))
+            from itertools import chain
+
+            from crawler.known import each_page_once
+
+            # a generator: Scrapy takes start requests as its queue has room, so a full re-check
+            # of 100,000 articles never holds 100,000 requests in memory
+            requests = chain(requests, (self._recheck(info["fetched_url"], info, hops=1) for info in each_page_once(self.known)))
         for request in requests:
             if frontier is None or frontier.add(request):
                 yield request

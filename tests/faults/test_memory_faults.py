@@ -70,3 +70,65 @@ def test_a_listings_articles_are_fetched_before_its_next_page(tmp_path: Path) ->
     listings = [r for r in requests if r.meta.get("kind") in {"listing", "section"}]
     assert articles and listings
     assert min(r.priority for r in articles) > max(r.priority for r in listings)
+
+
+def _archive_with_articles(db_file: Path, portal: object, count: int) -> None:
+    """An archive holding ``count`` articles of ``portal`` (bare rows: only what a crawl looks up)."""
+    from archive import db as store
+
+    db = store.open_db(str(db_file), create=True)
+    store.sync_portals(db, [portal.to_row()])
+    with db.conn:
+        db.conn.executemany("INSERT INTO articles(portal_id, url, fetched_url, title) VALUES (?, ?, ?, ?)",
+                            [(portal.id, f"{portal.base_url}/vi/tin/{n}", f"{portal.base_url}/vi/tin/{n}?x=1", f"Tin {n}")
+                             for n in range(count)])
+    db.close()
+
+
+def test_the_known_articles_of_a_large_archive_are_not_held_in_memory(tmp_path: Path) -> None:
+    # An incremental or --full crawl of a portal with 20,000 archived articles: the known map
+    # was a dict of them all (~1 KB each, before the first page); now a file on disk.
+    import tracemalloc
+
+    from crawler.registry import get_portal
+
+    with DemoPortal(generate_articles(5, seed=3)) as site:
+        entry = site.registry_entry()
+        registry = write_registry(tmp_path / "portals.toml", [entry])
+        portal = get_portal(entry["id"], str(registry))
+        _archive_with_articles(tmp_path / "archive.db", portal, 20_000)
+        crawler = get_crawler(PortalSpider, settings_dict=_project_settings(
+            PORTAL_ARCHIVE_DB=str(tmp_path / "archive.db"), PORTAL_ARCHIVE_REGISTRY=str(registry), PORTAL_ARCHIVE_FULL=True))
+        tracemalloc.start()
+        try:
+            spider = PortalSpider.from_crawler(crawler, portal=entry["id"])
+            held, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        try:
+            assert held < 3_000_000, f"{held / 1e6:.1f} MB held for 20,000 archived articles"
+            assert spider.known and spider._known(f"{portal.base_url}/vi/tin/7")["fetched_url"].endswith("/vi/tin/7?x=1")
+            assert spider._known(f"{portal.base_url}/vi/tin/7?x=1")["url"] == f"{portal.base_url}/vi/tin/7"
+            assert spider._known(f"{portal.base_url}/vi/tin/20001") is None
+        finally:
+            spider.closed("finished")
+
+
+def test_known_articles_on_disk_answer_as_the_dict_did() -> None:
+    from crawler.known import KnownArticles, each_page_once
+
+    infos = [{"url": "http://p/a", "fetched_url": "http://p/b", "gone_at": None, "etag": '"1"', "last_modified": None},
+             {"url": "http://p/b", "fetched_url": "http://p/b", "gone_at": None, "etag": '"2"', "last_modified": None},
+             {"url": "http://p/c", "fetched_url": "http://p/c", "gone_at": "2026-01-01", "etag": None, "last_modified": None}]
+    expected: dict = {}
+    for info in infos:  # archive.db.known_articles: the canonical URL wins, then the first fetched one
+        expected[info["url"]] = info
+        expected.setdefault(info["fetched_url"], info)
+    known = KnownArticles(iter(infos))
+    try:
+        assert all(known.get(url) == info for url, info in expected.items()) and known.get("http://p/x") is None
+        assert len(known) == 3 and bool(known) and not KnownArticles([])
+        assert sorted(i["url"] for i in known.values()) == ["http://p/a", "http://p/b", "http://p/c"]
+        assert [i["fetched_url"] for i in each_page_once(known)] == [i["fetched_url"] for i in each_page_once(expected)] == ["http://p/b", "http://p/c"]
+    finally:
+        known.close()

@@ -47,6 +47,17 @@ ARTICLE_LINKS_MAX = 50
 # freed) before its next page queues more, so Scrapy's queue holds a few pages' worth of
 # requests, not every article of a portal whose pagination is walked first (LIFO).
 ARTICLE_PRIORITY = 1
+# Start requests (a --full crawl's re-checks, a resumed crawl's pending requests) are handed to
+# Scrapy while its queue holds at most this many. Setting: PORTAL_ARCHIVE_START_QUEUE_MAX.
+START_QUEUE_MAX = 1000
+
+
+async def _sleep(seconds: float) -> None:
+    try:
+        from scrapy.utils.defer import sleep  # Scrapy >= 2.18
+    except ImportError:  # pragma: no cover - older Scrapy, asyncio reactor (the default since 2.13)
+        from asyncio import sleep
+    await sleep(seconds)
 
 
 def _flag(value: Any) -> bool:
@@ -76,6 +87,7 @@ class PortalSpider(scrapy.Spider):
         self.frontier: Frontier | None = None
         self._listing_pages: dict[str, int] = {}  # listing's first page -> further pages requested (--max-pages)
         self.article_links_max = ARTICLE_LINKS_MAX
+        self.start_queue_max = START_QUEUE_MAX
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "PortalSpider":
@@ -106,6 +118,7 @@ class PortalSpider(scrapy.Spider):
             spider.template = stored_template(spider.frontier.db, spider.portal.id)  # learned by earlier runs
         spider.mode = "full" if spider.full else "incremental"
         spider.article_links_max = settings.getint("PORTAL_ARCHIVE_ARTICLE_LINKS_MAX", ARTICLE_LINKS_MAX)
+        spider.start_queue_max = settings.getint("PORTAL_ARCHIVE_START_QUEUE_MAX", START_QUEUE_MAX)
         from dataclasses import replace
 
         spider._items_profile = replace(spider.profile, follow_article_links=False)
@@ -122,6 +135,26 @@ class PortalSpider(scrapy.Spider):
     async def start(self):  # Scrapy >= 2.13
         for request in self.start_requests():
             yield request
+            await self._queue_room()
+
+    async def _queue_room(self) -> None:
+        """Wait while Scrapy's queue holds more than ``PORTAL_ARCHIVE_START_QUEUE_MAX`` requests.
+
+        Scrapy moves start requests into its (in-memory) queue whenever the downloader is busy,
+        so a ``--full`` re-check of 100,000 archived articles, or a resumed crawl with as many
+        pending requests, would hold them all as Request objects at once. Paced here, the rest
+        stay rows on disk (the archive, the frontier) until there is room.
+        """
+        stats = self.crawler.stats
+        engine = getattr(self.crawler, "engine", None)
+        peak = stats.get_value(f"{STAT}/start_queue_peak", 0)
+        while True:
+            queued = int(stats.get_value("scheduler/enqueued", 0)) - int(stats.get_value("scheduler/dequeued", 0))
+            if queued > peak:
+                stats.set_value(f"{STAT}/start_queue_peak", peak := queued)
+            if queued <= self.start_queue_max or getattr(self, "storage_error", None) or not getattr(engine, "running", False):
+                return
+            await _sleep(0.05)
 
     def start_requests(self) -> Iterator[scrapy.Request]:
         frontier = self.frontier

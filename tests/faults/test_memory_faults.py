@@ -132,3 +132,30 @@ def test_known_articles_on_disk_answer_as_the_dict_did() -> None:
         assert [i["fetched_url"] for i in each_page_once(known)] == [i["fetched_url"] for i in each_page_once(expected)] == ["http://p/b", "http://p/c"]
     finally:
         known.close()
+
+
+def test_a_full_recheck_hands_scrapy_its_requests_as_the_queue_has_room(tmp_path: Path) -> None:
+    # Scrapy drains start requests into its in-memory queue whenever the downloader is busy:
+    # a --full crawl queued a request per archived article at once. Paced by the queue length.
+    import json
+    import sqlite3
+
+    from crawler.registry import get_portal
+    from tests.conftest import run_cli
+
+    with DemoPortal(generate_articles(5, seed=3)) as site:
+        entry = site.registry_entry()
+        registry = write_registry(tmp_path / "portals.toml", [entry])
+        portal = get_portal(entry["id"], str(registry))
+        peaks = []
+        for limit in (20, 100_000):
+            db_file = tmp_path / f"archive-{limit}.db"
+            _archive_with_articles(db_file, portal, 300)  # taken down since: each re-check is a 404
+            result = run_cli("crawl", entry["id"], "--registry", str(registry), "--db", str(db_file), "--full", "--delay", "0",
+                             "--set", "AUTOTHROTTLE_ENABLED=false", "--set", f"PORTAL_ARCHIVE_START_QUEUE_MAX={limit}", "-q")
+            assert result.returncode == 0, result.stderr
+            conn = sqlite3.connect(db_file)
+            stats = json.loads(conn.execute("select stats from crawls").fetchone()[0])
+            assert conn.execute("select count(*) from articles where gone_at is not null").fetchone() == (300,)
+            peaks.append(stats["portal_archive/start_queue_peak"])
+    assert peaks[0] <= 20 + 30 < 250 <= peaks[1]  # (a listing's own links may add a few)

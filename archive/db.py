@@ -594,6 +594,30 @@ def frontier_pending(db: Database, portal_id: str) -> list[dict[str, Any]]:
     return [{"url": u, "meta": json.loads(m or "{}"), "headers": json.loads(h or "{}"), "crawl_id": c} for u, m, h, c in rows]
 
 
+def frontier_pending_count(db: Database, portal_id: str) -> tuple[int, int]:
+    """How many requests of an unfinished crawl are pending, and the last rowid among them."""
+    count, last = db.execute("SELECT count(*), coalesce(max(rowid), 0) FROM frontier WHERE portal_id = ? AND state = 'pending'",
+                             [portal_id]).fetchone()
+    return int(count), int(last)
+
+
+def iter_frontier_pending(db: Database, portal_id: str, *, up_to: int, batch: int = 500) -> Iterator[dict[str, Any]]:
+    """The pending requests (as :func:`frontier_pending`) up to rowid ``up_to``, a batch at a time.
+
+    A resumed crawl of 100,000 pending requests never holds them all; rows the resumed crawl
+    adds (rowid > ``up_to``) or marks done meanwhile are not handed out again.
+    """
+    after = 0
+    while True:
+        rows = db.execute(
+            "SELECT rowid, url, meta, headers, crawl_id FROM frontier WHERE portal_id = ? AND state = 'pending' "
+            "AND rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?", [portal_id, after, up_to, batch]).fetchall()
+        if not rows:
+            return
+        after = rows[-1][0]
+        yield from ({"url": u, "meta": json.loads(m or "{}"), "headers": json.loads(h or "{}"), "crawl_id": c} for _, u, m, h, c in rows)
+
+
 def frontier_last_crawl(db: Database, portal_id: str) -> int | None:
     """The crawl that left the pending requests (the one a new crawl resumes)."""
     row = db.execute("SELECT max(crawl_id) FROM frontier WHERE portal_id = ?", [portal_id]).fetchone()

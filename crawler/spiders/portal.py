@@ -160,8 +160,8 @@ class PortalSpider(scrapy.Spider):
         frontier = self.frontier
         if frontier is not None and frontier.pending:
             self.crawler.stats.set_value(f"{STAT}/resumed_from", frontier.resumed_from)
-            self.crawler.stats.set_value(f"{STAT}/resumed_requests", len(frontier.pending))
-            self.logger.info("%s: resuming crawl #%s: %d pending requests", self.portal.id, frontier.resumed_from, len(frontier.pending))
+            self.crawler.stats.set_value(f"{STAT}/resumed_requests", frontier.pending)
+            self.logger.info("%s: resuming crawl #%s: %d pending requests", self.portal.id, frontier.resumed_from, frontier.pending)
             yield from frontier.requests(callback=self.parse, errback=self.on_error)
             return
         if frontier is not None:

@@ -159,3 +159,38 @@ def test_a_full_recheck_hands_scrapy_its_requests_as_the_queue_has_room(tmp_path
             assert conn.execute("select count(*) from articles where gone_at is not null").fetchone() == (300,)
             peaks.append(stats["portal_archive/start_queue_peak"])
     assert peaks[0] <= 20 + 30 < 250 <= peaks[1]  # (a listing's own links may add a few)
+
+
+def test_a_resumed_crawl_reads_its_pending_requests_a_batch_at_a_time(tmp_path: Path) -> None:
+    # A killed --full crawl of a large portal leaves ~one pending row per archived article;
+    # the resume loaded them all as a list of dicts before the first request.
+    import tracemalloc
+
+    from archive import db as store
+    from crawler.middlewares import Frontier
+
+    db_file = str(tmp_path / "archive.db")
+    db = store.open_db(db_file, create=True)
+    store.sync_portals(db, [{"id": "p", "name": "P", "base_url": "http://p.example"}])
+    for n in range(5000):
+        store.frontier_add(db, "p", f"http://p.example/vi/tin/{n}", meta={"kind": "article", "article_hops": 1}, headers={})
+    tracemalloc.start()
+    try:
+        frontier = Frontier(db_file, "p")
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    try:
+        assert held < 500_000, f"{held / 1e6:.1f} MB held for 5,000 pending requests"
+        assert frontier.pending == 5000 and frontier.resumed_from is None  # no crawl id recorded in these rows
+        urls = []
+        for request in frontier.requests():
+            urls.append(request.url)
+            if len(urls) == 10:  # meanwhile the resumed crawl adds requests and finishes others
+                store.frontier_add(frontier.db, "p", "http://p.example/vi/moi", meta={}, headers={})
+                store.frontier_done(frontier.db, "p", "http://p.example/vi/tin/4999")
+        assert urls == [f"http://p.example/vi/tin/{n}" for n in range(4999)]
+        assert request.meta == {"kind": "article", "article_hops": 1, "frontier_url": urls[-1]} and request.dont_filter
+    finally:
+        frontier.close(finished=False)
+    db.close()

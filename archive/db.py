@@ -592,6 +592,12 @@ def mark_gone(db: Database, url: str, *, status: int, at: str | None = None, cra
     return cursor.rowcount > 0
 
 
+_KNOWN_SQL = """SELECT a.url, a.fetched_url, a.gone_at,
+                  (SELECT s.headers FROM snapshots s WHERE s.url = coalesce(a.fetched_url, a.url) AND s.status = 200
+                   ORDER BY s.last_fetched_at DESC, s.id DESC LIMIT 1)
+               FROM articles a WHERE a.portal_id = ?"""
+
+
 def known_articles(db: Database, portal_id: str, urls: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
     """The portal's archived articles keyed by canonical and fetched URL, with HTTP validators.
 
@@ -599,24 +605,32 @@ def known_articles(db: Database, portal_id: str, urls: Iterable[str] | None = No
     conditional request (``etag``/``last_modified`` of the newest snapshot of the page).
     With ``urls``, only the articles stored under those canonical URLs (what a batch changed).
     """
-    sql = """SELECT a.url, a.fetched_url, a.gone_at,
-                  (SELECT s.headers FROM snapshots s WHERE s.url = coalesce(a.fetched_url, a.url) AND s.status = 200
-                   ORDER BY s.last_fetched_at DESC, s.id DESC LIMIT 1)
-           FROM articles a WHERE a.portal_id = ?"""
+    sql = _KNOWN_SQL
     if urls is None:
-        rows = db.execute(sql, [portal_id]).fetchall()
+        rows: Iterable[tuple] = db.execute(sql, [portal_id]).fetchall()
     else:
         rows = [r for chunk in _chunks(sorted(set(urls)))
                 for r in db.execute(f"{sql} AND a.url IN ({', '.join('?' * len(chunk))})", [portal_id, *chunk])]
     known: dict[str, dict[str, Any]] = {}
+    for info in _known_infos(rows):
+        known[info["url"]] = info
+        known.setdefault(info["fetched_url"], info)
+    return known
+
+
+def iter_known_articles(db: Database, portal_id: str) -> Iterator[dict[str, Any]]:
+    """The portal's archived articles one at a time (the values of :func:`known_articles`).
+
+    For a crawl of a large portal: it keeps them on disk (``crawler.known``) rather than in a dict.
+    """
+    yield from _known_infos(db.execute(_KNOWN_SQL, [portal_id]))
+
+
+def _known_infos(rows: Iterable[tuple]) -> Iterator[dict[str, Any]]:
     for url, fetched_url, gone_at, headers in rows:
         parsed = json.loads(headers) if headers else {}
-        info = {"url": url, "fetched_url": fetched_url or url, "gone_at": gone_at,
-                "etag": header_value(parsed, "ETag"), "last_modified": header_value(parsed, "Last-Modified")}
-        known[url] = info
-        if fetched_url:
-            known.setdefault(fetched_url, info)
-    return known
+        yield {"url": url, "fetched_url": fetched_url or url, "gone_at": gone_at,
+               "etag": header_value(parsed, "ETag"), "last_modified": header_value(parsed, "Last-Modified")}
 
 
 # -- the durable crawl frontier ------------------------------------------------------------
@@ -632,6 +646,30 @@ def frontier_pending(db: Database, portal_id: str) -> list[dict[str, Any]]:
         "SELECT url, meta, headers, crawl_id FROM frontier WHERE portal_id = ? AND state = 'pending' ORDER BY rowid",
         [portal_id]).fetchall()
     return [{"url": u, "meta": json.loads(m or "{}"), "headers": json.loads(h or "{}"), "crawl_id": c} for u, m, h, c in rows]
+
+
+def frontier_pending_count(db: Database, portal_id: str) -> tuple[int, int]:
+    """How many requests of an unfinished crawl are pending, and the last rowid among them."""
+    count, last = db.execute("SELECT count(*), coalesce(max(rowid), 0) FROM frontier WHERE portal_id = ? AND state = 'pending'",
+                             [portal_id]).fetchone()
+    return int(count), int(last)
+
+
+def iter_frontier_pending(db: Database, portal_id: str, *, up_to: int, batch: int = 500) -> Iterator[dict[str, Any]]:
+    """The pending requests (as :func:`frontier_pending`) up to rowid ``up_to``, a batch at a time.
+
+    A resumed crawl of 100,000 pending requests never holds them all; rows the resumed crawl
+    adds (rowid > ``up_to``) or marks done meanwhile are not handed out again.
+    """
+    after = 0
+    while True:
+        rows = db.execute(
+            "SELECT rowid, url, meta, headers, crawl_id FROM frontier WHERE portal_id = ? AND state = 'pending' "
+            "AND rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?", [portal_id, after, up_to, batch]).fetchall()
+        if not rows:
+            return
+        after = rows[-1][0]
+        yield from ({"url": u, "meta": json.loads(m or "{}"), "headers": json.loads(h or "{}"), "crawl_id": c} for _, u, m, h, c in rows)
 
 
 def frontier_last_crawl(db: Database, portal_id: str) -> int | None:

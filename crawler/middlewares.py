@@ -59,7 +59,8 @@ class Frontier:
         self.portal_id = portal_id
         self.crawl_id: int | None = None
         store.close_stale_crawls(self.db, portal_id)  # rows a killed process left running
-        self.pending = store.frontier_pending(self.db, portal_id)
+        # counted, not loaded: requests() reads them a batch at a time
+        self.pending, self._pending_up_to = store.frontier_pending_count(self.db, portal_id)
         self.resumed_from = store.frontier_last_crawl(self.db, portal_id) if self.pending else None
 
     def reset(self) -> None:
@@ -81,7 +82,7 @@ class Frontier:
 
     def requests(self, **kwargs: Any) -> Iterator[Request]:
         """The pending requests of the crawl being resumed, rebuilt as they were recorded."""
-        for entry in self.pending:
+        for entry in store.iter_frontier_pending(self.db, self.portal_id, up_to=self._pending_up_to):
             meta = {**entry["meta"], "frontier_url": entry["url"]}
             yield Request(entry["url"], meta=meta, headers=entry["headers"] or None, dont_filter=True, **kwargs)
 

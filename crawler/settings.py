@@ -68,6 +68,11 @@ PORTAL_ARCHIVE_FULL = False
 PORTAL_ARCHIVE_OVERLAP = 1
 PORTAL_ARCHIVE_ARTICLE_LINKS_MAX = 50  # links to other articles followed from one article page
 PORTAL_ARCHIVE_FRONTIER = True
+# The frontier refuses repeated URLs on disk; Scrapy's in-memory filter keeps only the newest
+# fingerprints, so memory does not grow with every page (crawler/dupefilter.py).
+DUPEFILTER_CLASS = "crawler.dupefilter.BoundedDupeFilter"
+PORTAL_ARCHIVE_DUPEFILTER_MAX = 20_000
+PORTAL_ARCHIVE_START_QUEUE_MAX = 1000  # start requests (--full re-checks, a resume) wait for room in Scrapy's queue
 SPIDER_MIDDLEWARES = {"crawler.middlewares.FrontierMiddleware": 50}
 
 # `scrapy crawl portal -a portal=ID`: one line for a bad id, exit 1 when the crawl failed (crawler/commands/crawl.py)

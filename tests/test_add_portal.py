@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shlex
 import shutil
 import sqlite3
 from pathlib import Path
@@ -97,3 +98,18 @@ def test_add_portal_proposes_the_generic_platform_when_no_profile_matches(tmp_pa
     assert "platform:  generic" in result.output
     assert 'platform = "generic"' in result.output
     assert 'start_urls = ["/tin-tuc-su-kien.html"]' in result.output
+
+
+def test_add_portal_next_hint_names_the_registry_it_wrote(tmp_path):
+    # issue 15, point 18: the hint's crawl read the default registry, which has no such entry
+    registry = tmp_path / "my portals" / "portals.toml"
+    registry.parent.mkdir()
+    registry.write_text(DEFAULT_REGISTRY.read_text(encoding="utf-8"), encoding="utf-8")
+    with DemoPortal() as site:
+        result = CliRunner().invoke(cli, ["add-portal", site.base_url + "/vi/trang-chu", "--id", "hoang-mai-thu", "--province", "Hà Nội",
+                                          "--registry", str(registry), "--fixtures-dir", str(tmp_path / "fixtures"),
+                                          "--tests-dir", str(tmp_path / "portals"), "--write"])
+    assert result.exit_code == 0, result.output
+    hint = next(line for line in result.output.splitlines() if line.startswith("next:"))
+    command = hint.split("`")[1]
+    assert shlex.split(command) == ["portal-archive", "crawl", "hoang-mai-thu", "--registry", str(registry), "--max-pages", "1"]

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 import re
+import shlex
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -123,8 +124,10 @@ def add_portal(url: str, portal_id: str | None, name: str | None, province: str 
     fixture = _save_fixture(fixtures_dir / profile.name, entry["id"], article_url, article_html)
     test_file = _write_test(tests_dir, entry, profile.name, fixture, article_url, article)
     click.echo(f"written: {registry_path} (entry {entry['id']}), {fixture}, {test_file}")
+    # the crawl must read the registry the entry went into (not the default one)
+    registry_arg = f" --registry {shlex.quote(str(registry))}" if registry else ""
     click.echo(f"next: check the values in {test_file} against {article_url}, set CONFIRMED = True, "
-               f"then `portal-archive crawl {entry['id']} --max-pages 1`")
+               f"then `portal-archive crawl {entry['id']}{registry_arg} --max-pages 1`")
 
 
 def _check_entry(registry_path: Any, entry_toml: str) -> None:

@@ -43,6 +43,21 @@ RECHECK_STATUSES = [304, 404, 410]
 # Links to other articles followed from one article page ("Các tin khác" lists a handful; a page
 # linking thousands is a trap). Setting: PORTAL_ARCHIVE_ARTICLE_LINKS_MAX.
 ARTICLE_LINKS_MAX = 50
+# Article requests go before listing pages: a listing's articles are fetched (and their memory
+# freed) before its next page queues more, so Scrapy's queue holds a few pages' worth of
+# requests, not every article of a portal whose pagination is walked first (LIFO).
+ARTICLE_PRIORITY = 1
+# Start requests (a --full crawl's re-checks, a resumed crawl's pending requests) are handed to
+# Scrapy while its queue holds at most this many. Setting: PORTAL_ARCHIVE_START_QUEUE_MAX.
+START_QUEUE_MAX = 1000
+
+
+async def _sleep(seconds: float) -> None:
+    try:
+        from scrapy.utils.defer import sleep  # Scrapy >= 2.18
+    except ImportError:  # pragma: no cover - older Scrapy, asyncio reactor (the default since 2.13)
+        from asyncio import sleep
+    await sleep(seconds)
 
 
 def _flag(value: Any) -> bool:
@@ -72,6 +87,7 @@ class PortalSpider(scrapy.Spider):
         self.frontier: Frontier | None = None
         self._listing_pages: dict[str, int] = {}  # listing's first page -> further pages requested (--max-pages)
         self.article_links_max = ARTICLE_LINKS_MAX
+        self.start_queue_max = START_QUEUE_MAX
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "PortalSpider":
@@ -88,7 +104,9 @@ class PortalSpider(scrapy.Spider):
         spider.full = spider.full or settings.getbool("PORTAL_ARCHIVE_FULL", False)
         if settings.getbool("PORTAL_ARCHIVE_FRONTIER", True):
             spider.frontier = Frontier(settings.get("PORTAL_ARCHIVE_DB"), spider.portal.id)
-            spider.known = store.known_articles(spider.frontier.db, spider.portal.id)
+            from crawler.known import KnownArticles
+
+            spider.known = KnownArticles(store.iter_known_articles(spider.frontier.db, spider.portal.id))
         elif settings.get("REDIS_URL"):  # a distributed worker: the ingest publishes what the archive holds
             from crawler.distributed import known_from_settings
 
@@ -100,6 +118,7 @@ class PortalSpider(scrapy.Spider):
             spider.template = stored_template(spider.frontier.db, spider.portal.id)  # learned by earlier runs
         spider.mode = "full" if spider.full else "incremental"
         spider.article_links_max = settings.getint("PORTAL_ARCHIVE_ARTICLE_LINKS_MAX", ARTICLE_LINKS_MAX)
+        spider.start_queue_max = settings.getint("PORTAL_ARCHIVE_START_QUEUE_MAX", START_QUEUE_MAX)
         from dataclasses import replace
 
         spider._items_profile = replace(spider.profile, follow_article_links=False)
@@ -108,32 +127,57 @@ class PortalSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self.frontier is not None:
             self.frontier.close(finished=reason == "finished")
+        if hasattr(self.known, "close"):
+            self.known.close()
 
     portal: Portal
 
     async def start(self):  # Scrapy >= 2.13
         for request in self.start_requests():
             yield request
+            await self._queue_room()
+
+    async def _queue_room(self) -> None:
+        """Wait while Scrapy's queue holds more than ``PORTAL_ARCHIVE_START_QUEUE_MAX`` requests.
+
+        Scrapy moves start requests into its (in-memory) queue whenever the downloader is busy,
+        so a ``--full`` re-check of 100,000 archived articles, or a resumed crawl with as many
+        pending requests, would hold them all as Request objects at once. Paced here, the rest
+        stay rows on disk (the archive, the frontier) until there is room.
+        """
+        stats = self.crawler.stats
+        engine = getattr(self.crawler, "engine", None)
+        peak = stats.get_value(f"{STAT}/start_queue_peak", 0)
+        while True:
+            queued = int(stats.get_value("scheduler/enqueued", 0)) - int(stats.get_value("scheduler/dequeued", 0))
+            if queued > peak:
+                stats.set_value(f"{STAT}/start_queue_peak", peak := queued)
+            if queued <= self.start_queue_max or getattr(self, "storage_error", None) or not getattr(engine, "running", False):
+                return
+            await _sleep(0.05)
 
     def start_requests(self) -> Iterator[scrapy.Request]:
         frontier = self.frontier
         if frontier is not None and frontier.pending:
             self.crawler.stats.set_value(f"{STAT}/resumed_from", frontier.resumed_from)
-            self.crawler.stats.set_value(f"{STAT}/resumed_requests", len(frontier.pending))
-            self.logger.info("%s: resuming crawl #%s: %d pending requests", self.portal.id, frontier.resumed_from, len(frontier.pending))
+            self.crawler.stats.set_value(f"{STAT}/resumed_requests", frontier.pending)
+            self.logger.info("%s: resuming crawl #%s: %d pending requests", self.portal.id, frontier.resumed_from, frontier.pending)
             yield from frontier.requests(callback=self.parse, errback=self.on_error)
             return
         if frontier is not None:
             frontier.reset()
         kind = "start" if self.portal.start_urls else "home"
-        requests = [scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"kind": kind, "page_number": 1, "start": True})
-                    for url in self.portal.resolved_start_urls()]
+        requests: Iterator[scrapy.Request] = (
+            scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"kind": kind, "page_number": 1, "start": True})
+            for url in self.portal.resolved_start_urls())
         if self.full:  # re-check every archived article, listed or not: how takedowns are found
-            seen: set[str] = set()
-            for info in self.known.values():
-                if info["fetched_url"] not in seen:
-                    seen.add(info["fetched_url"])
-                    requests.append(self._recheck(info["fetched_url"], info, hops=1))
+            from itertools import chain
+
+            from crawler.known import each_page_once
+
+            # a generator: Scrapy takes start requests as its queue has room, so a full re-check
+            # of 100,000 articles never holds 100,000 requests in memory
+            requests = chain(requests, (self._recheck(info["fetched_url"], info, hops=1) for info in each_page_once(self.known)))
         for request in requests:
             if frontier is None or frontier.add(request):
                 yield request
@@ -148,7 +192,7 @@ class PortalSpider(scrapy.Spider):
             headers["If-None-Match"] = info["etag"]
         if info.get("last_modified"):
             headers["If-Modified-Since"] = info["last_modified"]
-        return scrapy.Request(url, callback=self.parse, errback=self.on_error, headers=headers or None,
+        return scrapy.Request(url, callback=self.parse, errback=self.on_error, headers=headers or None, priority=ARTICLE_PRIORITY,
                               meta={"kind": "article", "article_hops": hops, "known": True,
                                     "handle_httpstatus_list": RECHECK_STATUSES})
 
@@ -278,7 +322,8 @@ class PortalSpider(scrapy.Spider):
         for url in urls:
             info = self._known(url)
             if info is None:
-                yield response.follow(url, callback=self.parse, errback=self.on_error, meta={"kind": "article", "article_hops": hops})
+                yield response.follow(url, callback=self.parse, errback=self.on_error, priority=ARTICLE_PRIORITY,
+                                      meta={"kind": "article", "article_hops": hops})
             elif info["gone_at"] and not self.full:
                 continue  # taken down; only a --full crawl looks again
             else:

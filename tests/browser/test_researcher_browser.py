@@ -77,12 +77,23 @@ def navigate(browser, action) -> None:
     away can hit the old page (a stale element on a loaded machine).
     """
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
+    from selenium.common.exceptions import WebDriverException
+
     old_page = browser.find_element(By.TAG_NAME, "html")
+
+    def replaced(_browser) -> bool:
+        # staleness_of waits for StaleElementReferenceException only; mid-navigation Chromium
+        # may instead answer "Node with given id does not belong to the document"
+        try:
+            old_page.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException is one
+            return True
+        return False
+
     action()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old_page))
+    WebDriverWait(browser, 20).until(replaced)
     WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-COVERAGE_FIELDS = ("title", "published_at", "lead", "body", "images")
-COVERAGE_STAT = "portal_archive/coverage/"
+from archive.crawls import COVERAGE_STAT, FLAGGED_OUTCOMES, coverage_from_stats
+
 DRIFT_DROP = 0.20  # a share falling by more than 20 points against the recent median is drift
 HISTORY_CRAWLS = 5
 MIN_ARTICLES_FOR_DRIFT = 5  # too few articles make shares meaningless
@@ -43,18 +43,6 @@ class PortalHealth:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def coverage_from_stats(stats: dict[str, Any]) -> dict[str, float] | None:
-    """Share of the crawl's articles that had each field, from the crawl's Scrapy stats."""
-    # Articles extracted in this crawl (a 304 re-check extracts nothing and does not count).
-    seen = int(stats.get(COVERAGE_STAT + "articles", 0))
-    if seen == 0:
-        return None
-    shares = {name: int(stats.get(COVERAGE_STAT + name, 0)) / seen for name in COVERAGE_FIELDS}
-    fallback = sum(int(v) for k, v in stats.items() if k.startswith("portal_archive/extractor/fallback"))
-    shares["profile_extractor"] = 1 - fallback / seen
-    return shares
 
 
 def detect_drift(current: dict[str, float], history: list[dict[str, float]], drop: float = DRIFT_DROP) -> list[str]:
@@ -128,7 +116,7 @@ def _cadence_days(db: Database, portal_id: str) -> float | None:
 
 def _flags(health: PortalHealth, now: datetime) -> list[str]:
     flags = []
-    if health.outcome in {"failed", "interrupted", "killed", "degraded"}:
+    if health.outcome in FLAGGED_OUTCOMES:
         flags.append(health.outcome)
     if health.error_rate is not None and health.error_rate > 0.5:
         flags.append("errors")

@@ -9,6 +9,8 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from archive.crawls import stat
+
 
 class ProgressLine:
     """Rewrites one status line on a terminal; prints a plain line every 10 s otherwise."""
@@ -39,9 +41,9 @@ class ProgressLine:
         elapsed = max(time.monotonic() - self.started, 1e-6)
         spider = self.crawler.spider
         return (f"{getattr(spider, 'portal_id', '?')}: {pages} pages, "
-                f"{get('portal_archive/articles_new')} new / {get('portal_archive/articles_updated')} updated / "
-                f"{get('portal_archive/articles_unchanged')} unchanged articles, "
-                f"{get('portal_archive/errors')} errors, {pages / elapsed:.1f} pages/s")
+                f"{get(stat('articles_new'))} new / {get(stat('articles_updated'))} updated / "
+                f"{get(stat('articles_unchanged'))} unchanged articles, "
+                f"{get(stat('errors'))} errors, {pages / elapsed:.1f} pages/s")
 
     def tick(self, *args: Any, **kwargs: Any) -> None:
         now = time.monotonic()

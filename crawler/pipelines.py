@@ -16,12 +16,13 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from archive import crawls
 from archive import db as store
+from archive.health import crawl_drift
 from crawler.items import ITEM_KINDS
 from crawler.middlewares import storage_failed
 
 logger = logging.getLogger(__name__)
-STAT = "portal_archive"
 
 
 class ArchivePipeline:
@@ -74,35 +75,25 @@ class ArchivePipeline:
         return item
 
     def _count(self, column: str) -> None:
-        self.crawler.stats.inc_value(f"{STAT}/{column}")
+        self.crawler.stats.inc_value(crawls.stat(column))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.db is None or self.crawl_id is None:
             return
         stats = self.crawler.stats
-        get = lambda key: int(stats.get_value(f"{STAT}/{key}", 0))  # noqa: E731
-        counts = {
-            "pages_fetched": int(stats.get_value("response_received_count", 0)),
-            "articles_new": get("articles_new"), "articles_updated": get("articles_updated"),
-            "articles_unchanged": get("articles_unchanged"), "errors": get("errors"),
-            "date_missing": get("date_missing"),
-            "warnings": sum(int(v) for k, v in stats.get_stats().items() if k.startswith(f"{STAT}/warnings/")),
-            "requests": int(stats.get_value("downloader/request_count", 0)),
-            "not_modified": get("not_modified"), "articles_gone": get("articles_gone"),
-        }
-        counts["articles_seen"] = counts["articles_new"] + counts["articles_updated"] + counts["articles_unchanged"]
-        outcome, message = crawl_outcome(reason, spider.pages_ok, counts["articles_seen"] + get("known_skipped"), spider.start_failures)
-        if getattr(spider, "storage_error", None):
-            outcome, message = "failed", spider.storage_error
+        counts = crawls.counts_from_stats(stats.get_stats())
+        storage_error = getattr(spider, "storage_error", None)
         if reason == "finished" and spider.profile.is_generic:
             self._refresh_template(spider)
         try:
-            if outcome == "ok":
-                drift = store.crawl_drift(self.db, self.crawl_id, stats.get_stats())
-                if drift:  # a redesign the profile no longer reads: keep the articles, raise the alarm
-                    outcome, message = "degraded", "layout drift: " + "; ".join(drift)
-                    logger.warning("%s: %s", spider.portal.id, message)
-            stats.set_value(f"{STAT}/outcome", outcome)  # `scrapy crawl` reads it for its exit status
+            facts = crawls.CrawlFacts(
+                reason=reason, pages_ok=spider.pages_ok, articles=counts["articles_seen"] + crawls.known_skipped(stats.get_stats()),
+                start_failures=spider.start_failures, storage_error=storage_error,
+                drift=() if storage_error else crawl_drift(self.db, self.crawl_id, stats.get_stats()))
+            outcome, message = crawls.decide_outcome(facts)
+            if outcome == crawls.DEGRADED:
+                logger.warning("%s: %s", spider.portal.id, message)
+            stats.set_value(crawls.OUTCOME_STAT, outcome)  # `scrapy crawl` reads it for its exit status
             try:
                 store.finish_crawl(self.db, self.crawl_id, outcome=outcome, counts=counts, message=message, stats=stats.get_stats())
             except sqlite3.Error:  # a full disk may still take the row's outcome without the stats
@@ -112,7 +103,6 @@ class ArchivePipeline:
                             spider.portal.id, self.crawl_id, self.db_path, exc)
         self.db.close()
         self.db = None
-
 
     def _refresh_template(self, spider: Any) -> None:
         """A generic portal's template, relearned from what is stored now; stale articles re-extracted.
@@ -129,24 +119,5 @@ class ArchivePipeline:
                          spider.portal.id, exc, spider.portal.id)
             return
         stats = self.crawler.stats
-        stats.set_value(f"{STAT}/template_reextracted", counts["updated"] + counts["unchanged"])
-        stats.set_value(f"{STAT}/template_changed", counts["updated"])
-
-
-def crawl_outcome(reason: str, pages_ok: int, articles: int, start_failures: list[str]) -> tuple[str, str]:
-    """How a run ended, in the words an operator reads in ``crawls.outcome``/``message``.
-
-    ``articles`` counts the articles the run saw: fetched ones and, in an incremental crawl,
-    archived ones its listings showed (so a day with nothing new is not a failure).
-    """
-    if reason in {"shutdown", "cancelled"}:
-        return "interrupted", f"stopped before the end ({reason})"
-    if pages_ok == 0:
-        if not start_failures:
-            return "failed", "no page could be fetched"
-        return "failed", f"start URL unreachable ({len(start_failures)} failed), first: {start_failures[0]}"
-    if articles == 0:
-        return "failed", "no article found: check the start URLs and the platform profile"
-    if reason != "finished":
-        return "failed", f"closed early: {reason}"
-    return "ok", ""
+        stats.set_value(crawls.stat("template_reextracted"), counts["updated"] + counts["unchanged"])
+        stats.set_value(crawls.stat("template_changed"), counts["updated"])

@@ -35,6 +35,7 @@ from typing import Any
 
 import click
 
+from archive import crawls
 from archive import db as store
 from archive.cli import BadInput, cli, db_option
 
@@ -50,7 +51,6 @@ if #items > 0 then
 end
 return items
 """
-WORKER_COUNTS = ("pages_fetched", "requests", "errors", "date_missing", "warnings", "not_modified")
 
 
 def publish_known(server: Any, portal_id: str, known: dict[str, dict[str, Any]], *, replace: bool = False) -> int:
@@ -86,19 +86,10 @@ class Run:
     crawl_id: int
     open_workers: dict[str, str | None] = field(default_factory=dict)  # worker -> heartbeat key
     closed: dict[str, str] = field(default_factory=dict)  # worker -> close reason
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(WORKER_COUNTS, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(crawls.WORKER_COUNTS, 0))
     pages_ok: int = 0
     known_skipped: int = 0  # archived articles the listings showed (an incremental run with nothing new is no failure)
     start_failures: list[str] = field(default_factory=list)
-
-
-def worker_counts(stats: dict[str, Any]) -> dict[str, int]:
-    """The ``crawls`` columns a worker's Scrapy stats contribute (as crawler/pipelines.py reads them)."""
-    get = lambda key: int(stats.get(f"portal_archive/{key}", 0) or 0)  # noqa: E731
-    return {"pages_fetched": int(stats.get("response_received_count", 0) or 0),
-            "requests": int(stats.get("downloader/request_count", 0) or 0),
-            "errors": get("errors"), "date_missing": get("date_missing"), "not_modified": get("not_modified"),
-            "warnings": sum(int(v) for k, v in stats.items() if k.startswith("portal_archive/warnings/"))}
 
 
 def decode(message: bytes) -> dict[str, Any]:
@@ -216,10 +207,10 @@ class Ingest:
         run = self.run_for(portal_id)
         run.open_workers.pop(worker, None)
         run.closed[worker] = message.get("reason", "?")
-        for key, value in worker_counts(message.get("stats") or {}).items():
+        for key, value in crawls.worker_counts(message.get("stats") or {}).items():
             run.counts[key] += value
         run.pages_ok += int(message.get("pages_ok") or 0)
-        run.known_skipped += int((message.get("stats") or {}).get("portal_archive/known_skipped", 0) or 0)
+        run.known_skipped += crawls.known_skipped(message.get("stats") or {})
         run.start_failures += message.get("start_failures") or []
         if not self.alive(run):
             self.finish(portal_id)
@@ -252,26 +243,12 @@ class Ingest:
         run = self.runs.pop(portal_id)
         row = self.db.execute("SELECT articles_seen FROM crawls WHERE id = ?", [run.crawl_id]).fetchone()
         seen = int(row[0] or 0) if row else 0
-        reasons = set(run.closed.values())
         missing = sorted(run.open_workers)
-        if reasons & {"shutdown", "cancelled"}:
-            outcome, message = "interrupted", "a worker was stopped before the end; run the workers again to finish"
-        elif not run.closed:
-            outcome, message = "killed", "no worker closed its run (killed?); start workers again: the queue in Redis is kept"
-        elif run.pages_ok == 0:
-            outcome, message = "failed", ("no page could be fetched" if not run.start_failures
-                                          else f"start URL unreachable ({len(run.start_failures)} failed), first: {run.start_failures[0]}")
-        elif seen + run.known_skipped == 0:
-            outcome, message = "failed", "no article found: check the start URLs and the platform profile"
-        elif reasons - {"finished"}:
-            outcome, message = "failed", f"a worker closed early: {', '.join(sorted(reasons - {'finished'}))}"
-        else:
-            outcome, message = "ok", ""
-        if missing:
-            message = (message + "; " if message else "") + (
-                f"worker(s) {', '.join(missing)} stopped without closing; the others re-queued their requests")
+        outcome, message = crawls.decide_outcome(crawls.CrawlFacts(
+            pages_ok=run.pages_ok, articles=seen + run.known_skipped, start_failures=run.start_failures,
+            workers=run.closed, workers_missing=missing))
         run.counts["articles_seen"] = seen
-        if outcome == "ok":
+        if outcome == crawls.OK:
             self.refresh_template(portal_id)
         store.finish_crawl(self.db, run.crawl_id, outcome=outcome, message=message,
                            counts={k: v for k, v in run.counts.items() if k != "articles_seen"},

@@ -10,7 +10,8 @@ from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
-FAILED_OUTCOMES = {"failed", "interrupted"}
+from archive.crawls import FAILED_OUTCOMES, OUTCOME_STAT
+
 
 
 class Command(ScrapyCrawl):
@@ -30,7 +31,7 @@ class Command(ScrapyCrawl):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         super().run(args, opts)
-        outcome = self.crawler.stats.get_value("portal_archive/outcome") if self.crawler is not None else None
+        outcome = self.crawler.stats.get_value(OUTCOME_STAT) if self.crawler is not None else None
         if self.exitcode == 0 and (outcome in FAILED_OUTCOMES or outcome is None and args and args[0] == "portal"):
             self.exitcode = 1
 

@@ -26,7 +26,9 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from archive import crawls
 from archive import db as store
+from archive.crawls import STAT
 from crawler.extract import extract_article, find_links
 from crawler.extract.listing import links_from_json
 from crawler.extract.clean import parse_html
@@ -37,7 +39,6 @@ from crawler.middlewares import Frontier, storage_failed
 from crawler.registry import Portal, get_portal
 from crawler.urls import canonical_ignored, canonical_url, normalise_url
 
-STAT = "portal_archive"
 LISTING_KINDS = {"start", "home", "section", "listing"}
 RECHECK_STATUSES = [304, 404, 410]
 # Links to other articles followed from one article page ("Các tin khác" lists a handful; a page
@@ -282,7 +283,7 @@ class PortalSpider(scrapy.Spider):
         overlap = response.meta.get("overlap", 0) + 1 if fully_known else 0
         item_set = set(items)
         if fully_known:
-            self.crawler.stats.inc_value(f"{STAT}/known_skipped", len(items))
+            self.crawler.stats.inc_value(crawls.KNOWN_SKIPPED_STAT, len(items))
         yield from self._article_links(response, [u for u in links.articles if not self._known(u) or (u in item_set and not fully_known)], hops=0)
         if kind == "home":
             for url in links.sections:
@@ -372,16 +373,14 @@ class PortalSpider(scrapy.Spider):
         stats = self.crawler.stats
         for warning in article.warnings:
             field = warning.split(":", 1)[0]
-            stats.inc_value(f"{STAT}/warnings/{field}")
+            stats.inc_value(crawls.WARNINGS_STAT + field)
             self.logger.warning("%s: %s (%s)", self.portal.id, warning, response.url)
         if article.published_at is None:
             stats.inc_value(f"{STAT}/date_missing")
-        stats.inc_value(f"{STAT}/extractor/{article.extractor}")
+        stats.inc_value(crawls.EXTRACTOR_STAT + article.extractor)
         # Field coverage of this crawl, compared with the portal's history by the drift alarm.
-        stats.inc_value(f"{STAT}/coverage/articles")
-        for name in ("title", "published_at", "lead", "body", "images"):
-            if getattr(article, name):
-                stats.inc_value(f"{STAT}/coverage/{name}")
+        for key in crawls.coverage_stats(article):
+            stats.inc_value(key)
         url = canonical_url(response.url, article.canonical_url)
         if canonical_ignored(response.url, article.canonical_url):  # names another page: not this article's identity
             stats.inc_value(f"{STAT}/canonical_ignored")

@@ -327,8 +327,9 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
 
     def finished(pid: str, crawler: Any) -> None:  # one failing portal never stops the others
         running.pop(pid)
-        if getattr(crawler.spider, "crawl_id", None):
-            crawl_ids.append(crawler.spider.crawl_id)
+        session = getattr(crawler, "portal_session", None)  # crawler.session.CrawlSession
+        if session is not None and session.crawl_id:
+            crawl_ids.append(session.crawl_id)
         if crawler.stats.get_value("finish_reason") == "shutdown":
             state["stopping"] = True  # Ctrl-C: the portals not started yet are not started
         start_next()

@@ -444,9 +444,10 @@ class RedisItemPipeline(RedisPipeline):
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        stats = self.crawler.stats
-        spider_pages = getattr(spider, "pages_ok", 0)
-        self._event("close", reason=reason, pages_ok=spider_pages, start_failures=getattr(spider, "start_failures", []),
+        from crawler.session import CrawlSession
+
+        stats, session = self.crawler.stats, CrawlSession.from_crawler(self.crawler)
+        self._event("close", reason=reason, pages_ok=session.pages_ok, start_failures=session.start_failures,
                     stats=stats.get_stats())
         sys.stderr.write(f"{spider.portal.id}: worker {self.worker} {reason}: "
                          f"{int(stats.get_value('response_received_count', 0))} pages, {self.pushed} items pushed to {self.key}\n")

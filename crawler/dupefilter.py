@@ -3,7 +3,7 @@
 Scrapy's ``RFPDupeFilter`` keeps the fingerprint of every request of the run in a set, so a
 crawl's memory grows with every page (about 100 bytes each: 10 MB at 100,000 pages, and more
 for a large portal's full re-check). Here every request a callback or the start yields is
-already refused by the frontier (``crawler.middlewares``: one SQLite row per URL, on disk) when
+already refused by the frontier (``crawler.frontier``: one SQLite row per URL, on disk) when
 its URL was requested before, so the in-memory filter only has to catch what bypasses the
 frontier (redirect targets) and recent repeats: it keeps the newest
 ``PORTAL_ARCHIVE_DUPEFILTER_MAX`` fingerprints and forgets the oldest. A crawl without the

@@ -1,123 +1,56 @@
-"""Item pipeline: store each article through the archive's storage API, and record the crawl.
+"""Item pipeline: store each article through the archive's storage API, on the crawl session.
 
 The crawler never writes SQL: it calls ``archive.db`` (the one seam between the halves, so
-re-extraction or a Redis ingest can feed the same store). The ``crawls`` row is opened when the
-spider opens and closed with its outcome, counters and the full Scrapy stats when it closes.
+re-extraction or a Redis ingest can feed the same store). The pipeline opens the session's
+``crawls`` row when the spider opens, stores each item on the session's connection, counted on
+that row in the same transaction, and marks its request done in the frontier; the session
+(``crawler/session.py``) closes the row with the run's outcome when the spider closes.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import sqlite3
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from archive import crawls
 from archive import db as store
-from archive.health import crawl_drift
 from crawler.items import ITEM_KINDS
-from crawler.middlewares import storage_failed
-
-logger = logging.getLogger(__name__)
+from crawler.session import CrawlSession
 
 
 class ArchivePipeline:
-    def __init__(self, db_path: str, crawler: Any) -> None:
-        self.db_path = db_path
-        self.crawler = crawler
-        self.db = None
-        self.crawl_id: int | None = None
+    def __init__(self, session: CrawlSession) -> None:
+        self.session = session
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "ArchivePipeline":
-        pipeline = cls(crawler.settings.get("PORTAL_ARCHIVE_DB"), crawler)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        return pipeline
+        return cls(CrawlSession.from_crawler(crawler))
 
     def open_spider(self) -> None:
-        spider = self.crawler.spider
-        self.db = store.open_db(self.db_path, create=True)
-        store.sync_portals(self.db, [spider.portal.to_row()])
-        frontier = getattr(spider, "frontier", None)
-        resumed_from = frontier.resumed_from if frontier is not None else None
-        self.crawl_id = store.start_crawl(self.db, spider.portal.id, max_pages=spider.max_pages, mode=spider.mode,
-                                          resumed_from=resumed_from, pid=os.getpid(),
-                                          args={"max_pages": spider.max_pages, "start_urls": spider.portal.resolved_start_urls(),
-                                                "mode": spider.mode, "overlap": spider.overlap, "resumed_from": resumed_from})
-        spider.crawl_id = self.crawl_id
-        if frontier is not None:
-            frontier.crawl_id = self.crawl_id
-        logger.info("%s: crawl %s into %s", spider.portal.id, self.crawl_id, self.db_path)
+        spider = self.session.crawler.spider
+        self.session.open_crawl(mode=spider.mode, max_pages=spider.max_pages,
+                                args={"max_pages": spider.max_pages, "start_urls": spider.portal.resolved_start_urls(),
+                                      "mode": spider.mode, "overlap": spider.overlap})
 
     def process_item(self, item: Any) -> Any:
         try:
             return self._store(item)
         except sqlite3.Error as exc:  # disk full, read-only file: stop, keep the request pending
-            storage_failed(self.crawler, exc)
+            self.session.storage_failed(exc)
             raise DropItem(f"not stored: {exc}") from None
 
     def _store(self, item: Any) -> Any:
-        spider = self.crawler.spider
+        session = self.session
         adapter = ItemAdapter(item)
         # The same storage call as the Redis ingest; each result is counted on the crawl row in
         # the transaction that stores it.
-        counter = store.store_crawled_item(self.db, ITEM_KINDS[type(item)], adapter.asdict(),
-                                           province=spider.portal.province, crawl_id=self.crawl_id)
+        counter = store.store_crawled_item(session.db, ITEM_KINDS[type(item)], adapter.asdict(),
+                                           province=session.portal.province, crawl_id=session.crawl_id)
         if counter:
-            self._count(counter)
-        frontier = getattr(spider, "frontier", None)
-        if frontier is not None:
-            frontier.done(adapter.get("frontier_url"))  # only now: the result above is committed
+            session.crawler.stats.inc_value(crawls.stat(counter))
+        if session.frontier is not None:
+            session.frontier.done(adapter.get("frontier_url"))  # only now: the result above is committed
         return item
-
-    def _count(self, column: str) -> None:
-        self.crawler.stats.inc_value(crawls.stat(column))
-
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        if self.db is None or self.crawl_id is None:
-            return
-        stats = self.crawler.stats
-        counts = crawls.counts_from_stats(stats.get_stats())
-        storage_error = getattr(spider, "storage_error", None)
-        if reason == "finished" and spider.profile.is_generic:
-            self._refresh_template(spider)
-        try:
-            facts = crawls.CrawlFacts(
-                reason=reason, pages_ok=spider.pages_ok, articles=counts["articles_seen"] + crawls.known_skipped(stats.get_stats()),
-                start_failures=spider.start_failures, storage_error=storage_error,
-                drift=() if storage_error else crawl_drift(self.db, self.crawl_id, stats.get_stats()))
-            outcome, message = crawls.decide_outcome(facts)
-            if outcome == crawls.DEGRADED:
-                logger.warning("%s: %s", spider.portal.id, message)
-            stats.set_value(crawls.OUTCOME_STAT, outcome)  # `scrapy crawl` reads it for its exit status
-            try:
-                store.finish_crawl(self.db, self.crawl_id, outcome=outcome, counts=counts, message=message, stats=stats.get_stats())
-            except sqlite3.Error:  # a full disk may still take the row's outcome without the stats
-                store.finish_crawl(self.db, self.crawl_id, outcome=outcome, counts={}, message=message)
-        except sqlite3.Error as exc:
-            logger.critical("%s: crawl #%s could not be closed in %s (%s); the next run marks it killed and resumes",
-                            spider.portal.id, self.crawl_id, self.db_path, exc)
-        self.db.close()
-        self.db = None
-
-    def _refresh_template(self, spider: Any) -> None:
-        """A generic portal's template, relearned from what is stored now; stale articles re-extracted.
-
-        The first pages of a first crawl were read before any template existed: they get it here,
-        from their snapshots (no network), as new versions where the body changed.
-        """
-        from crawler.learning import refresh_generic_articles
-
-        try:
-            counts = refresh_generic_articles(self.db, spider.portal)
-        except sqlite3.Error as exc:
-            logger.error("%s: template not refreshed (%s); `portal-archive reextract --portal %s` does it later",
-                         spider.portal.id, exc, spider.portal.id)
-            return
-        stats = self.crawler.stats
-        stats.set_value(crawls.stat("template_reextracted"), counts["updated"] + counts["unchanged"])
-        stats.set_value(crawls.stat("template_changed"), counts["updated"])

@@ -42,9 +42,9 @@ PORTAL_ARCHIVE_RETRY_AFTER_MAX = 60.0  # a 429/503's Retry-After is waited up to
 # (half) page to store. Scrapy's default, written out because the archive depends on it.
 DOWNLOAD_FAIL_ON_DATALOSS = True
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.RetryAfterMiddleware": 560,  # sees a 429/503 before RetryMiddleware (550)
+    "crawler.politeness.RetryAfterMiddleware": 560,  # sees a 429/503 before RetryMiddleware (550)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.RobotsTxtMiddleware": 100,  # a 5xx robots.txt means disallow all (RFC 9309)
+    "crawler.politeness.RobotsTxtMiddleware": 100,  # a 5xx robots.txt means disallow all (RFC 9309)
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.MetaRefreshMiddleware": 580,  # never replaces an article page, never leaves the portal
     "crawler.middlewares.DeclaredCharsetMiddleware": 585,  # after decompression (590), before the text is read
@@ -54,7 +54,9 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-EXTENSIONS = {"crawler.extensions.ProgressLine": 500}
+# One crawl session per crawl: the archive connection, the crawl row, the frontier, the run's
+# facts, shared by the spider, the frontier middleware and the pipeline (crawler/session.py).
+EXTENSIONS = {"crawler.session.CrawlSession": 0, "crawler.extensions.ProgressLine": 500}
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
@@ -63,7 +65,7 @@ LOG_LEVEL = os.environ.get("PORTAL_ARCHIVE_LOG_LEVEL", "INFO")
 # History (incremental and resumable crawls). A crawl is incremental unless PORTAL_ARCHIVE_FULL
 # (``portal-archive crawl --full``); a listing's pagination walk stops after OVERLAP pages whose
 # articles are all archived. Every request is recorded in the archive's durable frontier
-# (crawler.middlewares) so a killed crawl resumes where it stopped.
+# (crawler/frontier.py) so a killed crawl resumes where it stopped.
 PORTAL_ARCHIVE_FULL = False
 PORTAL_ARCHIVE_OVERLAP = 1
 PORTAL_ARCHIVE_ARTICLE_LINKS_MAX = 50  # links to other articles followed from one article page
@@ -73,7 +75,7 @@ PORTAL_ARCHIVE_FRONTIER = True
 DUPEFILTER_CLASS = "crawler.dupefilter.BoundedDupeFilter"
 PORTAL_ARCHIVE_DUPEFILTER_MAX = 20_000
 PORTAL_ARCHIVE_START_QUEUE_MAX = 1000  # start requests (--full re-checks, a resume) wait for room in Scrapy's queue
-SPIDER_MIDDLEWARES = {"crawler.middlewares.FrontierMiddleware": 50}
+SPIDER_MIDDLEWARES = {"crawler.frontier.FrontierMiddleware": 50}
 
 # `scrapy crawl portal -a portal=ID`: one line for a bad id, exit 1 when the crawl failed (crawler/commands/crawl.py)
 COMMANDS_MODULE = "crawler.commands"

@@ -13,12 +13,16 @@ conditional request (If-None-Match / If-Modified-Since: a 304 costs no body). A 
 knows nothing, so it walks everything. ``full=1`` walks every listing page and re-checks every
 archived article of the portal, which is how takedowns (404/410, or a redirect away from the
 article) are found. Every request goes through the durable frontier
-(:mod:`crawler.middlewares`), so a killed crawl resumes where it stopped.
+(:mod:`crawler.frontier`), so a killed crawl resumes where it stopped.
+
+What the crawl keeps beyond the walk (the archive connection, the frontier, the crawl row,
+the pages read and the start URLs that failed) is the crawl session's
+(:class:`crawler.session.CrawlSession`, ``self.session``), shared with the frontier middleware
+and the pipeline; the spider never opens the archive itself.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
@@ -27,7 +31,6 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archive import crawls
-from archive import db as store
 from archive.crawls import STAT
 from crawler.extract import extract_article, find_links
 from crawler.extract.listing import links_from_json
@@ -35,8 +38,8 @@ from crawler.extract.clean import parse_html
 from crawler.extract.template import Template
 from crawler.fetch import decode_html
 from crawler.items import ArticleItem, GoneItem, NotModifiedItem, PageItem
-from crawler.middlewares import Frontier, storage_failed
 from crawler.registry import Portal, get_portal
+from crawler.session import CrawlSession
 from crawler.urls import canonical_ignored, canonical_url, normalise_url
 
 LISTING_KINDS = {"start", "home", "section", "listing"}
@@ -82,10 +85,7 @@ class PortalSpider(scrapy.Spider):
         self.max_pages = int(max_pages) if max_pages not in (None, "", "0", 0) else None
         self.full = _flag(full)
         self.overlap = int(overlap) if overlap not in (None, "") else None
-        self.start_failures: list[str] = []
-        self.pages_ok = 0
         self.known: dict[str, dict[str, Any]] = {}
-        self.frontier: Frontier | None = None
         self._listing_pages: dict[str, int] = {}  # listing's first page -> further pages requested (--max-pages)
         self.article_links_max = ARTICLE_LINKS_MAX
         self.start_queue_max = START_QUEUE_MAX
@@ -103,20 +103,17 @@ class PortalSpider(scrapy.Spider):
         if spider.overlap is None:
             spider.overlap = max(1, settings.getint("PORTAL_ARCHIVE_OVERLAP", 1))
         spider.full = spider.full or settings.getbool("PORTAL_ARCHIVE_FULL", False)
-        if settings.getbool("PORTAL_ARCHIVE_FRONTIER", True):
-            spider.frontier = Frontier(settings.get("PORTAL_ARCHIVE_DB"), spider.portal.id)
-            from crawler.known import KnownArticles
-
-            spider.known = KnownArticles(store.iter_known_articles(spider.frontier.db, spider.portal.id))
+        session = spider.session = CrawlSession.from_crawler(crawler)
+        session.open(spider.portal, frontier=settings.getbool("PORTAL_ARCHIVE_FRONTIER", True))
+        if session.frontier is not None:
+            spider.known = session.known_articles()
         elif settings.get("REDIS_URL"):  # a distributed worker: the ingest publishes what the archive holds
             from crawler.distributed import known_from_settings
 
             spider.known = known_from_settings(settings, spider.portal.id)
         spider.template = Template()
-        if spider.profile.is_generic and spider.frontier is not None:
-            from crawler.learning import stored_template
-
-            spider.template = stored_template(spider.frontier.db, spider.portal.id)  # learned by earlier runs
+        if spider.profile.is_generic and session.frontier is not None:
+            spider.template = session.stored_template()  # learned by earlier runs
         spider.mode = "full" if spider.full else "incremental"
         spider.article_links_max = settings.getint("PORTAL_ARCHIVE_ARTICLE_LINKS_MAX", ARTICLE_LINKS_MAX)
         spider.start_queue_max = settings.getint("PORTAL_ARCHIVE_START_QUEUE_MAX", START_QUEUE_MAX)
@@ -126,12 +123,12 @@ class PortalSpider(scrapy.Spider):
         return spider
 
     def closed(self, reason: str) -> None:
-        if self.frontier is not None:
-            self.frontier.close(finished=reason == "finished")
+        # the session closes itself (the frontier, the crawl row, the connection) on the same signal
         if hasattr(self.known, "close"):
             self.known.close()
 
     portal: Portal
+    session: CrawlSession
 
     async def start(self):  # Scrapy >= 2.13
         for request in self.start_requests():
@@ -153,12 +150,12 @@ class PortalSpider(scrapy.Spider):
             queued = int(stats.get_value("scheduler/enqueued", 0)) - int(stats.get_value("scheduler/dequeued", 0))
             if queued > peak:
                 stats.set_value(f"{STAT}/start_queue_peak", peak := queued)
-            if queued <= self.start_queue_max or getattr(self, "storage_error", None) or not getattr(engine, "running", False):
+            if queued <= self.start_queue_max or self.session.storage_error or not getattr(engine, "running", False):
                 return
             await _sleep(0.05)
 
     def start_requests(self) -> Iterator[scrapy.Request]:
-        frontier = self.frontier
+        frontier = self.session.frontier
         if frontier is not None and frontier.pending:
             self.crawler.stats.set_value(f"{STAT}/resumed_from", frontier.resumed_from)
             self.crawler.stats.set_value(f"{STAT}/resumed_requests", frontier.pending)
@@ -207,7 +204,7 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value(f"{STAT}/non_html_responses")
             return
-        self.pages_ok += 1
+        self.session.pages_ok += 1
         if kind == "article" and self._redirected_away(response):
             # a first fetch of an article link that lands on the home page (or any non-article
             # page): that page is not the article, so nothing is stored under the article's URL
@@ -404,13 +401,10 @@ class PortalSpider(scrapy.Spider):
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
         url = request.url if request is not None else "?"
-        if request is not None and self.frontier is not None:
-            try:
-                self.frontier.done(request.meta.get("frontier_url"))  # failed for good (after retries): not pending
-            except sqlite3.Error as exc:
-                storage_failed(self.crawler, exc)
+        if request is not None:
+            self.session.request_done(request.meta.get("frontier_url"))  # failed for good (after retries): not pending
         if request is not None and request.meta.get("start"):
-            self.start_failures.append(f"{url}: {reason}")
+            self.session.start_failed(url, reason)
             self.logger.error("%s: start URL %s failed: %s", self.portal.id, url, reason)
         else:
             self.logger.info("%s: %s failed: %s", self.portal.id, url, reason)

@@ -64,7 +64,7 @@ def test_a_listings_articles_are_fetched_before_its_next_page(tmp_path: Path) ->
             request = Request(url, meta={"kind": "start", "page_number": 1})
             outputs = list(spider.parse(HtmlResponse(url, body=body, request=request)))
         finally:
-            spider.frontier.close(finished=False)
+            spider.session.close("shutdown")
     requests = [o for o in outputs if isinstance(o, Request)]
     articles = [r for r in requests if r.meta.get("kind") == "article"]
     listings = [r for r in requests if r.meta.get("kind") in {"listing", "section"}]
@@ -112,6 +112,7 @@ def test_the_known_articles_of_a_large_archive_are_not_held_in_memory(tmp_path: 
             assert spider._known(f"{portal.base_url}/vi/tin/20001") is None
         finally:
             spider.closed("finished")
+            spider.session.close("finished")
 
 
 def test_known_articles_on_disk_answer_as_the_dict_did() -> None:
@@ -167,7 +168,7 @@ def test_a_resumed_crawl_reads_its_pending_requests_a_batch_at_a_time(tmp_path: 
     import tracemalloc
 
     from archive import db as store
-    from crawler.middlewares import Frontier
+    from crawler.frontier import Frontier
 
     db_file = str(tmp_path / "archive.db")
     db = store.open_db(db_file, create=True)
@@ -176,7 +177,7 @@ def test_a_resumed_crawl_reads_its_pending_requests_a_batch_at_a_time(tmp_path: 
         store.frontier_add(db, "p", f"http://p.example/vi/tin/{n}", meta={"kind": "article", "article_hops": 1}, headers={})
     tracemalloc.start()
     try:
-        frontier = Frontier(db_file, "p")
+        frontier = Frontier(db, "p")
         held, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

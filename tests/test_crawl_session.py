@@ -133,3 +133,16 @@ def test_a_local_crawl_and_the_redis_ingest_close_a_run_in_the_same_words(tmp_pa
     assert [mode for mode, _, _ in rows] == ["incremental", "distributed"]
     assert rows[0][1:] == rows[1][1:]
     assert rows[0][1] == ("ok" if listed else "failed")
+
+
+def test_the_spider_reaches_the_archive_only_through_its_session() -> None:
+    # It imported the store and opened its own connection (the frontier's); what it needs from
+    # the archive (known articles, a learned template, the frontier) the session now gives it.
+    import ast
+
+    tree = ast.parse((ROOT / "crawler" / "spiders" / "portal.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {f"{node.module}.{alias.name}" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert not {name for name in imported if name.startswith(("archive.db", "sqlite3", "sqlite_utils", "archive.store"))}
+    assert "crawler.session" in imported

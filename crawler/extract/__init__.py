@@ -6,7 +6,7 @@ serves the spider, ``portal-archive extract`` and re-extraction from stored snap
 """
 
 from crawler.extract.article import extract_article
-from crawler.extract.result import ExtractedArticle
-from crawler.extract.listing import PageLinks, find_links
+from crawler.extract.listing import find_links
+from crawler.extract.result import ExtractedArticle, PageLinks
 
 __all__ = ["ExtractedArticle", "extract_article", "PageLinks", "find_links"]

@@ -1,8 +1,9 @@
-"""What extraction returns for one article page: :class:`ExtractedArticle`.
+"""What extraction returns: :class:`ExtractedArticle` for an article page, :class:`PageLinks` for a listing.
 
 Its own module so that every path that fills it (a profile's selectors in ``article.py``, the
 generic fallback in ``fallback.py``, the body reader in ``body.py``) imports it from one place
-and none of them imports another's internals.
+and none of them imports another's internals; ``PageLinks`` is shared by the profile's
+link reader (``listing.py``) and the generic one (``discover.py``) alike.
 """
 
 from __future__ import annotations
@@ -39,3 +40,12 @@ class ExtractedArticle:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class PageLinks:
+    """Absolute URLs found on one page, each list in document order without repeats."""
+
+    articles: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)

@@ -117,10 +117,13 @@ def crawl(portal_ids: tuple[str, ...], all_enabled: bool, parallel: int, db_path
             sys.exit(3)
         logging_settings = configure_logging(log_file=log_file, log_format=log_format, verbose=verbose)
         live_ids = [pid for pid in runnable if pid not in from_archive]
-        results = crawl_rows(db_path, run_crawls(live_ids, db_path=db_path, registry=registry, max_pages=max_pages,
-                             settings={**logging_settings, **settings}, progress=not quiet, verbose=verbose,
-                             full=full, overlap=overlap, parallel=parallel,
-                             hosts={pid: urlsplit(portals_by_id[pid].base_url).hostname or pid for pid in runnable})) if live_ids else []
+        results: list[dict[str, Any]] = []
+        if live_ids:
+            hosts = {pid: urlsplit(portals_by_id[pid].base_url).hostname or pid for pid in runnable}
+            crawl_ids = run_crawls(live_ids, db_path=db_path, registry=registry, max_pages=max_pages,
+                                   settings={**logging_settings, **settings}, progress=not quiet, verbose=verbose,
+                                   full=full, overlap=overlap, parallel=parallel, hosts=hosts)
+            results = crawl_rows(db_path, crawl_ids)
         for pid in (p for p in runnable if p in from_archive):
             row = _recover(portals_by_id[pid], archive, db_path=db_path, delay=1.0 if delay is None else delay,
                            from_date=from_date, to_date=to_date, progress=not quiet)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from archive import db as store
+from archive import store
 
 DEFAULT_DB = "data/archive.db"
 
@@ -580,7 +580,7 @@ def _open_archive(db_path: Path, *, create: bool = False, write: bool = False, r
     except sqlite3.OperationalError as exc:  # an upgrade that cannot write: say so, as require_writable does
         if "readonly" not in str(exc):
             raise
-        raise BadInput(store._read_only_message(db_path, exc)) from None
+        raise BadInput(store.read_only_message(db_path, exc)) from None
 
 
 def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlite_utils.migrations import Migrations
 
 # Schema owned by search (extra indexes for ranking); the base FTS table is created by
-# archive.db's first migration. Applied by archive.db.open_db after the core migrations.
+# archive.store's first migration. Applied by archive.store.open_db after the core migrations.
 search_migrations = Migrations("portal-archive-search")
 
 FTS_TABLE = "articles_fts"

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.db import transaction, utcnow
+from archive.store import transaction, utcnow
 
 
 def load_template(db: Database, portal_id: str) -> tuple[str, list[str], int] | None:

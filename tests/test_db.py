@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import db as store
+from archive import store
 
 
 def article(**changes):

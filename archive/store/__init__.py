@@ -23,7 +23,8 @@ from archive.store.errors import (ArchiveError, ArchiveNeedsUpgrade, ArchiveRead
 from archive.store.frontier import (frontier_add, frontier_clear, frontier_done, frontier_last_crawl, frontier_pending,
                                     frontier_pending_count, iter_frontier_pending)
 from archive.store.migrations import (m001_initial, m002_history, m003_compression_dicts, m004_filter_indexes,
-                                      m005_learned_templates, m006_article_source, m007_wayback, m008_stories, migrations)
+                                      m005_learned_templates, m006_article_source, m007_wayback, m008_stories, migrations,
+                                      register_schema, schemas)
 from archive.store.pages import PageExtractor, articles_for_reextraction, ingest_page
 from archive.store.portals import sync_portals
 from archive.store.snapshots import header_value, iter_snapshots, portal_dictionary, snapshot_body, store_snapshot
@@ -35,7 +36,7 @@ __all__ = [
     "NotAnArchive", "read_only_message",
     # the core schema
     "migrations", "m001_initial", "m002_history", "m003_compression_dicts", "m004_filter_indexes",
-    "m005_learned_templates", "m006_article_source", "m007_wayback", "m008_stories",
+    "m005_learned_templates", "m006_article_source", "m007_wayback", "m008_stories", "register_schema", "schemas",
     # writing
     "transaction", "utcnow", "sync_portals",
     "start_crawl", "finish_crawl", "bump_crawl", "close_stale_crawls",

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from archive.search import search_migrations
 from archive.store.errors import ArchiveNeedsUpgrade, ArchiveReadOnly, DatabaseMissing, NotAnArchive, read_only_message
-from archive.store.migrations import migrations
+from archive.store.migrations import schemas
 
 
 def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> Database:
@@ -57,15 +56,16 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
             raise NotAnArchive(f"{path}: {what}, not an archive — nothing was changed "
                                "(a crawl or an import creates the archive at a path that does not exist yet; check --db)")
     if tables:  # an archive of a newer release: its schema has steps this code does not know
-        known = {m.name for m in migrations._migrations} | {m.name for m in search_migrations._migrations}
+        known = {m.name for schema in schemas() for m in schema._migrations}
+        names = [schema.name for schema in schemas()]
         newer = sorted({row[0] for row in db.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set IN (?, ?)", [migrations.name, search_migrations.name])} - known)
+            f"SELECT name FROM _sqlite_migrations WHERE migration_set IN ({', '.join('?' * len(names))})", names)} - known)
         if newer:
             db.close()
             raise NotAnArchive(f"{path}: made by a newer portal-archive (schema steps {', '.join(newer)} unknown here); "
                                "upgrade portal-archive to use it — nothing was changed")
     if not migrate:
-        pending = [m.name for m in migrations.pending(db)] + [m.name for m in search_migrations.pending(db)] if tables else []
+        pending = [m.name for schema in schemas() for m in schema.pending(db)] if tables else []
         if pending:
             db.close()
             raise ArchiveNeedsUpgrade(f"{path}: made by an older portal-archive (schema steps {', '.join(pending)} not applied); "
@@ -75,8 +75,8 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
         return db
     db.execute("PRAGMA journal_mode=WAL")  # only now: a refused file is left exactly as it was
     db.execute("PRAGMA foreign_keys=ON")
-    migrations.apply(db)
-    search_migrations.apply(db)  # the search module's own schema (ranking indexes), applied after
+    for schema in schemas():  # the core schema, then the ones other parts own (search's indexes)
+        schema.apply(db)
     return db
 
 
@@ -91,8 +91,8 @@ def _create_atomically(path: Path) -> None:
     try:
         db = Database(temporary)
         db.execute("PRAGMA journal_mode=WAL")
-        migrations.apply(db)
-        search_migrations.apply(db)
+        for schema in schemas():
+            schema.apply(db)
         db.close()
         try:
             os.link(temporary, path)

@@ -3,6 +3,11 @@
 A new step is a new ``@migrations()`` function at the end of this file; a step never changes
 once released (archives record which steps they have). Steps add in place (``ALTER TABLE ADD
 COLUMN``, ``CREATE ... IF NOT EXISTS``) so an archive of any earlier release upgrades on open.
+
+Other parts of the archive own their schema and register it here (:func:`register_schema`):
+search's full-text indexes are ``archive.search.search_migrations``, applied after these. The
+store never imports search; ``archive/__init__.py`` registers it when the package is imported,
+so every program that opens an archive has it.
 """
 
 from __future__ import annotations
@@ -11,9 +16,22 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from archive import stories
-from archive.search import fts_schema_sql
 
 migrations = Migrations("portal-archive")
+_schemas: list[Migrations] = [migrations]
+
+
+def register_schema(schema: Migrations) -> None:
+    """Have every archive opened for writing carry ``schema`` too, applied after the core steps
+    (and after the sets registered before it); a reader refuses an archive that lacks one of its
+    steps, as it does for the core's. Registering a set twice changes nothing."""
+    if all(known.name != schema.name for known in _schemas):
+        _schemas.append(schema)
+
+
+def schemas() -> tuple[Migrations, ...]:
+    """The archive's migration sets in the order they are applied: the core one first."""
+    return tuple(_schemas)
 
 
 @migrations()
@@ -71,8 +89,8 @@ def m001_initial(db: Database) -> None:
         "CREATE INDEX crawls_portal ON crawls(portal_id, started_at)",
     ):
         db.execute(sql)
-    for sql in fts_schema_sql():
-        db.execute(sql)
+    # The full-text index was created here until search owned its schema; archives made then have
+    # it, and search's first step (archive.search.m001_exact_index) creates it for the others.
 
 
 @migrations()

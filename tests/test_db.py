@@ -61,6 +61,30 @@ def test_fts_index_follows_inserts_updates_and_survives_integrity_check(db):
     db.execute("insert into articles_fts(articles_fts) values('integrity-check')")
 
 
+def test_sqlite_utils_writes_join_the_stores_transaction_and_roll_back_with_it(db_path, db, monkeypatch):
+    """sqlite-utils 4's insert/update join an open transaction (a savepoint, not a commit of their
+    own): the store writes its rows with them inside ``store.transaction``, so an article and its
+    version are one commit, invisible to other connections until then, and gone together on an error."""
+    other = sqlite3.connect(db_path)
+    with pytest.raises(RuntimeError):
+        with store.transaction(db):
+            db.table("portals").insert({"id": "other", "name": "Khác"})
+            db.table("portals").update("test-portal", {"name": "Đổi tên"})
+            assert db.conn.in_transaction
+            assert other.execute("select count(*) from portals where id = 'other'").fetchone()[0] == 0
+            raise RuntimeError("a failure half-way")
+    assert db.execute("select id, name from portals").fetchall() == [("test-portal", "Quận Thử")]
+
+    def failing_story(*args):
+        raise RuntimeError("killed after the article and its version were written")
+
+    monkeypatch.setattr("archive.stories.assign_story", failing_story)
+    with pytest.raises(RuntimeError):
+        store.upsert_article(db, article(), portal_id="test-portal")
+    assert counts(db)["articles"] == counts(db)["article_versions"] == 0
+    other.close()
+
+
 def test_open_db_refuses_missing_non_sqlite_and_foreign_databases(tmp_path):
     with pytest.raises(store.DatabaseMissing, match="database not found"):
         store.open_db(tmp_path / "missing.db")

@@ -71,37 +71,39 @@ def upsert_article(db: Database, article: dict[str, Any], *, portal_id: str, pro
     seen_at = seen_at or utcnow()
     row = article_row(article)
     digest = content_hash(row)
+    articles = db.table("articles")
     with transaction(db):
-        existing = db.execute("SELECT id, content_hash, version, first_seen_at, last_seen_at FROM articles WHERE url = ?", [row["url"]]).fetchone()
-        if existing and existing[1] == digest:
+        existing = next(db.query("SELECT id, content_hash, version, first_seen_at, last_seen_at FROM articles WHERE url = ?",
+                                 [row["url"]]), None)
+        if existing and existing["content_hash"] == digest:
             if sighting:
                 db.execute("UPDATE articles SET last_seen_at = max(coalesce(last_seen_at, ''), ?), first_seen_at = min(coalesce(first_seen_at, ?), ?), "
-                           "gone_at = NULL, gone_status = NULL WHERE id = ?", [seen_at, seen_at, seen_at, existing[0]])
+                           "gone_at = NULL, gone_status = NULL WHERE id = ?", [seen_at, seen_at, seen_at, existing["id"]])
             else:  # same content: metadata an improved extractor reads (body_html, word_count, ...) still follows
-                _update(db, "articles", existing[0], {k: row[k] for k in _METADATA_COLUMNS})
+                articles.update(existing["id"], {k: row[k] for k in _METADATA_COLUMNS})
             bump_crawl(db, crawl_id, "articles_unchanged")
             return "unchanged"
-        if existing and sighting and seen_at < (existing[4] or "") and db.execute(
-                "SELECT 1 FROM article_versions WHERE article_id = ? AND content_hash = ?", [existing[0], digest]).fetchone():
+        if existing and sighting and seen_at < (existing["last_seen_at"] or "") and db.execute(
+                "SELECT 1 FROM article_versions WHERE article_id = ? AND content_hash = ?", [existing["id"], digest]).fetchone():
             # Seen before the article's last sighting (a web archive's older capture, an older
             # copy imported late, a resumed recovery) with the content of one of its versions:
             # a sighting of that version, not a newer one.
             db.execute("UPDATE articles SET first_seen_at = min(coalesce(first_seen_at, ?), ?) WHERE id = ?",
-                       [seen_at, seen_at, existing[0]])
+                       [seen_at, seen_at, existing["id"]])
             bump_crawl(db, crawl_id, "articles_unchanged")
             return "unchanged"
-        version = existing[2] + 1 if existing else 1
+        version = existing["version"] + 1 if existing else 1
         row.update(portal_id=portal_id, province=province, content_hash=digest, version=version, snapshot_id=snapshot_id)
         if existing:
-            article_id = existing[0]
+            article_id = existing["id"]
             if sighting:
-                row.update(last_seen_at=max(existing[4] or "", seen_at), first_seen_at=min(existing[3] or seen_at, seen_at),
-                           gone_at=None, gone_status=None)
-            _update(db, "articles", article_id, row)
+                row.update(last_seen_at=max(existing["last_seen_at"] or "", seen_at),
+                           first_seen_at=min(existing["first_seen_at"] or seen_at, seen_at), gone_at=None, gone_status=None)
+            articles.update(article_id, row)
         else:
             row.update(first_seen_at=seen_at, last_seen_at=seen_at)
-            article_id = _insert(db, "articles", row)
-        _insert(db, "article_versions", version_row(article_id, row, seen_at=seen_at, origin=origin))
+            article_id = articles.insert(row).last_rowid
+        db.table("article_versions").insert(version_row(article_id, row, seen_at=seen_at, origin=origin))
         if assign_story:
             stories.assign_story(db, article_id, row["title"], row["lead"], row["body"])
         bump_crawl(db, crawl_id, "articles_updated" if existing else "articles_new")
@@ -113,20 +115,6 @@ def version_row(article_id: int, row: dict[str, Any], *, seen_at: str, origin: s
     return {"article_id": article_id, "version": row["version"], "content_hash": row["content_hash"], "seen_at": seen_at,
             "snapshot_id": row["snapshot_id"], "extractor": row.get("extractor"), "origin": origin,
             **{k: row.get(k) for k in _VERSION_FIELDS}}
-
-
-def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
-    # Plain SQL inside the caller's transaction: sqlite-utils' insert/update open their own
-    # ``with conn:`` block, which commits the caller's transaction half-way (an article row
-    # without its version, after a SIGKILL at the wrong moment).
-    columns = list(row)
-    cursor = db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                        [row[c] for c in columns])
-    return int(cursor.lastrowid)
-
-
-def _update(db: Database, table: str, row_id: int, row: dict[str, Any]) -> None:
-    db.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in row)} WHERE id = ?", [*row.values(), row_id])
 
 
 _METADATA_COLUMNS = ("fetched_url", "body_html", "published_date_only", "tags", "image_url", "word_count", "extractor", "template")
@@ -204,15 +192,12 @@ def _known_infos(rows: Iterable[tuple]) -> Iterator[dict[str, Any]]:
 
 def find_article(db: Database, url: str) -> dict[str, Any] | None:
     """The article stored under ``url`` (canonical or fetched URL)."""
-    cursor = db.execute("SELECT * FROM articles WHERE url = ? OR fetched_url = ? ORDER BY url = ? DESC LIMIT 1", [url, url, url])
-    row = cursor.fetchone()
-    return dict(zip([d[0] for d in cursor.description], row)) if row else None
+    return next(db.query("SELECT * FROM articles WHERE url = ? OR fetched_url = ? ORDER BY url = ? DESC LIMIT 1", [url, url, url]), None)
 
 
 def article_versions(db: Database, article_id: int) -> list[dict[str, Any]]:
-    cursor = db.execute("SELECT * FROM article_versions WHERE article_id = ? ORDER BY version", [article_id])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    """Every version of an article, oldest first (what ``history`` shows and compares)."""
+    return list(db.query("SELECT * FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]))
 
 
 

@@ -82,10 +82,7 @@ def store_crawled_items(db: Database, items: list[CrawledItem]) -> list[str | No
             results[index] = "articles_new"
         ids = _insert_articles_at_once(db, rows)
         versions = [version_row(ids[row["url"]], row, seen_at=row["first_seen_at"], origin="crawl") for row in rows]
-        if versions:
-            columns = list(versions[0])
-            db.conn.executemany(f"INSERT INTO article_versions ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                                [list(v.values()) for v in versions])
+        db.table("article_versions").insert_all(versions)
         for crawl_id, n in counted.items():
             bump_crawl(db, crawl_id, "articles_new", n)
         _assign_stories(db, [items[i][1]["article"]["url"] for i, result in enumerate(results)

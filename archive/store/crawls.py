@@ -19,8 +19,8 @@ from archive.store.transactions import transaction, utcnow
 def start_crawl(db: Database, portal_id: str, *, args: dict[str, Any] | None = None, max_pages: int | None = None,
                 mode: str | None = None, resumed_from: int | None = None, pid: int | None = None) -> int:
     """Open a ``crawls`` row (outcome ``running``) and return its id."""
-    with db.conn:
-        table = db["crawls"].insert(
+    with transaction(db):
+        table = db.table("crawls").insert(
             {"portal_id": portal_id, "started_at": utcnow(), "outcome": "running", "max_pages": max_pages,
              "args": json.dumps(args or {}, ensure_ascii=False), "mode": mode, "resumed_from": resumed_from, "pid": pid}
         )
@@ -32,8 +32,8 @@ def finish_crawl(db: Database, crawl_id: int, *, outcome: str, counts: dict[str,
     row = {"finished_at": utcnow(), "outcome": outcome, "message": message,
            "stats": json.dumps(stats or {}, ensure_ascii=False, default=str, sort_keys=True)}
     row.update({k: int(v) for k, v in counts.items()})
-    with db.conn:
-        db["crawls"].update(crawl_id, row)
+    with transaction(db):
+        db.table("crawls").update(crawl_id, row)
 
 
 def close_stale_crawls(db: Database, portal_id: str, *, alive: Any = None) -> list[int]:

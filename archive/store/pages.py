@@ -45,13 +45,11 @@ def articles_for_reextraction(db: Database, *, portal_id: str | None = None, sin
     if since:
         where.append("s.last_fetched_at >= ?")
         params.append(since)
-    cursor = db.execute(
+    return list(db.query(
         f"""SELECT a.id, a.url, a.portal_id, a.province, s.id AS snapshot_id, s.url AS snapshot_url, s.headers,
                    s.last_fetched_at
             FROM articles a JOIN snapshots s ON s.id = (
                 SELECT s2.id FROM snapshots s2 WHERE s2.url = coalesce(a.fetched_url, a.url) AND s2.status = 200
                 ORDER BY s2.last_fetched_at DESC, s2.id DESC LIMIT 1)
-            WHERE {' AND '.join(where)} ORDER BY a.id""", params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+            WHERE {' AND '.join(where)} ORDER BY a.id""", params))
 

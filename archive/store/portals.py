@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.store.transactions import utcnow
+from archive.store.transactions import transaction, utcnow
 
 
 def sync_portals(db: Database, portals: Iterable[dict[str, Any]]) -> None:
@@ -21,6 +21,6 @@ def sync_portals(db: Database, portals: Iterable[dict[str, Any]]) -> None:
         row["enabled"] = int(bool(row.get("enabled", True)))
         row["updated_at"] = now
         rows.append(row)
-    with db.conn:
-        db["portals"].upsert_all(rows, pk="id", alter=False)
+    with transaction(db):
+        db.table("portals").upsert_all(rows, pk="id", alter=False)
 

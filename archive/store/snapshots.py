@@ -31,22 +31,19 @@ def store_snapshot(db: Database, *, url: str, body: bytes, status: int, headers:
     stored = db.execute("SELECT 1 FROM snapshot_bodies WHERE sha256 = ?", [digest]).fetchone()
     packed = None if stored else compression.compress(body, portal_dictionary(db, portal_id))
     with transaction(db):
-        if packed is not None:
-            db.execute("INSERT OR IGNORE INTO snapshot_bodies(sha256, encoding, size, body) VALUES (?, ?, ?, ?)",
-                       [digest, packed[0], len(body), packed[1]])
+        if packed is not None:  # ignore: another writer may have stored the same bytes meanwhile
+            db.table("snapshot_bodies").insert({"sha256": digest, "encoding": packed[0], "size": len(body), "body": packed[1]},
+                                               ignore=True)
         existing = db.execute("SELECT id FROM snapshots WHERE url = ? AND sha256 = ?", [url, digest]).fetchone()
         if existing:
             db.execute("UPDATE snapshots SET last_fetched_at = max(coalesce(last_fetched_at, ''), ?), "
                        "first_fetched_at = min(coalesce(first_fetched_at, ?), ?), crawl_id = ? WHERE id = ?",
                        [fetched_at, fetched_at, fetched_at, crawl_id, existing[0]])
             return int(existing[0])
-        cursor = db.execute(
-            """INSERT INTO snapshots(portal_id, crawl_id, url, status, content_type, headers, sha256,
-               first_fetched_at, last_fetched_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [portal_id, crawl_id, url, status, header_value(headers, "Content-Type"),
-             json.dumps(headers, ensure_ascii=False), digest, fetched_at, fetched_at, origin],
-        )
-        return int(cursor.lastrowid)
+        return db.table("snapshots").insert(
+            {"portal_id": portal_id, "crawl_id": crawl_id, "url": url, "status": status,
+             "content_type": header_value(headers, "Content-Type"), "headers": json.dumps(headers, ensure_ascii=False),
+             "sha256": digest, "first_fetched_at": fetched_at, "last_fetched_at": fetched_at, "origin": origin}).last_rowid
 
 
 def snapshot_body(db: Database, snapshot_id: int) -> bytes:
@@ -85,18 +82,16 @@ def portal_dictionary(db: Database, portal_id: str | None) -> tuple[int, bytes] 
     except ValueError:
         return None  # too few distinct pages yet: plain zstd for now
     with transaction(db):
-        cursor = db.execute("INSERT INTO compression_dicts(portal_id, created_at, samples, size, dict) VALUES (?, ?, ?, ?, ?)",
-                            [portal_id, utcnow(), len(ids), len(data), data])
-    return int(cursor.lastrowid), data
-
+        dict_id = db.table("compression_dicts").insert(
+            {"portal_id": portal_id, "created_at": utcnow(), "samples": len(ids), "size": len(data), "dict": data}).last_rowid
+    return dict_id, data
 
 
 def iter_snapshots(db: Database, portal_id: str) -> Iterator[dict[str, Any]]:
     """Every snapshot of a portal with its body, oldest first (for WARC export)."""
     cursor = db.execute("SELECT id FROM snapshots WHERE portal_id = ? ORDER BY first_fetched_at, id", [portal_id])
-    for (snapshot_id,) in cursor.fetchall():
-        c = db.execute("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
-        row = dict(zip([d[0] for d in c.description], c.fetchone()))
+    for (snapshot_id,) in cursor.fetchall():  # the ids first: one body in memory at a time
+        row = db.table("snapshots").get(snapshot_id)
         row["headers"] = json.loads(row["headers"] or "{}")
         row["body"] = snapshot_body(db, snapshot_id)
         yield row

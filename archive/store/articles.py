@@ -47,7 +47,6 @@ def article_row(article: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-
 def content_hash(article: dict[str, Any]) -> str:
     """A stable hash of the fields that make a version (order and JSON layout fixed)."""
     fields = {k: article.get(k) for k in CONTENT_FIELDS}
@@ -189,7 +188,6 @@ def _known_infos(rows: Iterable[tuple]) -> Iterator[dict[str, Any]]:
                "etag": header_value(parsed, "ETag"), "last_modified": header_value(parsed, "Last-Modified")}
 
 
-
 def find_article(db: Database, url: str) -> dict[str, Any] | None:
     """The article stored under ``url`` (canonical or fetched URL)."""
     return next(db.query("SELECT * FROM articles WHERE url = ? OR fetched_url = ? ORDER BY url = ? DESC LIMIT 1", [url, url, url]), None)
@@ -198,7 +196,6 @@ def find_article(db: Database, url: str) -> dict[str, Any] | None:
 def article_versions(db: Database, article_id: int) -> list[dict[str, Any]]:
     """Every version of an article, oldest first (what ``history`` shows and compares)."""
     return list(db.query("SELECT * FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]))
-
 
 
 def chunks(values: list[str], size: int = 400) -> Iterator[list[str]]:

@@ -136,4 +136,3 @@ def _insert_articles_at_once(db: Database, rows: list[dict[str, Any]]) -> dict[s
     for chunk in chunks([row["url"] for row in rows]):
         ids.update(db.execute(f"SELECT url, id FROM articles WHERE url IN ({', '.join('?' * len(chunk))})", chunk).fetchall())
     return ids
-

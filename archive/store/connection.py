@@ -103,7 +103,6 @@ def _create_atomically(path: Path) -> None:
             Path(f"{temporary}{suffix}").unlink(missing_ok=True)
 
 
-
 def require_writable(db: Database, path: str | Path) -> None:
     """Refuse a read-only archive before a crawl or an import starts, not at its first write.
 
@@ -122,4 +121,3 @@ def require_writable(db: Database, path: str | Path) -> None:
         if "readonly" in str(error) or "read-only" in str(error):
             raise ArchiveReadOnly(read_only_message(Path(path), error)) from None
         raise
-

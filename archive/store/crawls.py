@@ -77,4 +77,3 @@ def bump_crawl(db: Database, crawl_id: int | None, column: str, n: int = 1) -> N
         raise ValueError(column)
     seen = ", articles_seen = articles_seen + :n" if column in {"articles_new", "articles_updated", "articles_unchanged"} else ""
     db.execute(f"UPDATE crawls SET {column} = coalesce({column}, 0) + :n{seen} WHERE id = :id", {"n": int(n), "id": crawl_id})
-

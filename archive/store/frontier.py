@@ -73,4 +73,3 @@ def frontier_done(db: Database, portal_id: str, url: str) -> None:
 def frontier_clear(db: Database, portal_id: str) -> None:
     with transaction(db):
         db.execute("DELETE FROM frontier WHERE portal_id = ?", [portal_id])
-

@@ -210,4 +210,3 @@ def m008_stories(db: Database) -> None:
         for article_id, title, lead, body in rows:
             stories.assign_story(db, article_id, title, lead, body)
         last = rows[-1][0]
-

@@ -52,4 +52,3 @@ def articles_for_reextraction(db: Database, *, portal_id: str | None = None, sin
                 SELECT s2.id FROM snapshots s2 WHERE s2.url = coalesce(a.fetched_url, a.url) AND s2.status = 200
                 ORDER BY s2.last_fetched_at DESC, s2.id DESC LIMIT 1)
             WHERE {' AND '.join(where)} ORDER BY a.id""", params))
-

@@ -23,4 +23,3 @@ def sync_portals(db: Database, portals: Iterable[dict[str, Any]]) -> None:
         rows.append(row)
     with transaction(db):
         db.table("portals").upsert_all(rows, pk="id", alter=False)
-

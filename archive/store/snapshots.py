@@ -103,4 +103,3 @@ def header_value(headers: dict[str, Any], name: str) -> str | None:
         if key.lower() == name.lower():
             return value[0] if isinstance(value, list) and value else value
     return None
-

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import click
 
-from archive import db as store
+from archive import store
 
 DEFAULT_DB = "data/archive.db"
 
@@ -82,7 +82,7 @@ def open_archive(db_path: Path, *, create: bool = False, write: bool = False, re
     except sqlite3.OperationalError as exc:  # an upgrade that cannot write: say so, as require_writable does
         if "readonly" not in str(exc):
             raise
-        raise BadInput(store._read_only_message(db_path, exc)) from None
+        raise BadInput(store.read_only_message(db_path, exc)) from None
 
 
 def parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import click
 
-from archive import db as store
+from archive import store
 from archive.commands.common import BadInput, db_option, load_registry, open_archive, registry_option
 
 DIFF_FIELDS = ("title", "published_at", "author", "source", "category", "lead", "body")

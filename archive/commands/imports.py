@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from archive import db as store
+from archive import store
 from archive.commands.common import BadInput, db_option, load_registry, open_archive, registry_option
 
 

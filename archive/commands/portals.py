@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from archive import db as store
+from archive import store
 from archive.commands.common import db_option, load_registry, print_table, registry_option
 
 

@@ -2,30 +2,26 @@
 
 Scrapy's JOBDIR keeps its queue in files written on a clean shutdown only, so a killed crawl
 loses it. Here every request is a row of the archive's ``frontier`` table (through
-``archive.db``) before it is sent, and is marked done only after what it produced is durable:
+``archive.store``) before it is sent, and is marked done only after what it produced is durable:
 the links it yielded are rows, the article it yielded is stored (the pipeline marks those).
 A crawl that starts while its portal has pending rows continues from them; the frontier also
 serves as the crawl's duplicate filter across restarts (a URL already in it is not requested
 again). A crawl that finishes clears it.
 
 The frontier lives on the crawl session's connection (``crawler/session.py``), which opens it
-and closes it; :class:`FrontierMiddleware` records what the spider's callbacks yield.
+and closes it; ``crawler.middlewares.FrontierMiddleware`` records what the spider's callbacks yield.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from scrapy import Request
 
-from archive import crawls
-from archive import db as store
+from archive import store
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
-
-    from crawler.session import CrawlSession
 
 # Request meta that describes where a request sits in the crawl (all JSON); nothing else is kept.
 _META_KEYS = ("kind", "page_number", "start", "article_hops", "known", "overlap", "handle_httpstatus_list", "depth", "listing_root")
@@ -70,62 +66,3 @@ class Frontier:
         """The crawl is over: a finished one leaves nothing pending (the connection is the session's)."""
         if finished:
             self.reset()
-
-
-class FrontierMiddleware:
-    """Spider middleware: records every request a callback yields, marks link-only pages done."""
-
-    def __init__(self, session: "CrawlSession") -> None:
-        self.session = session
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> "FrontierMiddleware":
-        from crawler.session import CrawlSession
-
-        return cls(CrawlSession.from_crawler(crawler))
-
-    def process_spider_output(self, response: Any, result: Iterable[Any], spider: Any = None) -> Iterator[Any]:
-        state = _Outputs(response, self.session)
-        for output in result:
-            if state.keep(output):
-                yield output
-        state.finish()
-
-    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any], spider: Any = None) -> AsyncIterator[Any]:
-        state = _Outputs(response, self.session)
-        async for output in result:
-            if state.keep(output):
-                yield output
-        state.finish()
-
-
-class _Outputs:
-    """What one response produced, as it passes: requests recorded, then the response done."""
-
-    def __init__(self, response: Any, session: "CrawlSession") -> None:
-        self.response = response
-        self.session = session
-        self.frontier = session.frontier
-        self.produced_item = False
-        self.failed = False
-
-    def keep(self, output: Any) -> bool:
-        if self.frontier is None:
-            return True
-        if isinstance(output, Request):
-            try:
-                added = self.frontier.add(output)
-            except sqlite3.Error as exc:  # not recorded, so not sent: the response stays pending
-                self.session.storage_failed(exc)
-                self.failed = True
-                return False
-            if added:
-                return True
-            self.session.crawler.stats.inc_value(crawls.stat("frontier_duplicates"))
-            return False
-        self.produced_item = True  # the pipeline marks the request done once the item is stored
-        return True
-
-    def finish(self) -> None:
-        if not self.produced_item and not self.failed:
-            self.session.request_done(self.response.request.meta.get("frontier_url"))

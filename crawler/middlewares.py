@@ -1,24 +1,85 @@
-"""Downloader middlewares that read a response right before the spider sees it.
+"""The crawl's middlewares: the frontier's, and those that read a response right.
 
+- :class:`FrontierMiddleware` (spider middleware): every request a callback yields is recorded
+  in the durable frontier (``crawler/frontier.py``) of the crawl session before it is sent.
 - :class:`DeclaredCharsetMiddleware`: a declared "charset" that is no text encoding is ignored.
 - :class:`MetaRefreshMiddleware`: a ``<meta http-equiv=refresh>`` never replaces an article
   page and never leaves the portal.
 
-What a server asks of a polite crawler (``Retry-After``, robots.txt) is ``crawler/politeness.py``;
-the durable frontier is ``crawler/frontier.py``.
+What a server asks of a polite crawler (``Retry-After``, robots.txt) is ``crawler/politeness.py``.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+import sqlite3
+from typing import Any, AsyncIterator, Iterable, Iterator
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _MetaRefreshMiddleware
 
+from archive import crawls
 from archive.crawls import stat
+from crawler.session import CrawlSession
 
 logger = logging.getLogger(__name__)
+
+
+class FrontierMiddleware:
+    """Spider middleware: records every request a callback yields, marks link-only pages done."""
+
+    def __init__(self, session: CrawlSession) -> None:
+        self.session = session
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "FrontierMiddleware":
+        return cls(CrawlSession.from_crawler(crawler))
+
+    def process_spider_output(self, response: Any, result: Iterable[Any], spider: Any = None) -> Iterator[Any]:
+        state = _Outputs(response, self.session)
+        for output in result:
+            if state.keep(output):
+                yield output
+        state.finish()
+
+    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any], spider: Any = None) -> AsyncIterator[Any]:
+        state = _Outputs(response, self.session)
+        async for output in result:
+            if state.keep(output):
+                yield output
+        state.finish()
+
+
+class _Outputs:
+    """What one response produced, as it passes: requests recorded, then the response done."""
+
+    def __init__(self, response: Any, session: CrawlSession) -> None:
+        self.response = response
+        self.session = session
+        self.frontier = session.frontier
+        self.produced_item = False
+        self.failed = False
+
+    def keep(self, output: Any) -> bool:
+        if self.frontier is None:
+            return True
+        if isinstance(output, Request):
+            try:
+                added = self.frontier.add(output)
+            except sqlite3.Error as exc:  # not recorded, so not sent: the response stays pending
+                self.session.storage_failed(exc)
+                self.failed = True
+                return False
+            if added:
+                return True
+            self.session.crawler.stats.inc_value(crawls.stat("frontier_duplicates"))
+            return False
+        self.produced_item = True  # the pipeline marks the request done once the item is stored
+        return True
+
+    def finish(self) -> None:
+        if not self.produced_item and not self.failed:
+            self.session.request_done(self.response.request.meta.get("frontier_url"))
 
 
 class DeclaredCharsetMiddleware:

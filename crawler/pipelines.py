@@ -1,6 +1,6 @@
 """Item pipeline: store each article through the archive's storage API, on the crawl session.
 
-The crawler never writes SQL: it calls ``archive.db`` (the one seam between the halves, so
+The crawler never writes SQL: it calls ``archive.store`` (the one seam between the halves, so
 re-extraction or a Redis ingest can feed the same store). The pipeline opens the session's
 ``crawls`` row when the spider opens, stores each item on the session's connection, counted on
 that row in the same transaction, and marks its request done in the frontier; the session
@@ -15,8 +15,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from archive import crawls
-from archive import db as store
+from archive import crawls, store
 from crawler.items import ITEM_KINDS
 from crawler.session import CrawlSession
 

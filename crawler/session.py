@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
-from archive import crawls
-from archive import db as store
+from archive import crawls, store
 from archive.health import crawl_drift
 from crawler.frontier import Frontier
 

@@ -75,7 +75,7 @@ PORTAL_ARCHIVE_FRONTIER = True
 DUPEFILTER_CLASS = "crawler.dupefilter.BoundedDupeFilter"
 PORTAL_ARCHIVE_DUPEFILTER_MAX = 20_000
 PORTAL_ARCHIVE_START_QUEUE_MAX = 1000  # start requests (--full re-checks, a resume) wait for room in Scrapy's queue
-SPIDER_MIDDLEWARES = {"crawler.frontier.FrontierMiddleware": 50}
+SPIDER_MIDDLEWARES = {"crawler.middlewares.FrontierMiddleware": 50}
 
 # `scrapy crawl portal -a portal=ID`: one line for a bad id, exit 1 when the crawl failed (crawler/commands/crawl.py)
 COMMANDS_MODULE = "crawler.commands"

@@ -13,7 +13,7 @@ import pytest
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from archive import db as store
+from archive import store
 from archive.demo import generate_articles
 from archive.demo.site import DemoPortal
 from tests.conftest import ROOT, write_registry

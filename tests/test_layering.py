@@ -1,7 +1,9 @@
 """The layering the architecture relies on (docs/architecture.md), read from the source's imports.
 
 The store, search and web side (``archive/``) must work without the crawler: only the command
-line (``archive/cli.py``, ``archive/commands/``) wires the two together. Extraction
+line (``archive/cli.py``, ``archive/commands/``) wires the two together. What both sides must
+agree on (``contracts/``: how page bytes become text, the Redis wire format) belongs to neither:
+it imports neither half and does no I/O, so both, and extraction, may use it. Extraction
 (``crawler/extract/``) is pure — page in, article out — so it can be reused by re-extraction,
 imports and tests on saved pages; it must never reach the network, a database or Scrapy.
 Imports inside functions count: a lazy import is still an import.
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-PACKAGES = ("archive", "crawler")
+PACKAGES = ("archive", "crawler", "contracts")
 IO_MODULES = ("sqlite3", "sqlite_utils", "archive", "scrapy", "twisted", "socket", "urllib.request", "http.client",
               "requests", "urllib3", "redis", "subprocess")
 
@@ -90,4 +92,12 @@ def test_extraction_does_no_io():
     assert len(extract) >= 10
     leaks = {m: sorted(f"{name} (from {importer})" for name, importer in reachable(m).items()
                        if any(is_under(name, io) for io in IO_MODULES)) for m in extract}
+    assert {m: names for m, names in leaks.items() if names} == {}
+
+
+def test_contracts_belong_to_neither_side_and_do_no_io():
+    contracts = [m for m in project_modules() if is_under(m, "contracts")]
+    assert len(contracts) >= 3
+    leaks = {m: sorted(f"{name} (from {importer})" for name, importer in reachable(m).items()
+                       if any(is_under(name, banned) for banned in (*IO_MODULES, "crawler"))) for m in contracts}
     assert {m: names for m, names in leaks.items() if names} == {}

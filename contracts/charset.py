@@ -12,9 +12,6 @@ from w3lib.encoding import html_to_unicode
 
 from contracts.headers import Headers, content_type
 
-# Single-byte labels that UTF-8 pages carry by mistake (a server default, a template kept after
-# the site moved to UTF-8). w3lib names latin-1 windows-1252, as browsers do.
-_MISLABELLED = {"cp1252", "latin_1", "iso8859-1", "iso-8859-1", "windows-1252"}
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -42,9 +39,12 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
 
     - an undeclared page that is not UTF-8 is read as windows-1258 (not windows-1252, w3lib's
       and most browsers' guess outside Vietnam);
-    - a page labelled latin-1 or windows-1252 whose bytes are valid UTF-8 with non-ASCII in
-      them is UTF-8 mislabelled (read as cp1252, five byte values of ề, ờ, ọ, ỏ, Ố become
-      U+FFFD before anything could repair them);
+    - a page labelled with any other charset (a server default of latin-1, a template's
+      ``<meta charset=windows-1258>`` kept after the site moved to UTF-8) whose bytes are valid
+      UTF-8 with non-ASCII in them is UTF-8 mislabelled: text in a legacy encoding is not valid
+      UTF-8 beyond a few characters (windows-1258's â, ê, ô, ư are lead bytes without their
+      continuation bytes), while UTF-8 read as the label is mojibake, and read as cp1252 loses
+      five byte values of ề, ờ, ọ, ỏ, Ố to U+FFFD before anything could repair them;
     - a declared "charset" that is a Python codec but no text encoding (idna, punycode,
       base64, rot13) is ignored, as browsers ignore labels they do not know;
     - NUL bytes are dropped, as browsers do (lxml would turn them into U+FFFD).
@@ -54,7 +54,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     except (LookupError, UnicodeError, ValueError):
         encoding = undeclared_encoding(body)
         text = body.decode(encoding, errors="replace").removeprefix("\ufeff")
-    if encoding.lower() in _MISLABELLED and not body.isascii():
+    if not encoding.lower().startswith("utf") and not body.isascii():  # UTF-16/32 pages are not UTF-8 in disguise
         try:
             text = body.removeprefix(_BOM).decode("utf-8")
         except UnicodeDecodeError:

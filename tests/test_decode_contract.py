@@ -32,6 +32,9 @@ PAGES = {
     "UTF-8 labelled iso-8859-1 by the server": (page(TITLE, BODY).encode("utf-8"), ["text/html; charset=iso-8859-1"]),
     "UTF-8 with a wrong <meta> (iso-8859-1)": (page(TITLE, BODY, charset="iso-8859-1").encode("utf-8"), ["text/html"]),
     "UTF-8 labelled windows-1252 in <meta>": (page(TITLE, BODY, charset="windows-1252").encode("utf-8"), []),
+    "UTF-8 with a wrong <meta> (windows-1258)": (page(TITLE, BODY, charset="windows-1258").encode("utf-8"), ["text/html"]),
+    "UTF-8 labelled koi8-r by the server": (page(TITLE, BODY).encode("utf-8"), ["text/html; charset=koi8-r"]),
+    "UTF-8 with a wrong <meta> (shift_jis)": (page(TITLE, BODY, charset="shift_jis").encode("utf-8"), []),
     "UTF-8 with a BOM, declared nowhere": (b"\xef\xbb\xbf" + page(TITLE, BODY).replace(UTF8_META, "").encode("utf-8"), ["text/html"]),
     "UTF-8 declaring charset=idna": (page(TITLE, BODY).encode("utf-8"), ["text/html; charset=idna"]),
     "UTF-8 with <meta charset=punycode>": (page(TITLE, BODY, charset="punycode").encode("utf-8"), ["text/html"]),
@@ -57,3 +60,18 @@ async def test_the_original_view_shows_the_words_the_crawler_extracted(what, db,
     shown = words(response.text)
     assert "\ufffd" not in shown, what
     assert TITLE in shown and BODY in shown, what
+
+
+@pytest.mark.parametrize("text, charset", [
+    (f"{TITLE}. {BODY}", "windows-1258"),
+    ("Съезд районного совета открылся в понедельник.", "koi8-r"),
+    ("区人民委員会は月曜日に会議を開いた。", "shift_jis"),
+    ("Ủy ban nhân dân quận.", "utf-16"),
+])
+def test_a_page_really_in_its_declared_charset_is_read_in_it(text, charset):
+    """The mislabelling rule only takes pages whose bytes are UTF-8: real legacy pages keep their charset."""
+    from contracts.charset import decode_html
+
+    html = f'<html><head><meta charset="{charset}"></head><body><p>{text}</p></body></html>'
+    body = cp1258(html) if charset == "windows-1258" else html.encode(charset)
+    assert text in unicodedata.normalize("NFC", decode_html(body, f"text/html; charset={charset}"))

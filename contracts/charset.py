@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from w3lib.encoding import html_to_unicode
 
-from contracts.headers import Headers, content_type
+from contracts.headers import Headers, content_type_of
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -64,4 +64,4 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
 
 def decode_response(body: bytes, headers: Headers | None) -> str:
     """A stored response's text: :func:`decode_html` with the ``Content-Type`` among its headers."""
-    return decode_html(body, content_type(headers))
+    return decode_html(body, content_type_of(headers))

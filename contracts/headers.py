@@ -24,7 +24,7 @@ def header_value(headers: Headers | None, name: str) -> str | None:
     return next(header_values(headers, name), None)
 
 
-def content_type(headers: Headers | None) -> str | None:
+def content_type_of(headers: Headers | None) -> str | None:
     """The ``Content-Type`` a page is decoded with: the last one sent, as browsers and Scrapy read a
     response that sends several (a proxy adding its own in front of the portal's)."""
     found = [value for value in header_values(headers, "Content-Type") if value]

@@ -8,7 +8,7 @@ so a field added on one side cannot be misread on the other.
 
 An item message is ``{"type": KIND, "worker", "province", **fields}``: ``KIND`` is one of
 :data:`ITEM_KINDS`, the fields are the crawler item's (``crawler/items.py``) and what
-``archive.db.store_crawled_item`` reads; the raw body travels zlib-compressed, base64
+``archive.store.store_crawled_item`` reads; the raw body travels zlib-compressed, base64
 (``raw_zlib_b64``), and the crawl-local ``frontier_url`` stays home. An event message is
 ``{"type": "open" | "close", "worker", "portal_id", "at", ...}``.
 """
@@ -76,7 +76,7 @@ _KNOWN_DEFAULTS = {"gone_at": None, "etag": None, "last_modified": None}
 
 
 def encode_known(info: Mapping[str, Any]) -> tuple[str, str]:
-    """An archived article (as ``archive.db.known_articles`` gives it) as a (field, value) of the hash."""
+    """An archived article (as ``archive.store.known_articles`` gives it) as a (field, value) of the hash."""
     url = info["url"]
     value = {k: v for k, v in info.items() if v is not None and k != "url" and not (k == "fetched_url" and v == url)}
     return url, json.dumps(value, ensure_ascii=False, separators=(",", ":"))

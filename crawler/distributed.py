@@ -94,7 +94,7 @@ def distributed_settings(redis_url: str, *, check: bool = True) -> dict[str, Any
 
 def read_known(server: Any, portal_id: str) -> dict[str, dict[str, Any]]:
     """The portal's archived articles as the ingest published them (``contracts.wire.known_key``),
-    keyed by canonical and fetched URL (the shape of ``archive.db.known_articles``)."""
+    keyed by canonical and fetched URL (the shape of ``archive.store.known_articles``)."""
     known: dict[str, dict[str, Any]] = {}
     for url, value in server.hscan_iter(known_key(portal_id), count=2000):
         info = wire.decode_known(url, value)

@@ -14,7 +14,7 @@ import unicodedata
 
 import pytest
 
-from archive import db as store
+from archive import store
 from archive.datasette import make_datasette
 from crawler.extract import extract_page
 from crawler.profiles import load_profile

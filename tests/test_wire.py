@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from archive import db as store
+from archive import store
 from contracts import wire
 from crawler.items import ArticleItem, GoneItem, NotModifiedItem, PageItem
 

@@ -1,7 +1,7 @@
 """A fetched or stored page (bytes, URL, headers) → the article the archive keeps: one entry point.
 
-The spider, re-extraction (``reextract``, ``history``'s rebuilt versions, a generic portal's
-relearned template), imports (WARC, saved copies) and Wayback recovery all start from the
+The spider, re-extraction (``reextract``, a generic portal's relearned template), imports
+(WARC, saved copies) and Wayback recovery all start from the
 same three things a response leaves: its body, its URL and its headers. Decoding them
 (:func:`contracts.charset.decode_response`), extracting, and
 deciding the article's identity (its canonical URL) happen here once, so a page stored
@@ -31,7 +31,7 @@ class ExtractedPage:
     canonical_ignored: bool  # the page named another page canonical; not believed (the crawl counts it)
 
     def fields(self) -> dict[str, Any]:
-        """The article as the store takes it (``archive.db.upsert_article``)."""
+        """The article as the store takes it (``archive.store.upsert_article``)."""
         return {**self.article.to_dict(), "url": self.url, "fetched_url": self.fetched_url}
 
 

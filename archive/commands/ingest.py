@@ -33,7 +33,7 @@ from typing import Any
 import click
 
 from archive import store
-from archive.cli import BadInput, cli, db_option
+from archive.commands.common import BadInput, db_option
 from contracts import wire
 from contracts.wire import ITEMS_KEY
 
@@ -263,7 +263,7 @@ class Ingest:
                            stats={"workers": {**run.closed, **dict.fromkeys(missing, "no close")}})
 
 
-@cli.command()
+@click.command()
 @click.option("--from", "redis_url", required=True, metavar="REDIS_URL", help="The Redis the workers push to, e.g. redis://127.0.0.1:6379/0.")
 @db_option()
 @click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="Items stored per SQLite transaction.")

@@ -15,7 +15,8 @@ from typing import Any
 
 from contracts.charset import decode_response
 from contracts.headers import Headers
-from crawler.extract.article import ExtractedArticle, extract_article
+from crawler.extract.article import extract_article
+from crawler.extract.result import ExtractedArticle
 from crawler.extract.template import Template
 from crawler.profiles import Profile
 from crawler.urls import canonical_ignored, canonical_url

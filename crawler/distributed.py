@@ -44,8 +44,8 @@ from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from contracts import wire
-from contracts.wire import ITEMS_KEY, PREFIX, known_key
+from crawler.contracts import wire
+from crawler.contracts.wire import ITEMS_KEY, PREFIX, known_key
 from crawler.items import ITEM_KINDS
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def distributed_settings(redis_url: str, *, check: bool = True) -> dict[str, Any
 
 
 def read_known(server: Any, portal_id: str) -> dict[str, dict[str, Any]]:
-    """The portal's archived articles as the ingest published them (``contracts.wire.known_key``),
+    """The portal's archived articles as the ingest published them (``crawler.contracts.wire.known_key``),
     keyed by canonical and fetched URL (the shape of ``archive.store.known_articles``)."""
     known: dict[str, dict[str, Any]] = {}
     for url, value in server.hscan_iter(known_key(portal_id), count=2000):
@@ -388,7 +388,7 @@ class InflightMiddleware:
             scheduler.done(response.request.meta.get(INFLIGHT_META))
 
 
-# -- items on the wire: the format is contracts.wire's, shared with the ingest ----------------------
+# -- items on the wire: the format is crawler.contracts.wire's, shared with the ingest ----------------------
 
 def encode_item(item: Any, *, worker: str, province: str | None) -> bytes:
     """A crawler item (``crawler.items``) as the message the ingest decodes."""

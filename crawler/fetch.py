@@ -1,6 +1,6 @@
 """Reading one page for ``portal-archive extract``: a saved file or a single polite fetch.
 
-Bytes become text with :func:`contracts.charset.decode_html`, as in a crawl and in the
+Bytes become text with :func:`crawler.contracts.charset.decode_html`, as in a crawl and in the
 archived-original view.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from w3lib.url import safe_url_string
 
-from contracts.charset import decode_html
+from crawler.contracts.charset import decode_html
 from crawler import settings
 
 

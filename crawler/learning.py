@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 from archive import store
 from archive import templates as template_store
-from contracts.charset import decode_response
+from crawler.contracts.charset import decode_response
 from crawler.extract import extract_article, extract_page
 from crawler.extract.dom import HtmlElement, parse_html
 from crawler.extract.template import Template, learn_template, page_fingerprints

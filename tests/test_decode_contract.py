@@ -1,4 +1,4 @@
-"""One decoding for the crawler and the archived-original view (``contracts.charset``).
+"""One decoding for the crawler and the archived-original view (``crawler.contracts.charset``).
 
 The researcher opens "the archived original" next to the article the crawler extracted from
 it. The view used to decode snapshots its own way (the declared charset, else UTF-8), so a
@@ -70,7 +70,7 @@ async def test_the_original_view_shows_the_words_the_crawler_extracted(what, db,
 ])
 def test_a_page_really_in_its_declared_charset_is_read_in_it(text, charset):
     """The mislabelling rule only takes pages whose bytes are UTF-8: real legacy pages keep their charset."""
-    from contracts.charset import decode_html
+    from crawler.contracts.charset import decode_html
 
     html = f'<html><head><meta charset="{charset}"></head><body><p>{text}</p></body></html>'
     body = cp1258(html) if charset == "windows-1258" else html.encode(charset)

@@ -1,4 +1,4 @@
-"""The Redis wire format of a distributed crawl (``contracts.wire``), without a Redis server.
+"""The Redis wire format of a distributed crawl (``crawler.contracts.wire``), without a Redis server.
 
 Workers encode, the ingest decodes: these tests put what the worker side writes
 (``crawler.distributed``) through what the ingest reads (``archive.commands.ingest``), on an
@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from archive import store
-from contracts import wire
+from crawler.contracts import wire
 from crawler.items import ArticleItem, GoneItem, NotModifiedItem, PageItem
 
 PAGE = "<html><head><title>Tiêu đề</title></head><body><h1>Đại hội Đảng bộ quận</h1></body></html>".encode()

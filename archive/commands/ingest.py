@@ -18,7 +18,7 @@ storage transaction, adds up the workers' page/request/error counts at their ``c
 closes it when every worker of the run has closed or died (heartbeat gone).
 
 The wire format (JSON per message, raw bodies zlib + base64) and the key names are
-``contracts.wire``'s, which the workers (``crawler/distributed.py``) use too.
+``crawler.contracts.wire``'s, which the workers (``crawler/distributed.py``) use too.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ import click
 
 from archive import store
 from archive.commands.common import BadInput, db_option
-from contracts import wire
-from contracts.wire import ITEMS_KEY
+from crawler.contracts import wire
+from crawler.contracts.wire import ITEMS_KEY
 
 # Move up to ARGV[1] messages from the items list to the processing list, in one step.
 _TAKE = """

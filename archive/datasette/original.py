@@ -7,7 +7,7 @@ origin and tell the portal who reads what. ``sanitise_snapshot`` keeps the text 
 also served with a Content-Security-Policy that forbids scripts and remote loads, so a mistake
 in the allow-list still cannot leak a request.
 
-The snapshot's bytes become text with :func:`contracts.charset.decode_response`, the crawler's own
+The snapshot's bytes become text with :func:`crawler.contracts.charset.decode_response`, the crawler's own
 rules: the original shows the words the article was extracted from, whatever the page declared.
 """
 

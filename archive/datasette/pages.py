@@ -26,7 +26,7 @@ from archive import search
 from archive.datasette import atom, original
 from archive.datasette.csp import PAGE_HEADERS, web_links
 from archive.store import ArchiveError, snapshot_body
-from contracts.charset import decode_response
+from crawler.contracts.charset import decode_response
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200

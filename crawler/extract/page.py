@@ -3,7 +3,7 @@
 The spider, re-extraction (``reextract``, a generic portal's relearned template), imports
 (WARC, saved copies) and Wayback recovery all start from the
 same three things a response leaves: its body, its URL and its headers. Decoding them
-(:func:`contracts.charset.decode_response`), extracting, and
+(:func:`crawler.contracts.charset.decode_response`), extracting, and
 deciding the article's identity (its canonical URL) happen here once, so a page stored
 today and re-read next year gives the same article, and no caller reads headers itself.
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.charset import decode_response
-from contracts.headers import Headers
+from crawler.contracts.charset import decode_response
+from crawler.contracts.headers import Headers
 from crawler.extract.article import extract_article
 from crawler.extract.result import ExtractedArticle
 from crawler.extract.template import Template
@@ -40,7 +40,7 @@ def extract_page(body: bytes, url: str, headers: Headers | None, profile: Profil
                  *, template: Template | None = None) -> ExtractedPage:
     """Read the article in a response's ``body`` fetched from ``url`` (pure: no I/O).
 
-    ``headers`` are the response's as stored (``contracts.headers``); only ``Content-Type``
+    ``headers`` are the response's as stored (``crawler.contracts.headers``); only ``Content-Type``
     matters, for the charset (the last one sent, as the spider's Scrapy response reads it). ``profile`` and ``template`` are as for
     :func:`crawler.extract.extract_article`.
     """

@@ -27,7 +27,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archive import store
-from contracts.charset import decode_html
+from crawler.contracts.charset import decode_html
 from crawler.extract import extract_article, extract_page, find_links
 from crawler.extract.listing import links_from_json
 from crawler.extract.clean import parse_html
@@ -215,7 +215,7 @@ class PortalSpider(scrapy.Spider):
                              response.meta["redirect_urls"][0], response.url)
             return
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        text = decode_html(response.body, content_type)  # not response.text: see contracts.charset
+        text = decode_html(response.body, content_type)  # not response.text: see crawler.contracts.charset
         if "json" in content_type.lower():
             # a listing API answering JSON ("Xem thêm" pages of VCCorp's CMS)
             links = links_from_json(text, response.url, self.profile)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from w3lib.encoding import html_to_unicode
 
-from contracts.headers import Headers, content_type_of
+from crawler.contracts.headers import Headers, content_type_of
 
 _BOM = b"\xef\xbb\xbf"
 

@@ -127,11 +127,12 @@ def test_the_ingest_stores_what_a_worker_pushes_and_workers_read_what_it_publish
 
     server = FakeRedis()
     portal = Portal(id="p", name="Quận P", level="district", province="Hà Nội", base_url="http://127.0.0.1/", platform="liferay-hanoi")
-    spider = SimpleNamespace(name="portal", portal=portal, portal_id="p", pages_ok=2, start_failures=[])
+    spider = SimpleNamespace(name="portal", portal=portal, portal_id="p")
+    session = SimpleNamespace(pages_ok=2, start_failures=[])  # the crawl session's facts (crawler.session)
     stats = SimpleNamespace(get_stats=lambda: {"response_received_count": 3, "portal_archive/errors": 0},
                             get_value=lambda key, default=0: {"response_received_count": 3}.get(key, default))
     pipeline = RedisItemPipeline(server, key=wire.ITEMS_KEY)
-    pipeline.crawler, pipeline.worker, pipeline.pushed = SimpleNamespace(spider=spider, stats=stats), "host:1", 0
+    pipeline.crawler, pipeline.worker, pipeline.pushed = SimpleNamespace(spider=spider, stats=stats, portal_session=session), "host:1", 0
     pipeline.open_spider()
     for item in items():
         pipeline.process_item(item)

@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from archive import db as store
 from archive import search
 from archive.datasette import make_datasette
-from tests.conftest import SOTTTT, requires_shared, run_cli
+from tests.conftest import requires_shared
 
 PORTALS = [{"id": f"p{n}", "name": name, "province": "Hà Giang", "start_urls": []}
            for n, name in enumerate(("Tỉnh Hà Giang", "Huyện Vị Xuyên", "Huyện Bắc Mê"))]
@@ -189,12 +189,11 @@ async def test_the_canned_query_lists_the_most_reposted_stories(reposted, db_pat
 
 
 @requires_shared()
-def test_the_hanoi_archives_own_reposts_are_one_story_each_and_nothing_else_is_merged(tmp_path):
+def test_the_hanoi_archives_own_reposts_are_one_story_each_and_nothing_else_is_merged(sotttt_import):
     """Pairs of ids with the same title and text (e.g. "Hoạt động của các điểm Bưu điện…")."""
-    path = tmp_path / "hanoi.db"
-    result = run_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "hanoi-sotttt", "--db", str(path))
+    result = sotttt_import["result"]  # the session's one import of the mirror, read only here
     assert result.returncode == 0, result.stderr
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(f"file:{sotttt_import['db_path']}?mode=ro", uri=True)
     same_text: dict[tuple, set[int]] = {}
     for article_id, title, body in conn.execute("SELECT id, title, body FROM articles"):
         same_text.setdefault((title, body), set()).add(article_id)

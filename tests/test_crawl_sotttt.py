@@ -13,11 +13,13 @@ import sqlite3
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
+import pytest
 
 from tests.conftest import SOTTTT, requires_shared, run_cli
 from tests.gold import GOLD_COUNT, gold_mismatches
 
-pytestmark = requires_shared()
+# pytest-xdist: one worker runs this module, so the tests of the one crawl of the mirror do not wait on it in two
+pytestmark = [requires_shared(), pytest.mark.xdist_group("sotttt-crawl")]
 
 
 def stored_by_path(db_path) -> dict[str, dict]:

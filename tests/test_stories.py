@@ -204,6 +204,7 @@ def test_the_hanoi_archives_own_reposts_are_one_story_each_and_nothing_else_is_m
     exact = [ids for ids in grouped if ids in reposts]
     assert exact == reposts
     edited = [ids for ids in grouped if ids not in reposts]  # the same story, edited: one pair, same title
+    assert len(edited) == 1
     assert all(len({conn.execute("SELECT title FROM articles WHERE id = ?", [i]).fetchone()[0] for i in ids}) == 1
                for ids in edited)
     found = search.ranked_search(conn, "Hoạt động của các điểm Bưu điện - Văn hoá xã")["rows"]

@@ -192,7 +192,8 @@ def test_a_closed_portal_is_read_from_the_archive_up_to_its_closing_day(archive,
 
     # --live tries the host anyway (here a dead one): a live crawl, not the archive
     registry = write_registry(tmp_path / "gone.toml", [gone])
-    live = run_cli("crawl", "hanoi-gone", "--live", "--registry", str(registry), "--db", str(tmp_path / "live.db"), "-q")
+    live = run_cli("crawl", "hanoi-gone", "--live", "--registry", str(registry), "--db", str(tmp_path / "live.db"), "--delay", "0",
+                   "--set", "RETRY_TIMES=0", "-q")
     assert sqlite3.connect(tmp_path / "live.db").execute("select coalesce(mode, 'crawl') from crawls").fetchall() != [("wayback",)]
     assert live.returncode == 1
 

@@ -23,7 +23,10 @@ import pytest
 from tests.conftest import run_cli, write_registry
 from tests.faults.figures import FIGURES_PROPERTY
 
-FAST = ("--delay", "0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_TIMEOUT=2", "-q")
+# No polite delay; a timeout well above a local answer on a busy machine (the suite runs its tests in
+# parallel): the tests of silent servers set their own short one.
+FAST = ("--delay", "0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_TIMEOUT=20", "-q")
+SHORT_TIMEOUT = ("--set", "DOWNLOAD_TIMEOUT=2")
 
 
 class FaultCrawls:

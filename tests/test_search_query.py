@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import sqlite3
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import db as store
+from archive import store
 from archive import query as query_module
 from archive import search
 from archive.datasette import make_datasette

@@ -279,8 +279,7 @@ def m008_stories(db: Database) -> None:
         rows = db.execute("SELECT id, title, lead, body FROM articles WHERE id > ? ORDER BY id LIMIT 1000", [last]).fetchall()
         if not rows:
             break
-        for article_id, title, lead, body in rows:
-            stories.assign_story(db, article_id, title, lead, body)
+        stories.assign_stories(db, rows)
         last = rows[-1][0]
 
 
@@ -930,13 +929,8 @@ def store_crawled_items(db: Database, items: list[CrawledItem]) -> list[str | No
 def _assign_stories(db: Database, urls: list[str]) -> None:
     """Give the articles stored under ``urls`` their stories, in that order (a URL stored twice in
     a batch is assigned once, on its final content, at its first place)."""
-    seen: set[str] = set()
-    for url in urls:
-        if url in seen:
-            continue
-        seen.add(url)
-        article_id, title, lead, body = db.execute("SELECT id, title, lead, body FROM articles WHERE url = ?", [url]).fetchone()
-        stories.assign_story(db, article_id, title, lead, body)
+    rows = [db.execute("SELECT id, title, lead, body FROM articles WHERE url = ?", [url]).fetchone() for url in dict.fromkeys(urls)]
+    stories.assign_stories(db, rows)
 
 
 def _first_sightings(db: Database, items: list[CrawledItem]) -> set[int]:

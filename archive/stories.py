@@ -52,16 +52,16 @@ assert BANDS * ROWS == NUM_PERM
 
 # bytes other than a-z and 0-9 become spaces (punctuation splits words, as \w+ would)
 _SEPARATORS = bytes(c if chr(c).isascii() and chr(c).isalnum() and not chr(c).isupper() else 32 for c in range(256))
-# Texts of a batch are folded as one string, joined by _TEXT_BREAK: the only byte the table keeps
-# besides words (it is taken out of the texts first, where it would have become a space anyway).
-_TEXT_BREAK = "\x1f"  # _BREAK_BYTE
+# Texts of a batch are folded as one string, joined by _TEXT_BREAK: the only byte the fold table
+# keeps besides letters and digits (it is taken out of the texts first, where it would have
+# become a space anyway).
+_TEXT_BREAK = "\x1f"
 _BREAK_BYTE = 0x1f
-_BATCH_SEPARATORS = _SEPARATORS[:_BREAK_BYTE] + bytes([_BREAK_BYTE]) + _SEPARATORS[_BREAK_BYTE + 1:]
+_FOLD_CHARS = 1 << 20  # characters folded at once (4 MB as UTF-32): a batch of long texts in slices
 _DROPPED = 0  # in _fold_table: the character leaves nothing (NUL itself folds to a space)
 _FEW_ARTICLES = 16  # signatures(): fewer are signed one by one (cheaper below about NUM_PERM / 4)
 _LONG_WORD = 24  # longer words are hashed one at a time (_crc32_words)
 _SHINGLE_BASE = 1_000_003  # a shingle's hash: its words' crc32 as the digits of a number in this base, mod 2**32
-_BAND_PREFIXES = [bytes([band]) for band in range(BANDS)]
 
 
 @functools.cache
@@ -70,7 +70,7 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 
     They are datasketch 2.0's scheme ``affine32`` with ``seed=SEED`` (the previous release
     computed the signatures with ``datasketch.MinHash``, and stored signatures must stay
-    comparable: tests/test_stories.py checks both against datasketch and against a stored
+    comparable: tests/test_story_signatures.py checks them against datasketch and against a stored
     signature). Computed here rather than imported: the datasketch package imports scipy for
     its LSH classes (63 MB in every writer, 1.8 s), and its per-article ``update_batch`` turns
     every hash into a Python int. numpy's ``RandomState`` stream is frozen (NEP 19).
@@ -101,7 +101,7 @@ def _fold_table() -> np.ndarray:
     each (a starter: NFD's reordering of marks never crosses it). Folding is per character
     (the only context-dependent lower-casing, Greek final sigma, is dropped either way), no
     character folds to more than one byte, and none outside the BMP folds to any
-    (tests/test_stories.py checks the table against the straightforward folding).
+    (tests/test_story_signatures.py checks the table against the straightforward folding).
     """
     chars = "\0".join("" if c == 0 or 0xD800 <= c < 0xE000 else chr(c) for c in range(0x10000))  # NUL and surrogates: below
     folded = unicodedata.normalize("NFD", chars.lower().replace("đ", "d")).encode("ascii", "ignore").split(b"\0")
@@ -121,7 +121,7 @@ def _fold(texts: Sequence[str]) -> np.ndarray:
 
     Not archive.query.fold (length-preserving); here only the words matter. The characters
     are looked up in :func:`_fold_table` all at once: the same bytes as lower(), NFD, encoding
-    to ASCII and a byte table would give (the previous way; tests/test_stories.py compares),
+    to ASCII and a byte table would give (the previous way; tests/test_story_signatures.py compares),
     at a fifth of the cost.
     """
     joined = f" {f' {_TEXT_BREAK} '.join(text.replace(_TEXT_BREAK, ' ') for text in texts)} "  # a space first and last
@@ -195,6 +195,19 @@ def shingles_of(articles: Sequence[Article]) -> list[np.ndarray]:
     batch's words laid end to end; the windows that straddle two articles are never taken.
     """
     texts = ["\n".join(t for t in article if t)[:MAX_WORDS * 12] for article in articles]  # more than enough characters
+    result: list[np.ndarray] = []
+    start = 0
+    while start < len(texts):
+        end, size = start + 1, len(texts[start])
+        while end < len(texts) and size + len(texts[end]) <= _FOLD_CHARS:
+            size += len(texts[end])
+            end += 1
+        result += _shingles_of_texts(texts[start:end])
+        start = end
+    return result
+
+
+def _shingles_of_texts(texts: list[str]) -> list[np.ndarray]:
     hashes, lengths = _word_hashes(texts)
     total = len(hashes)
     base = np.uint32(_SHINGLE_BASE)

@@ -72,8 +72,10 @@ def hostile_texts(seed: int) -> list[tuple[str | None, str | None, str | None]]:
         (text(rng.randint(0, 40)), rng.choice([None, text(80)]), text(rng.randint(0, 3000))) for _ in range(40)]
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_batch_shingles_are_the_previous_releases_word_by_word_shingles(seed):
+@pytest.mark.parametrize("seed, fold_chars", [(1, None), (2, None), (1, 3000)])  # 3000: the batch folded in slices
+def test_batch_shingles_are_the_previous_releases_word_by_word_shingles(seed, fold_chars, monkeypatch):
+    if fold_chars:
+        monkeypatch.setattr(stories, "_FOLD_CHARS", fold_chars)
     texts = hostile_texts(seed)
     expected = [reference_shingles(*t) for t in texts]
     assert [p.tolist() for p in stories.shingles_of(texts)] == expected  # the whole batch at once

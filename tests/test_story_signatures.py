@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 import pytest
 
-from archive import db as store
+from archive import store
 from archive import stories
 from tests.conftest import ROOT
 from tests.test_stories import PORTALS, SIBLING, STORY
@@ -175,7 +175,7 @@ def test_storing_articles_loads_neither_datasketch_nor_scipy(tmp_path):
     peak went from 128 to 173 MB). The signatures need numpy alone."""
     code = f"""
 import sys
-from archive import db as store
+from archive import store
 db = store.open_db({str(tmp_path / "a.db")!r}, create=True)
 store.sync_portals(db, [{{"id": "p0", "name": "P", "start_urls": []}}])
 story = {STORY!r}

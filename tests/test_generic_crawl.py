@@ -14,7 +14,6 @@ import json
 import re
 import sqlite3
 import unicodedata
-from pathlib import Path
 
 import pytest
 

@@ -36,7 +36,7 @@ from typing import Any
 import click
 
 from archive import store
-from archive.cli import BadInput, cli, db_option
+from archive.commands.common import BadInput, db_option
 
 ITEMS_KEY = "portal-archive:items"
 KNOWN_KEY = "portal-archive:known:{portal_id}"  # read by crawler.distributed.read_known
@@ -278,7 +278,7 @@ class Ingest:
                            stats={"workers": {**run.closed, **dict.fromkeys(missing, "no close")}})
 
 
-@cli.command()
+@click.command()
 @click.option("--from", "redis_url", required=True, metavar="REDIS_URL", help="The Redis the workers push to, e.g. redis://127.0.0.1:6379/0.")
 @db_option()
 @click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="Items stored per SQLite transaction.")

@@ -5,7 +5,8 @@ selectors (``crawler/platforms/*.toml``). Nothing here knows about Scrapy, so th
 serves the spider, ``portal-archive extract`` and re-extraction from stored snapshots.
 """
 
-from crawler.extract.article import ExtractedArticle, extract_article
-from crawler.extract.listing import PageLinks, find_links
+from crawler.extract.article import extract_article
+from crawler.extract.listing import find_links
+from crawler.extract.result import ExtractedArticle, PageLinks
 
 __all__ = ["ExtractedArticle", "extract_article", "PageLinks", "find_links"]

@@ -316,7 +316,7 @@ def assign_story(conn: Any, article_id: int, title: str | None, lead: str | None
 def assign_stories(conn: Any, articles: Iterable[tuple[int, str | None, str | None, str | None]]) -> list[int]:
     """Give stored articles (new, or with changed content) their stories, in order, and return
     their story ids: the same as :func:`assign_story` on each in turn, each seeing the stories
-    of the ones before it (tests/test_stories.py compares the two).
+    of the ones before it (tests/test_story_signatures.py compares the two).
 
     ``conn`` is an sqlite3 connection or sqlite-utils Database, inside the caller's transaction.
     An article's own previous keys are dropped first, so a changed article is matched again on

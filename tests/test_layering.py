@@ -1,7 +1,10 @@
 """The layering the architecture relies on (docs/architecture.md), read from the source's imports.
 
 The store, search and web side (``archive/``) must work without the crawler: only the command
-line (``archive/cli.py``, ``archive/commands/``) wires the two together. Extraction
+line (``archive/cli.py``, ``archive/commands/``) wires the two together. What both sides must
+agree on (``crawler/contracts/``: how page bytes become text, the Redis wire format) is the one
+part of the crawler package the archive may import: it imports no other crawler module, nothing
+of the archive and does no I/O, so both sides, and extraction, may use it. Extraction
 (``crawler/extract/``) is pure — page in, article out — so it can be reused by re-extraction,
 imports and tests on saved pages; it must never reach the network, a database or Scrapy.
 Imports inside functions count: a lazy import is still an import.
@@ -16,6 +19,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 PACKAGES = ("archive", "crawler")
+CONTRACTS = "crawler.contracts"
 IO_MODULES = ("sqlite3", "sqlite_utils", "archive", "scrapy", "twisted", "socket", "urllib.request", "http.client",
               "requests", "urllib3", "redis", "subprocess")
 
@@ -79,12 +83,17 @@ def test_the_import_walk_sees_the_modules():
     assert "crawler.registry" in reachable("archive.cli")  # the walk finds a known import
 
 
+def is_contract(name: str) -> bool:
+    """The contracts package, or the (empty) ``crawler`` package that importing it runs first."""
+    return name == "crawler" or is_under(name, CONTRACTS)
+
+
 def test_archive_outside_the_cli_never_imports_the_crawler():
     outside = [m for m in project_modules() if is_under(m, "archive") and m != "archive.cli"
                and not is_under(m, "archive.commands") and m != "archive.__main__"]
     assert len(outside) >= 15
-    leaks = {m: sorted(f"{name} (from {importer})" for name, importer in reachable(m).items() if is_under(name, "crawler"))
-             for m in outside}
+    leaks = {m: sorted(f"{name} (from {importer})" for name, importer in reachable(m).items()
+                          if is_under(name, "crawler") and not is_contract(name)) for m in outside}
     assert {m: names for m, names in leaks.items() if names} == {}
 
 
@@ -218,3 +227,13 @@ def test_the_store_never_imports_search():
                        if is_under(name, "archive.search") or is_under(name, "archive.query")) for m in store}
     assert {m: names for m, names in leaks.items() if names} == {}
     assert "archive.search" in reachable("archive.store")  # the package joins them: the walk sees it through archive/__init__
+
+
+def test_contracts_belong_to_neither_side_and_do_no_io():
+    contracts = [m for m in project_modules() if is_under(m, CONTRACTS)]
+    assert len(contracts) >= 3
+    assert imports_of("crawler") == frozenset()  # the package the archive passes through imports nothing
+    leaks = {m: sorted(f"{name} (from {importer})" for name, importer in reachable(m).items()
+                       if any(is_under(name, banned) for banned in IO_MODULES)
+                       or (is_under(name, "crawler") and not is_contract(name))) for m in contracts}
+    assert {m: names for m, names in leaks.items() if names} == {}

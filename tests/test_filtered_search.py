@@ -81,7 +81,7 @@ def test_the_filters_are_tokens_of_the_index_kept_in_step_with_the_articles(mixe
                                 ("category", "category", "Tin tức"), ("category", "category", "Tin tức sự kiện")):
         assert facet_ids(conn, **{name: value}) == {r[0] for r in conn.execute(f"SELECT id FROM articles WHERE {column} = ?", [value])}
     # a filtered search joins no article to count or rank: only date filters need the join
-    q = search._SearchSQL.build(conn, search.parse_query("quan"), search.Filters(portal="vx", category="Tin tức"))
+    q = search.statements.SearchSQL.build(conn, search.parse_query("quan"), search.Filters(portal="vx", category="Tin tức"))
     assert q.join == "" and "facets" in q.params["match"]
     # a re-categorised article moves with its category
     conn.execute("UPDATE articles SET category = 'Thông báo' WHERE id = 2")
@@ -122,7 +122,7 @@ def test_a_large_prefix_searchs_chart_joins_a_sample_even_of_a_portal_every_tent
         [(f"p{i % 10}", f"https://x/{i}", "nghị quyết" if i % 2 else "ngân sách", f"{2020 + i % 4}-05-01T08:00:00+07:00")
          for i in range(20_000)])
     db.conn.commit()
-    monkeypatch.setattr(search, "CHART_EXACT_UP_TO", 1_000)
+    monkeypatch.setattr(search.limits, "CHART_EXACT_UP_TO", 1_000)
     exact = dict(search.year_counts(db.conn, "ng*"))
     assert exact == {"2020": 5000, "2021": 5000, "2022": 5000, "2023": 5000}
     sampled = dict(search.year_counts(db.conn, "ng*", total=20_000))

@@ -10,7 +10,7 @@ from archive.search import limits
 from archive.search.counting import round_estimate, slice_params
 from archive.search.filters import Filters
 from archive.search.schema import FTS_TABLE
-from archive.search.statements import is_fts_error, readable_fts_error
+from archive.search.statements import is_fts_error, merges_prefixes, readable_fts_error
 
 # Knuth's multiplicative hash (2^32 / golden ratio): rowids in any arithmetic progression (a
 # portal's articles every tenth row) spread evenly over the sample's range.
@@ -22,14 +22,14 @@ def year_counts(conn: sqlite3.Connection, query: str | ParsedQuery, *, filters: 
                 time_limit_ms: int | None = None) -> list[tuple[str, int]]:
     """Matches per year of publication (for the search page's chart), oldest first.
 
-    Every match is joined to its article for the date, about 1 µs each plus the article's
-    pages: 650 ms for a word in half of a million articles, six times the search itself. With
-    ``estimate`` (the total was estimated too, so the query has no date filter and no prefix term),
-    the matches of the total's rowid slices stand for all: 5 % of the joins, each year's count
-    scaled up and rounded like the total. Given a ``total`` above CHART_EXACT_UP_TO that was
-    counted (a prefix term, a date filter, fewer than COUNT_EXACT_UP_TO matches), one match
-    in 20 picked by a hash of its rowid is joined, each year's count scaled up and rounded
-    (chart_is_estimate says when the counts are estimates).
+    Every match joined to its article for the date costs about 3 µs (the date is stored after
+    the body): 650 ms for a word in half of a million articles, six times the search itself.
+    Above CHART_EXACT_UP_TO matches (``total``, or ``estimate`` when the total was estimated)
+    the chart is an estimate (chart_is_estimate): each year's count scaled up from a sample and
+    rounded like the total. The sample is the matches of evenly spaced rowid slices, 5 % of
+    the rowids, which FTS5 seeks to; when a statement must walk every match anyway (a date
+    filter joins each to its article, a prefix without a prefix index merges every word it
+    begins, see statements.merges_prefixes), one match in 20 picked by a hash of its rowid.
     """
     parsed = parse_query(query) if isinstance(query, str) else query
     if not parsed.terms:
@@ -39,17 +39,17 @@ def year_counts(conn: sqlite3.Connection, query: str | ParsedQuery, *, filters: 
     params["match"] = filters.match(parsed.match)
     with limits.time_limit(conn, time_limit_ms):
         try:
-            if estimate and not where:
-                return _sampled_year_counts(conn, params)
-            hashed = chart_is_estimate(estimate, total)
+            sampled = chart_is_estimate(estimate, total)
+            if sampled and not where and not merges_prefixes(conn, parsed):
+                return _sliced_year_counts(conn, params)
             # the sample's condition is on the FTS cursor's rowid: tested before the join
             sample = (f" AND (f.rowid * {_FIBONACCI}) % 4294967296 < {int(4294967296 * limits.COUNT_SAMPLE)}"
-                      if hashed else "")
+                      if sampled else "")
             rows = conn.execute(
                 f"SELECT substr(a.published_at, 1, 4) AS year, count(*) FROM {FTS_TABLE} f JOIN articles a ON a.id = f.rowid "
                 f"WHERE {FTS_TABLE} MATCH :match{sample}{' AND ' + where if where else ''} AND a.published_at IS NOT NULL "
                 "GROUP BY year ORDER BY year", params).fetchall()
-            if hashed:
+            if sampled:
                 return [(y, round_estimate(n / limits.COUNT_SAMPLE)) for y, n in rows]
         except sqlite3.OperationalError as exc:
             if is_fts_error(exc):
@@ -63,7 +63,7 @@ def chart_is_estimate(estimate: bool, total: int | None) -> bool:
     return estimate or (total is not None and total > limits.CHART_EXACT_UP_TO)
 
 
-def _sampled_year_counts(conn: sqlite3.Connection, params: dict[str, Any]) -> list[tuple[str, int]]:
+def _sliced_year_counts(conn: sqlite3.Connection, params: dict[str, Any]) -> list[tuple[str, int]]:
     match = f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match"
     lo = conn.execute(f"SELECT rowid {match} ORDER BY rowid LIMIT 1", params).fetchone()
     hi = conn.execute(f"SELECT rowid {match} ORDER BY rowid DESC LIMIT 1", params).fetchone()

@@ -15,15 +15,16 @@ def total(q: SearchSQL) -> tuple[int, bool]:
     Exact up to COUNT_EXACT_UP_TO. Beyond the rank window only the matches older than it are
     counted (its boundary is needed for ranking anyway, and FTS5 seeks to a rowid range), and
     when there may be more than COUNT_EXACT_UP_TO of them, they are estimated from evenly
-    spread rowid slices: about 1/20 of the reading of a count(*). A prefix term (``nga*``) is
-    always counted in one statement: FTS5 merges every term of the prefix for each statement
-    whatever its rowid range, so boundaries and slices would cost more than the count. So is a
+    spread rowid slices: about 1/20 of the reading of a count(*). A prefix term the index has no
+    prefix index for (``ngan*``, see statements.merges_prefixes) is always counted in one
+    statement: FTS5 merges every word of the prefix for each statement whatever its rowid
+    range, so boundaries and slices would cost more than the count. So is a
     date-filtered search: each statement joins the articles of the matches it walks, and walking
     to the boundary and then counting would join most matches twice. (Portal, province and
     category filters are tokens in the MATCH: counted like no filter.)
     """
     count_sql = f"SELECT count(*) FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match{q.filter_sql}"
-    if q.join or any(t.prefix for t in q.parsed.terms):
+    if q.join or q.merges_prefixes:
         return q.one(count_sql), False
     q.params["window_from"] = window_from = nth_newest(q, limits.RANK_WINDOW)
     if window_from is None:

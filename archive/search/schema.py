@@ -16,6 +16,9 @@ small).
 
 from __future__ import annotations
 
+import re
+import sqlite3
+
 from sqlite_utils.migrations import Migrations
 
 # Schema owned by search (extra indexes for ranking); the base FTS table is created by the
@@ -33,6 +36,11 @@ FOLDED_COLUMNS = tuple(f"{c}_folded" for c in SEARCH_COLUMNS)
 # (one token whatever the value holds, and no word of an article is spelled like it).
 FACETS_COLUMN = "facets"
 FACET_FILTERS = (("portal", "portal_id", "p"), ("province", "province", "r"), ("category", "category", "c"))
+# Prefix lengths (in characters, after folding) the index also holds as terms of their own, so
+# ``nga*`` reads one doclist instead of merging every indexed word that begins with "nga" (about
+# 65 ms for each statement of a search at a million articles). A Vietnamese syllable's onset is
+# at most three letters (ngh): two and three cover what is typed before the vowel decides.
+PREFIX_LENGTHS = (2, 3)
 
 
 def fold_d(text: str | None) -> str | None:
@@ -72,11 +80,19 @@ def fts_schema_sql() -> list[str]:
         f"CREATE VIEW IF NOT EXISTS {SEARCH_VIEW} AS SELECT id, {', '.join(SEARCH_COLUMNS)}, {folded_select}, "
         f"{_facets_sql('')} AS {FACETS_COLUMN} FROM articles",
         f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({cols},
-            content='{SEARCH_VIEW}', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+            content='{SEARCH_VIEW}', content_rowid='id', tokenize='unicode61 remove_diacritics 2',
+            prefix='{" ".join(str(n) for n in PREFIX_LENGTHS)}')""",
         f"CREATE TRIGGER IF NOT EXISTS articles_fts_ai AFTER INSERT ON articles BEGIN {insert_new} END",
         f"CREATE TRIGGER IF NOT EXISTS articles_fts_ad AFTER DELETE ON articles BEGIN {delete_old} END",
         f"CREATE TRIGGER IF NOT EXISTS articles_fts_au AFTER UPDATE OF {watched} ON articles BEGIN {delete_old} {insert_new} END",
     ]
+
+
+def indexed_prefix_lengths(conn: sqlite3.Connection) -> frozenset[int]:
+    """The prefix lengths this archive's search index holds (none before migration m003)."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", [FTS_TABLE]).fetchone()
+    found = re.search(r"prefix\s*=\s*'([\d ]+)'", row[0]) if row else None
+    return frozenset(int(n) for n in found.group(1).split()) if found else frozenset()
 
 
 def rebuild_sql() -> str:
@@ -106,6 +122,20 @@ def m001_exact_index(db) -> None:
 def m002_facet_tokens(db) -> None:
     """The filters as tokens of a ``facets`` column (FACETS_COLUMN): the search index is made
     again with it (an FTS5 table cannot gain a column), from the articles as they are."""
+    _remake_index(db)
+
+
+@search_migrations()
+def m003_prefix_index(db) -> None:
+    """Prefix indexes (PREFIX_LENGTHS): the search index is made again with them (an FTS5
+    table's options are fixed when it is created). An index m002 has just made has them."""
+    if not indexed_prefix_lengths(db.conn):
+        _remake_index(db)
+
+
+def _remake_index(db) -> None:
+    """Drop the search index, its view and triggers, create them as fts_schema_sql says, and
+    fill the index from the articles."""
     for trigger in ("articles_fts_ai", "articles_fts_ad", "articles_fts_au"):
         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     db.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")

@@ -145,3 +145,16 @@ def test_a_large_filtered_searchs_chart_is_read_from_rowid_slices(db, monkeypatc
     chart = [s for s in seen if "published_at" in s]
     assert chart and all("BETWEEN" in s and "4294967296" not in s for s in chart), chart
     assert set(sampled) <= set(exact) and sum(sampled.values()) > 0
+
+
+def test_the_chart_reads_dates_from_the_index_of_dates_by_id(db):
+    _bulk(db, 300)
+    assert schema.DATE_BY_ID_INDEX in {i.name for i in db["articles"].indexes}
+    seen = _statements(db.conn)
+    try:
+        chart = search.year_counts(db.conn, "nghi", filters=search.Filters(date_from="2017"))
+    finally:
+        db.conn.set_trace_callback(None)
+    assert chart == [(str(y), 50) for y in range(2017, 2022)]
+    plan = db.conn.execute("EXPLAIN QUERY PLAN " + next(s for s in seen if "published_at" in s)).fetchall()
+    assert any(f"COVERING INDEX {schema.DATE_BY_ID_INDEX}" in row[-1] for row in plan), plan

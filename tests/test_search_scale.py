@@ -158,3 +158,17 @@ def test_the_chart_reads_dates_from_the_index_of_dates_by_id(db):
     assert chart == [(str(y), 50) for y in range(2017, 2022)]
     plan = db.conn.execute("EXPLAIN QUERY PLAN " + next(s for s in seen if "published_at" in s)).fetchall()
     assert any(f"COVERING INDEX {schema.DATE_BY_ID_INDEX}" in row[-1] for row in plan), plan
+
+
+def test_fewer_matches_than_the_rank_window_are_counted_in_one_walk(db, monkeypatch):
+    _bulk(db, 600)
+    monkeypatch.setattr(search.limits, "RANK_WINDOW", 100)
+    seen = _statements(db.conn)
+    try:
+        small = search.ranked_search(db.conn, "ngan", filters=search.Filters(portal="p3"))  # 20 matches
+        counting = [s for s in seen if "MATCH" in s and "bm25(" not in s and "title" not in s and "articles_exact" not in s]
+        assert small["total"] == 20 and not small["total_is_estimate"] and len(counting) == 1, counting
+        large = search.ranked_search(db.conn, "nghi")  # 600: the newest 100 counted by the same walk, and their boundary
+    finally:
+        db.conn.set_trace_callback(None)
+    assert large["total"] == 600 and large["ranked_window"] == 100

@@ -26,9 +26,14 @@ def total(q: SearchSQL) -> tuple[int, bool]:
     count_sql = f"SELECT count(*) FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} MATCH :match{q.filter_sql}"
     if q.join or q.merges_prefixes:
         return q.one(count_sql), False
-    q.params["window_from"] = window_from = nth_newest(q, limits.RANK_WINDOW)
-    if window_from is None:
-        return q.one(count_sql), False
+    # the newest RANK_WINDOW matches, counted, and the oldest of them (the rank window's
+    # boundary): one walk, which is the whole count when there are fewer
+    newest, window_from = q.conn.execute(
+        f"SELECT count(*), min(rowid) FROM (SELECT f.rowid AS rowid FROM {FTS_TABLE} f{q.join} WHERE {FTS_TABLE} "
+        f"MATCH :match{q.filter_sql} ORDER BY f.rowid DESC LIMIT {int(limits.RANK_WINDOW)})", q.params).fetchone()
+    q.params["window_from"] = window_from if newest == limits.RANK_WINDOW else None
+    if newest < limits.RANK_WINDOW:
+        return newest, False
     oldest = q.one(f"{count_sql.replace('count(*)', 'f.rowid')} ORDER BY f.rowid LIMIT 1")
     if window_from - oldest > limits.COUNT_EXACT_UP_TO - limits.RANK_WINDOW:
         older = _estimate_between(q, oldest, window_from)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.db import transaction, utcnow
+from archive.store import transaction, utcnow
 
 
 def listing_cursor(db: Database, portal_id: str, archive: str, query: str) -> tuple[str | None, bool]:

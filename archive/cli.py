@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from archive import db as store
+from archive import store
 
 DEFAULT_DB = "data/archive.db"
 
@@ -338,7 +338,7 @@ def run_crawls(portal_ids: tuple[str, ...] | list[str], *, db_path: Path, regist
         process.start(stop_after_crawl=False)
     db = store.open_db(db_path)
     try:
-        rows = [dict(zip(*_row(db, "SELECT * FROM crawls WHERE id = ?", cid))) for cid in sorted(crawl_ids)]
+        rows = [next(db.query("SELECT * FROM crawls WHERE id = ?", [cid])) for cid in sorted(crawl_ids)]
         for row in rows:  # "crawl #N": the portal's own Nth run, not the row id shared by every portal
             row["number"] = db.execute("SELECT count(*) FROM crawls WHERE portal_id = ? AND id <= ?", [row["portal_id"], row["id"]]).fetchone()[0]
             if row.get("resumed_from"):
@@ -357,11 +357,6 @@ def _stop_reactor() -> None:
             reactor.stop()
     except error.ReactorNotRunning:
         pass  # Ctrl-C/SIGTERM: Scrapy's signal handler is stopping it already (was two tracebacks)
-
-
-def _row(db: Any, sql: str, *params: Any) -> tuple[list[str], tuple]:
-    cursor = db.execute(sql, list(params))
-    return [d[0] for d in cursor.description], cursor.fetchone()
 
 
 def _report(results: list[dict[str, Any]], db_path: Path, strict: bool = False) -> bool:
@@ -580,7 +575,7 @@ def _open_archive(db_path: Path, *, create: bool = False, write: bool = False, r
     except sqlite3.OperationalError as exc:  # an upgrade that cannot write: say so, as require_writable does
         if "readonly" not in str(exc):
             raise
-        raise BadInput(store._read_only_message(db_path, exc)) from None
+        raise BadInput(store.read_only_message(db_path, exc)) from None
 
 
 def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:

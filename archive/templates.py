@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.db import transaction, utcnow
+from archive.store import transaction, utcnow
 
 
 def load_template(db: Database, portal_id: str) -> tuple[str, list[str], int] | None:
@@ -40,14 +40,12 @@ def template_sample(db: Database, portal_id: str, *, limit: int) -> list[dict[st
     The first articles, not the newest: the sample stays the same once the portal has that
     many, so the template (and every article's extraction) is stable from crawl to crawl.
     """
-    cursor = db.execute(
+    return list(db.query(
         """SELECT a.id, s.id AS snapshot_id, s.url AS snapshot_url, s.headers
            FROM articles a JOIN snapshots s ON s.id = (
                SELECT s2.id FROM snapshots s2 WHERE s2.url = coalesce(a.fetched_url, a.url) AND s2.status = 200
                ORDER BY s2.last_fetched_at DESC, s2.id DESC LIMIT 1)
-           WHERE a.portal_id = ? ORDER BY a.id LIMIT ?""", [portal_id, limit])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+           WHERE a.portal_id = ? ORDER BY a.id LIMIT ?""", [portal_id, limit]))
 
 
 def articles_with_other_template(db: Database, portal_id: str, version: str) -> list[int]:

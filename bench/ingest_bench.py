@@ -2,7 +2,7 @@
 
 Generates N distinct articles of the demo portal (liferay-hanoi markup, rendered by
 archive.demo), extracts each once (not timed), then stores the same items into fresh archives
-three ways, all through ``archive.db.store_crawled_item`` (snapshot + article + version + FTS,
+three ways, all through ``archive.store.store_crawled_item`` (snapshot + article + version + FTS,
 counted on a crawls row):
 
 - baseline: one commit per write, as the local crawl's pipeline does (snapshot, then article);
@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive import db as store  # noqa: E402
+from archive import store  # noqa: E402
 from archive.demo import DemoPortal, generate_articles  # noqa: E402
 from tests.servers import redis_server  # noqa: E402
 

@@ -14,7 +14,7 @@ Pairs, from an archive of real articles (default: the Hanoi sotttt pages importe
 
 Prints precision and recall of "same story" per threshold on the estimated similarity (the
 MinHash signatures, as stored), the exact Jaccard range of each kind, and an end-to-end check:
-all articles and their edited copies stored through ``archive.db.upsert_article`` (the band
+all articles and their edited copies stored through ``archive.store.upsert_article`` (the band
 lookups included), counting copies that found their original's story and false merges.
 
     python bench/stories_eval.py [--db archive.db]
@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive import db as store  # noqa: E402
+from archive import store  # noqa: E402
 from archive import stories  # noqa: E402
 
 HANOI = ROOT.parent / "shared" / "portals" / "hanoi-sotttt" / "pages"

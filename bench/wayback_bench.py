@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive import db as store  # noqa: E402
+from archive import store  # noqa: E402
 from tests.pywb_server import REASON_NO_PYWB, pywb_archive, pywb_bin, write_capture_warc  # noqa: E402
 
 SOTTTT = ROOT.parent / "shared" / "portals" / "hanoi-sotttt"

@@ -105,7 +105,7 @@ def known_key(portal_id: str) -> str:
 
 def read_known(server: Any, portal_id: str) -> dict[str, dict[str, Any]]:
     """The portal's archived articles as the ingest published them, keyed by canonical and
-    fetched URL (the shape of ``archive.db.known_articles``)."""
+    fetched URL (the shape of ``archive.store.known_articles``)."""
     known: dict[str, dict[str, Any]] = {}
     for url, value in server.hscan_iter(known_key(portal_id), count=2000):
         url = url.decode("utf-8")  # the value leaves out the URL and what is empty or the same as it

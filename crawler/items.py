@@ -58,5 +58,5 @@ class PageItem:
     frontier_url: str | None = None
 
 
-# The kind of each item, as archive.db.store_crawled_item and the Redis wire format name it.
+# The kind of each item, as archive.store.store_crawled_item and the Redis wire format name it.
 ITEM_KINDS: dict[type, str] = {ArticleItem: "article", NotModifiedItem: "not_modified", GoneItem: "gone", PageItem: "page"}

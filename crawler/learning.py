@@ -6,7 +6,7 @@ snapshots of the portal's articles, after a crawl, an import or before ``reextra
 extracted before the template was learned (the first pages of a first crawl) or with an older
 one are then re-extracted from their snapshots: no network, every change a new version.
 
-Talks to the archive only through its storage API (``archive.db``, ``archive.templates``).
+Talks to the archive only through its storage API (``archive.store``, ``archive.templates``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import quote, unquote
 
-from archive import db as store
+from archive import store
 from archive import templates as template_store
 from crawler.extract import extract_article
 from crawler.extract.dom import HtmlElement, parse_html
@@ -55,7 +55,7 @@ def relearn_template(db: Any, portal_id: str) -> Template:
 
 
 def page_extractor(portal: Any, template: Template | None = None, *, articles_only: bool = True) -> PageExtractor:
-    """An ``archive.db.PageExtractor`` for one registry portal: the crawler's extraction, as the spider does it.
+    """An ``archive.store.PageExtractor`` for one registry portal: the crawler's extraction, as the spider does it.
 
     With a profile, pages whose URL is no article URL of the platform give None. The generic
     platform has no article URL shapes: its caller decides which pages are articles

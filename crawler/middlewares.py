@@ -2,7 +2,7 @@
 
 Scrapy's JOBDIR keeps its queue in files written on a clean shutdown only, so a killed crawl
 loses it. Here every request is a row of the archive's ``frontier`` table (through
-``archive.db``) before it is sent, and is marked done only after what it produced is durable:
+``archive.store``) before it is sent, and is marked done only after what it produced is durable:
 the links it yielded are rows, the article it yielded is stored (the pipeline marks those).
 A crawl that starts while its portal has pending rows continues from them; the frontier also
 serves as the crawl's duplicate filter across restarts (a URL already in it is not requested
@@ -22,7 +22,7 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _RobotsTxtMiddleware
 
-from archive import db as store
+from archive import store
 
 logger = logging.getLogger(__name__)
 

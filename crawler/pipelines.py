@@ -1,6 +1,6 @@
 """Item pipeline: store each article through the archive's storage API, and record the crawl.
 
-The crawler never writes SQL: it calls ``archive.db`` (the one seam between the halves, so
+The crawler never writes SQL: it calls ``archive.store`` (the one seam between the halves, so
 re-extraction or a Redis ingest can feed the same store). The ``crawls`` row is opened when the
 spider opens and closed with its outcome, counters and the full Scrapy stats when it closes.
 """
@@ -16,7 +16,8 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from archive import db as store
+from archive import store
+from archive.health import crawl_drift
 from crawler.items import ITEM_KINDS
 from crawler.middlewares import storage_failed
 
@@ -98,7 +99,7 @@ class ArchivePipeline:
             self._refresh_template(spider)
         try:
             if outcome == "ok":
-                drift = store.crawl_drift(self.db, self.crawl_id, stats.get_stats())
+                drift = crawl_drift(self.db, self.crawl_id, stats.get_stats())
                 if drift:  # a redesign the profile no longer reads: keep the articles, raise the alarm
                     outcome, message = "degraded", "layout drift: " + "; ".join(drift)
                     logger.warning("%s: %s", spider.portal.id, message)

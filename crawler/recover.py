@@ -1,6 +1,6 @@
 """Recovering a defunct portal from a web archive: CDX listing → raw replay → the archive's storage.
 
-The same storage as a live crawl (``archive.db``): every capture becomes a snapshot dated by
+The same storage as a live crawl (``archive.store``): every capture becomes a snapshot dated by
 its capture time (origin ``wayback``), and the article is identified by its original URL under
 the portal's canonical rules, so the same article captured five times is one article, and
 captures with different content are its versions in capture order. Which captures are articles:
@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive import captures as capture_store
-from archive import db as store
+from archive import store
 
 DEFAULT_ARCHIVE = "https://web.archive.org/web"
 IA_CDX = "https://web.archive.org/cdx/search/cdx"

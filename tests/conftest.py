@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import db as store
+from archive import store
 from tests.servers import StaticSite
 
 ROOT = Path(__file__).resolve().parent.parent

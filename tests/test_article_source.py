@@ -3,7 +3,7 @@
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from archive import db as store
+from archive import store
 
 
 def _archive_before_source(path):

@@ -1,4 +1,4 @@
-"""Batched storage (archive.db.store_crawled_items) ends in the same archive as one item at a time.
+"""Batched storage (archive.store.store_crawled_items) ends in the same archive as one item at a time.
 
 The Redis ingest stores its batches this way; the one-by-one path (store_crawled_item) is the
 local pipeline's and the reference here.
@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive import db as store
-from archive import search
+from archive import search, store
 
 PORTAL = {"id": "test-portal", "name": "Quận Thử", "level": "quận", "province": "Hà Nội",
           "base_url": "http://127.0.0.1", "platform": "liferay-hanoi", "start_urls": []}

@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
-from archive import db as store
+from archive import search, store
+from tests.conftest import ROOT
 
 
 def article(**changes):
@@ -59,6 +61,30 @@ def test_fts_index_follows_inserts_updates_and_survives_integrity_check(db):
     db.execute("insert into articles_fts(articles_fts) values('integrity-check')")
 
 
+def test_sqlite_utils_writes_join_the_stores_transaction_and_roll_back_with_it(db_path, db, monkeypatch):
+    """sqlite-utils 4's insert/update join an open transaction (a savepoint, not a commit of their
+    own): the store writes its rows with them inside ``store.transaction``, so an article and its
+    version are one commit, invisible to other connections until then, and gone together on an error."""
+    other = sqlite3.connect(db_path)
+    with pytest.raises(RuntimeError):
+        with store.transaction(db):
+            db.table("portals").insert({"id": "other", "name": "Khác"})
+            db.table("portals").update("test-portal", {"name": "Đổi tên"})
+            assert db.conn.in_transaction
+            assert other.execute("select count(*) from portals where id = 'other'").fetchone()[0] == 0
+            raise RuntimeError("a failure half-way")
+    assert db.execute("select id, name from portals").fetchall() == [("test-portal", "Quận Thử")]
+
+    def failing_story(*args):
+        raise RuntimeError("killed after the article and its version were written")
+
+    monkeypatch.setattr("archive.stories.assign_story", failing_story)
+    with pytest.raises(RuntimeError):
+        store.upsert_article(db, article(), portal_id="test-portal")
+    assert counts(db)["articles"] == counts(db)["article_versions"] == 0
+    other.close()
+
+
 def test_open_db_refuses_missing_non_sqlite_and_foreign_databases(tmp_path):
     with pytest.raises(store.DatabaseMissing, match="database not found"):
         store.open_db(tmp_path / "missing.db")
@@ -71,6 +97,39 @@ def test_open_db_refuses_missing_non_sqlite_and_foreign_databases(tmp_path):
     sqlite3.connect(foreign).execute("create table cats (name text)").connection.commit()
     with pytest.raises(store.NotAnArchive, match="not a portal-archive archive"):
         store.open_db(foreign)
+
+
+def test_a_program_that_imports_only_the_store_writes_archives_with_the_search_schema(tmp_path):
+    """Search owns its schema and the store never imports it; the archive package joins them,
+    so a fresh process that imports nothing but ``archive.store`` still indexes what it writes."""
+    path = tmp_path / "fresh.db"
+    writer = ("import sys; from archive.store import open_db, upsert_article; db = open_db(sys.argv[1], create=True); "
+              "db['portals'].insert({'id': 'p', 'name': 'P'}); upsert_article(db, {'url': 'http://x/1', 'title': 'Đại hội'}, portal_id='p')")
+    subprocess.run([sys.executable, "-c", writer, str(path)], check=True, cwd=ROOT)
+    db = Database(path)
+    sets = {(s, n) for s, n in db.execute("select migration_set, name from _sqlite_migrations")}
+    assert {(search.search_migrations.name, m.name) for m in search.search_migrations._migrations} <= sets
+    assert {"articles_fts", "articles_exact"} <= set(db.table_names())
+    assert db.execute("select rowid from articles_fts where articles_fts match 'dai hoi'").fetchall() == [(1,)]
+
+
+def test_a_reader_refuses_an_archive_without_the_search_schema_and_a_writer_adds_it(tmp_path):
+    path = tmp_path / "core-only.db"
+    old = Database(path)
+    store.migrations.apply(old)  # the core steps only: no full-text index yet
+    old["portals"].insert({"id": "p", "name": "P"})
+    old["articles"].insert({"portal_id": "p", "url": "http://x/1", "title": "Đại hội", "content_hash": "h", "version": 1})
+    old.close()
+    with pytest.raises(store.ArchiveNeedsUpgrade, match="m001_exact_index"):
+        store.open_db(path, migrate=False)
+    db = store.open_db(path)
+    assert [m.name for m in search.search_migrations.pending(db)] == []
+    assert db.execute("select rowid from articles_fts where articles_fts match 'dai hoi'").fetchall() == [(1,)]
+    db.execute("insert into _sqlite_migrations(migration_set, name, applied_at) values (?, 'm999_future', '2030')",
+               [search.search_migrations.name])
+    db.close()
+    with pytest.raises(store.NotAnArchive, match="m999_future"):  # a newer release's search step is newer too
+        store.open_db(path)
 
 
 def test_a_second_open_in_one_process_keeps_the_first_connections_locks(tmp_path):

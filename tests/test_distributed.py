@@ -95,7 +95,7 @@ def test_two_workers_one_killed_every_article_stored_once(redis_url: str, tmp_pa
 
 
 def test_ingest_stores_a_batch_left_by_a_killed_ingest(redis_url: str, tmp_path: Path) -> None:
-    from archive import db as store
+    from archive import store
     from archive.commands.ingest import Ingest
     from crawler.distributed import ITEMS_KEY, encode_item
     from crawler.items import ArticleItem
@@ -189,7 +189,7 @@ def test_distributed_crawls_are_incremental_through_what_the_ingest_publishes(re
 
 
 def test_published_articles_read_back_as_the_archive_gives_them(redis_url: str, tmp_path: Path) -> None:
-    from archive import db as store
+    from archive import store
     from archive.commands.ingest import publish_known
     from crawler.distributed import known_key, read_known
 

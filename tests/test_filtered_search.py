@@ -9,8 +9,7 @@ import random
 import pytest
 from sqlite_utils import Database
 
-from archive import db as store
-from archive import search
+from archive import search, store
 
 PORTALS = [{"id": pid, "name": pid, "province": province, "start_urls": []}
            for pid, province in (("hm", "Hà Nội"), ("vx", "Hà Giang"), ("bm", None))]

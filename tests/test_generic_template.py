@@ -12,7 +12,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from archive import db as store
+from archive import store
 from archive.cli import cli
 from crawler.extract import extract_article
 from crawler.extract.dom import parse_html

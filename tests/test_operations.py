@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
-from archive import db as store
+from archive import store
 from archive.cli import cli
 from archive.health import coverage_from_stats, detect_drift, portal_health
 from archive.locks import PortalLocked, portal_lock

@@ -2,7 +2,7 @@
 
 import pytest
 
-from archive import db as store
+from archive import store
 from archive.datasette import make_datasette
 
 ARTICLES = [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import db as store
+from archive import store
 from archive import query as query_module
 from archive import search
 from archive.datasette import make_datasette

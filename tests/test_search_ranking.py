@@ -9,8 +9,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from archive import db as store
-from archive import search
+from archive import search, store
 from archive.datasette import make_datasette
 
 ARTICLES = [

@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlite_utils import Database
 
-from archive import db as store
+from archive import store
 from archive import search
 from archive.search import schema
 

@@ -8,8 +8,7 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
-from archive import db as store
-from archive import search
+from archive import search, store
 from archive.datasette import make_datasette
 from tests.conftest import SOTTTT, requires_shared, run_cli
 
@@ -124,7 +123,7 @@ def test_an_archive_of_before_stories_upgrades_in_place_and_its_articles_get_sto
     path = tmp_path / "old.db"
     old = Database(path)
     store.migrations.apply(old, stop_before="m008_stories")
-    store.search_migrations.apply(old)
+    search.search_migrations.apply(old)
     old.execute("INSERT INTO portals(id, name) VALUES ('p0', 'p0'), ('p1', 'p1'), ('p2', 'p2')")
     for portal, a in repost_run():
         old.execute("INSERT INTO articles(portal_id, url, title, lead, body, published_at) VALUES (?, ?, ?, ?, ?, ?)",

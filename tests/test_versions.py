@@ -12,7 +12,7 @@ import sqlite3
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from archive import db as store
+from archive import store
 from tests.conftest import FAST_CRAWL, SOTTTT, invoke_cli, requires_shared, run_cli, sotttt_entry, write_registry
 from tests.servers import StaticSite
 

@@ -50,7 +50,7 @@ def archive(tmp_path_factory, gold_records) -> dict:
     assert exported.returncode == 0, exported.stderr
 
     conn = sqlite3.connect(source)
-    from archive import db as store
+    from archive import store
 
     db = store.open_db(source)
     def body_of(url: str) -> bytes:

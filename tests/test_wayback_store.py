@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from archive import db as store
+from archive import store
 from crawler.recover import Recovery, archive_endpoints, capture_prefix, cdx_date
 from crawler.archive_http import ArchiveClient
 from crawler.registry import load_registry

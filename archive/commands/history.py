@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import click
 
-from archive import db as store
+from archive import store
 from archive.cli import BadInput, _load_registry, _open_archive, cli, db_option, registry_option
 
 DIFF_FIELDS = ("title", "published_at", "author", "source", "category", "lead", "body")

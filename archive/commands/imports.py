@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from archive import db as store
+from archive import store
 from archive.cli import BadInput, _load_registry, _open_archive, cli, db_option, registry_option
 
 

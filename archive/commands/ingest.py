@@ -2,7 +2,7 @@
 
 Workers (``portal-archive crawl --distributed``) push their items onto one Redis list; this
 process pops them in batches and stores them through the storage API
-(:func:`archive.db.store_crawled_items`, the calls the local crawl's pipeline makes, a batch at once), one SQLite
+(:func:`archive.store.store_crawled_items`, the calls the local crawl's pipeline makes, a batch at once), one SQLite
 transaction per batch: SQLite wants one writer, and one commit per batch instead of per
 article is what makes the ingest fast.
 
@@ -35,7 +35,7 @@ from typing import Any
 
 import click
 
-from archive import db as store
+from archive import store
 from archive.cli import BadInput, cli, db_option
 
 ITEMS_KEY = "portal-archive:items"
@@ -54,7 +54,7 @@ WORKER_COUNTS = ("pages_fetched", "requests", "errors", "date_missing", "warning
 
 
 def publish_known(server: Any, portal_id: str, known: dict[str, dict[str, Any]], *, replace: bool = False) -> int:
-    """Put archived articles (as ``archive.db.known_articles`` gives them) where workers read them.
+    """Put archived articles (as ``archive.store.known_articles`` gives them) where workers read them.
 
     Workers never open the archive, yet an incremental crawl needs to know what it holds. With
     ``replace`` the whole set is written under a new key and renamed over the old one, so a

@@ -25,7 +25,7 @@ from datasette.utils.asgi import Response
 from archive import search
 from archive.datasette import atom, original
 from archive.datasette.csp import PAGE_HEADERS, web_links
-from archive.db import ArchiveError, snapshot_body
+from archive.store import ArchiveError, snapshot_body
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200

@@ -21,8 +21,10 @@ import sqlite3
 
 from sqlite_utils.migrations import Migrations
 
-# Schema owned by search (extra indexes for ranking); the base FTS table is created by the
-# store's first migration. Applied by the store's open_db after the core migrations.
+# Search owns its schema (the FTS5 index, its triggers, the exact-diacritics index). The archive
+# package registers it with the store (archive/__init__.py): archive.store.open_db applies it
+# after the core migrations to every archive opened for writing, and a reader refuses an archive
+# that lacks one of its steps.
 search_migrations = Migrations("portal-archive-search")
 
 FTS_TABLE = "articles_fts"
@@ -107,6 +109,10 @@ def rebuild_sql() -> str:
 
 @search_migrations()
 def m001_exact_index(db) -> None:
+    """The search index (archives made before search owned its schema have it from the core's
+    first step: ``IF NOT EXISTS`` leaves theirs as it is) and the exact-diacritics index."""
+    for sql in fts_schema_sql():
+        db.execute(sql)
     cols = ", ".join(SEARCH_COLUMNS)
     new = ", ".join(f"new.{c}" for c in SEARCH_COLUMNS)
     old = ", ".join(f"old.{c}" for c in SEARCH_COLUMNS)

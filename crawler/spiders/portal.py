@@ -26,7 +26,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive import db as store
+from archive import store
 from crawler.extract import extract_article, find_links
 from crawler.extract.listing import links_from_json
 from crawler.extract.clean import parse_html

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import db as store
+from archive import store
 from tests.conftest import copy_archive, served_archive
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

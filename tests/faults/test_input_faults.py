@@ -15,7 +15,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive import db as store
+from archive import store
 from archive.demo import generate_articles
 from tests.conftest import ROOT, invoke_cli, run_cli, write_registry
 from tests.faults.server import FaultPortal, Rewrite

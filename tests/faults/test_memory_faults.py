@@ -74,7 +74,7 @@ def test_a_listings_articles_are_fetched_before_its_next_page(tmp_path: Path) ->
 
 def _archive_with_articles(db_file: Path, portal: object, count: int) -> None:
     """An archive holding ``count`` articles of ``portal`` (bare rows: only what a crawl looks up)."""
-    from archive import db as store
+    from archive import store
 
     db = store.open_db(str(db_file), create=True)
     store.sync_portals(db, [portal.to_row()])
@@ -121,7 +121,7 @@ def test_known_articles_on_disk_answer_as_the_dict_did() -> None:
              {"url": "http://p/b", "fetched_url": "http://p/b", "gone_at": None, "etag": '"2"', "last_modified": None},
              {"url": "http://p/c", "fetched_url": "http://p/c", "gone_at": "2026-01-01", "etag": None, "last_modified": None}]
     expected: dict = {}
-    for info in infos:  # archive.db.known_articles: the canonical URL wins, then the first fetched one
+    for info in infos:  # archive.store.known_articles: the canonical URL wins, then the first fetched one
         expected[info["url"]] = info
         expected.setdefault(info["fetched_url"], info)
     known = KnownArticles(iter(infos))
@@ -166,7 +166,7 @@ def test_a_resumed_crawl_reads_its_pending_requests_a_batch_at_a_time(tmp_path: 
     # the resume loaded them all as a list of dicts before the first request.
     import tracemalloc
 
-    from archive import db as store
+    from archive import store
     from crawler.middlewares import Frontier
 
     db_file = str(tmp_path / "archive.db")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import db as store
+from archive import store
 from tests.conftest import ROOT
 
 DEMO_ID = "demo-hoang-mai"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import db as store
+from archive import store
 from archive.datasette import make_datasette
 from archive.demo import generate_articles
 from tests.conftest import ROOT, run_cli, write_registry

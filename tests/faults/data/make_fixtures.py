@@ -24,7 +24,7 @@ RELEASES = {"m001": "1b8a8ae", "m002": None}  # None: the working tree
 
 BUILD = r'''
 import sys
-from archive import db as store
+from archive import store
 
 path = sys.argv[1]
 db = store.open_db(path, create=True)

@@ -29,9 +29,10 @@ from archive.search.filters import SORTS, Filters, check_date, distinct_values
 from archive.search.limits import (CHART_EXACT_UP_TO, COLLAPSE_READ_UP_TO, COUNT_EXACT_UP_TO, COUNT_SAMPLE,
                                    COUNT_SLICES, DATE_SCAN_ABOVE, EXACT_LOOKUPS, MAX_LISTED_IDS, PROGRESS_STEPS,
                                    RANK_WINDOW, TITLE_WINDOW, SearchTimeout, time_limit)
-from archive.search.schema import (EXACT_TABLE, FACET_FILTERS, FACETS_COLUMN, FOLDED_COLUMNS, FTS_TABLE,
-                                   SEARCH_COLUMNS, SEARCH_VIEW, facet_token, fold_d, fts_schema_sql,
-                                   m001_exact_index, m002_facet_tokens, rebuild_sql, search_migrations)
+from archive.search.schema import (DATE_BY_ID_INDEX, EXACT_TABLE, FACET_FILTERS, FACETS_COLUMN, FOLDED_COLUMNS,
+                                   FTS_TABLE, PREFIX_LENGTHS, SEARCH_COLUMNS, SEARCH_VIEW, facet_token, fold_d,
+                                   fts_schema_sql, indexed_prefix_lengths, m001_exact_index, m002_facet_tokens,
+                                   m003_prefix_index, m004_date_by_id, rebuild_sql, search_migrations)
 from archive.search.snippets import highlight
 from archive.search.statements import BM25_WEIGHTS, Hit, readable_fts_error
 
@@ -39,9 +40,10 @@ __all__ = [
     # the query language (archive.query)
     "OPERATORS", "RELAX_MIN_TERMS", "ParsedQuery", "SearchError", "Term", "fold", "parse_query", "plain_query",
     # schema and migrations
-    "EXACT_TABLE", "FACET_FILTERS", "FACETS_COLUMN", "FOLDED_COLUMNS", "FTS_TABLE", "SEARCH_COLUMNS", "SEARCH_VIEW",
-    "facet_token", "fold_d", "fts_schema_sql", "m001_exact_index", "m002_facet_tokens", "rebuild_sql",
-    "search_migrations",
+    "DATE_BY_ID_INDEX", "EXACT_TABLE", "FACET_FILTERS", "FACETS_COLUMN", "FOLDED_COLUMNS", "FTS_TABLE",
+    "PREFIX_LENGTHS", "SEARCH_COLUMNS", "SEARCH_VIEW", "facet_token", "fold_d", "fts_schema_sql",
+    "indexed_prefix_lengths", "m001_exact_index", "m002_facet_tokens", "m003_prefix_index", "m004_date_by_id",
+    "rebuild_sql", "search_migrations",
     # filters and sort orders
     "SORTS", "Filters", "check_date", "distinct_values",
     # limits

@@ -29,14 +29,11 @@ What scrapy-redis alone does not give, and this module adds on top of its classe
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
 import socket
 import sys
 import time
-import zlib
 from dataclasses import asdict, is_dataclass
 from typing import Any, AsyncIterator, Iterable, Iterator
 
@@ -47,12 +44,11 @@ from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.contracts import wire
+from crawler.contracts.wire import ITEMS_KEY, PREFIX, known_key
 from crawler.items import ITEM_KINDS
 
 logger = logging.getLogger(__name__)
-
-PREFIX = "portal-archive"
-ITEMS_KEY = f"{PREFIX}:items"
 INFLIGHT_META = "redis_inflight"  # request meta: the id of the popped request in this worker's in-flight hash
 
 
@@ -96,21 +92,13 @@ def distributed_settings(redis_url: str, *, check: bool = True) -> dict[str, Any
     }
 
 
-def known_key(portal_id: str) -> str:
-    """The hash of a portal's archived articles (canonical URL -> JSON of url, fetched_url,
-    gone_at, etag, last_modified), written by ``portal-archive ingest``
-    (``archive.commands.ingest.publish_known``), read by workers at start."""
-    return f"{PREFIX}:known:{portal_id}"
-
-
 def read_known(server: Any, portal_id: str) -> dict[str, dict[str, Any]]:
-    """The portal's archived articles as the ingest published them, keyed by canonical and
-    fetched URL (the shape of ``archive.store.known_articles``)."""
+    """The portal's archived articles as the ingest published them (``crawler.contracts.wire.known_key``),
+    keyed by canonical and fetched URL (the shape of ``archive.store.known_articles``)."""
     known: dict[str, dict[str, Any]] = {}
     for url, value in server.hscan_iter(known_key(portal_id), count=2000):
-        url = url.decode("utf-8")  # the value leaves out the URL and what is empty or the same as it
-        info = {"url": url, "fetched_url": url, "gone_at": None, "etag": None, "last_modified": None, **json.loads(value)}
-        known[url] = info
+        info = wire.decode_known(url, value)
+        known[info["url"]] = info
         if info.get("fetched_url"):
             known.setdefault(info["fetched_url"], info)
     return known
@@ -400,19 +388,12 @@ class InflightMiddleware:
             scheduler.done(response.request.meta.get(INFLIGHT_META))
 
 
-# -- items on the wire -------------------------------------------------------------------------
-# One JSON object per message on ITEMS_KEY. ``type`` is "open" / "close" (a worker's run of a
-# portal: the ingest keeps the crawls row from them) or the item kind "article" /
-# "not_modified" / "gone" / "page" (crawler.items.ITEM_KINDS) with the item's fields; the raw body travels zlib-compressed, base64.
+# -- items on the wire: the format is crawler.contracts.wire's, shared with the ingest ----------------------
 
 def encode_item(item: Any, *, worker: str, province: str | None) -> bytes:
+    """A crawler item (``crawler.items``) as the message the ingest decodes."""
     fields = asdict(item) if is_dataclass(item) else dict(item)
-    raw = fields.pop("raw", None)
-    fields.pop("frontier_url", None)
-    message = {"type": ITEM_KINDS.get(type(item), "article"), "worker": worker, "province": province, **fields}
-    if raw is not None:
-        message["raw_zlib_b64"] = base64.b64encode(zlib.compress(raw, 1)).decode("ascii")
-    return json.dumps(message, ensure_ascii=False).encode("utf-8")
+    return wire.encode_item(ITEM_KINDS.get(type(item), "article"), fields, worker=worker, province=province)
 
 
 class RedisItemPipeline(RedisPipeline):
@@ -429,8 +410,7 @@ class RedisItemPipeline(RedisPipeline):
 
     def _event(self, kind: str, **extra: Any) -> None:
         spider = self.crawler.spider
-        message = {"type": kind, "worker": self.worker, "portal_id": spider.portal.id, "at": time.time(), **extra}
-        self.server.rpush(self.key, json.dumps(message, ensure_ascii=False, default=str))
+        self.server.rpush(self.key, wire.encode_event(kind, worker=self.worker, portal_id=spider.portal.id, at=time.time(), **extra))
 
     def open_spider(self) -> None:
         portal = self.crawler.spider.portal

@@ -18,21 +18,16 @@ from urllib.parse import quote, unquote
 
 from archive import store
 from archive import templates as template_store
-from crawler.extract import extract_article
+from crawler.contracts.charset import decode_response
+from crawler.extract import extract_article, extract_page
 from crawler.extract.dom import HtmlElement, parse_html
 from crawler.extract.template import Template, learn_template, page_fingerprints
-from crawler.fetch import decode_html
-from crawler.urls import canonical_url, normalise_url
+from crawler.urls import normalise_url
 
 # Article pages the template is learned from: the portal's first ones, so it stays the same
 # once a portal has this many (and re-extraction does not churn).
 TEMPLATE_SAMPLE = 50
 PageExtractor = Callable[[bytes, str, dict], "dict | None"]
-
-
-def decode_page(body: bytes, headers: dict[str, Any] | None) -> str:
-    """A stored page's HTML as the crawler decodes it (declared charset, repairs, NFC)."""
-    return decode_html(body, store.header_value(headers or {}, "Content-Type"))
 
 
 def stored_template(db: Any, portal_id: str) -> Template:
@@ -45,7 +40,7 @@ def relearn_template(db: Any, portal_id: str) -> Template:
     """Learn the portal's template from its stored article pages and keep it when it changed."""
     pages = []
     for row in template_store.template_sample(db, portal_id, limit=TEMPLATE_SAMPLE):
-        html = decode_page(store.snapshot_body(db, row["snapshot_id"]), json.loads(row["headers"] or "{}"))
+        html = decode_response(store.snapshot_body(db, row["snapshot_id"]), json.loads(row["headers"] or "{}"))
         pages.append(page_fingerprints(parse_html(html)))
     template = learn_template(pages)
     found = template_store.load_template(db, portal_id)
@@ -55,7 +50,7 @@ def relearn_template(db: Any, portal_id: str) -> Template:
 
 
 def page_extractor(portal: Any, template: Template | None = None, *, articles_only: bool = True) -> PageExtractor:
-    """An ``archive.store.PageExtractor`` for one registry portal: the crawler's extraction, as the spider does it.
+    """An ``archive.store.PageExtractor`` for one registry portal: :func:`crawler.extract.extract_page`, as the spider calls it.
 
     With a profile, pages whose URL is no article URL of the platform give None. The generic
     platform has no article URL shapes: its caller decides which pages are articles
@@ -66,10 +61,7 @@ def page_extractor(portal: Any, template: Template | None = None, *, articles_on
     def extract(body: bytes, url: str, headers: dict) -> dict | None:
         if articles_only and not profile.is_article_url(url):
             return None
-        article = extract_article(decode_page(body, headers), url, profile, template=template)
-        fields = article.to_dict()
-        fields.update(url=canonical_url(url, article.canonical_url, profile), fetched_url=url)
-        return fields
+        return extract_page(body, url, headers, profile, template=template).fields()
 
     return extract
 
@@ -170,7 +162,7 @@ def import_generic_pages(db: Any, portal: Any, pages: list[StoredPage], *, origi
         return found
 
     def read(page: StoredPage) -> tuple[str, HtmlElement]:
-        html = decode_page(store.snapshot_body(db, page.snapshot_id), page.headers)
+        html = decode_response(store.snapshot_body(db, page.snapshot_id), page.headers)
         return html, parse_html(html)
 
     # What every kind of page repeats (header, menu, footer): the site-wide template, from a

@@ -227,7 +227,7 @@ class DeclaredCharsetMiddleware:
         try:
             response.text  # noqa: B018 -- decoded once here (cached), as every later reader would
         except (LookupError, UnicodeError, ValueError):
-            from crawler.fetch import undeclared_encoding
+            from crawler.contracts.charset import undeclared_encoding
 
             encoding = undeclared_encoding(response.body)  # as decode_html does: UTF-8 when it is, else windows-1258
             logger.info("%s: its declared charset is no text encoding; read as %s", request.url, encoding)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -59,14 +60,6 @@ def gold() -> list[dict]:
     return [json.loads(line) for line in (SOTTTT / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.fixture(scope="session")
-def sotttt_site():
-    if not SOTTTT.is_dir():
-        pytest.skip(REASON_NO_SHARED)
-    with StaticSite(SOTTTT / "pages") as site:
-        yield site
-
-
 def write_registry(path: Path, entries: list[dict]) -> Path:
     """A registry TOML with the given entries."""
     from crawler.registry import entries_toml
@@ -86,8 +79,6 @@ def sotttt_entry(base_url: str) -> dict:
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run ``portal-archive`` in a subprocess, as a user would."""
-    import os
-
     full_env = {**os.environ, **(env or {})}
     full_env.pop("PORTAL_ARCHIVE_DB", None) if env is None or "PORTAL_ARCHIVE_DB" not in env else None
     return subprocess.run([sys.executable, "-m", "archive.cli", *args], capture_output=True, text=True,
@@ -116,38 +107,87 @@ def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProce
     return subprocess.CompletedProcess(["portal-archive", *args], result.exit_code, result.stdout, stderr)
 
 
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict]) -> dict:
+    """``build(directory)`` run once per test run, even when pytest-xdist runs the tests in several processes.
+
+    A session fixture is made once per worker process; for a slow one (a crawl, an import) every
+    worker would redo it. The first worker that needs it builds it under a lock in the run's
+    shared temporary folder (the xdist documentation's recipe); the others wait for it and read
+    its JSON. A :class:`subprocess.CompletedProcess` under ``"result"`` survives the round trip.
+    """
+    import fcntl
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if worker else root  # basetemp/popen-gwN under xdist: the parent is shared
+    directory, answer = root / name, root / f"{name}.json"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not answer.exists():
+            directory.mkdir(exist_ok=True)
+            built = build(directory)
+            result = built.get("result")
+            if isinstance(result, subprocess.CompletedProcess):
+                built = {**built, "result": {"args": [str(a) for a in result.args], "returncode": result.returncode,
+                                             "stdout": result.stdout, "stderr": result.stderr}}
+            answer.write_text(json.dumps(built, default=str), encoding="utf-8")
+    built = json.loads(answer.read_text(encoding="utf-8"))
+    if isinstance(built.get("result"), dict):
+        built["result"] = subprocess.CompletedProcess(**built["result"])
+    return built
+
+
 @pytest.fixture(scope="session")
-def sotttt_crawl(tmp_path_factory, sotttt_site) -> dict:
-    """One crawl of the whole local mirror (the slowest step; shared by the gold tests)."""
-    tmp = tmp_path_factory.mktemp("sotttt")
-    registry = write_registry(tmp / "portals.toml", [sotttt_entry(sotttt_site.base_url)])
-    db_file = tmp / "archive.db"
-    result = run_cli("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0",
-                     *FAST_CRAWL, "-q")
-    return {"result": result, "db_path": db_file, "registry": registry, "base_url": sotttt_site.base_url}
+def sotttt_crawl(tmp_path_factory) -> dict:
+    """One crawl of the whole local mirror (the slowest step; shared by the gold tests, once per run).
+
+    ``base_url`` is the address the mirror was served at during the crawl (no longer served after).
+    """
+    if not SOTTTT.is_dir():
+        pytest.skip(REASON_NO_SHARED)
+
+    def build(tmp: Path) -> dict:
+        with StaticSite(SOTTTT / "pages") as site:
+            registry = write_registry(tmp / "portals.toml", [sotttt_entry(site.base_url)])
+            db_file = tmp / "archive.db"
+            result = run_cli("crawl", "hanoi-sotttt", "--registry", str(registry), "--db", str(db_file), "--delay", "0",
+                             *FAST_CRAWL, "-q")
+        return {"result": result, "db_path": db_file, "registry": registry, "base_url": site.base_url}
+
+    built = once_per_run(tmp_path_factory, "sotttt-crawl", build)
+    return {**built, "db_path": Path(built["db_path"]), "registry": Path(built["registry"])}
 
 
 @pytest.fixture(scope="session")
 def sotttt_import(tmp_path_factory) -> dict:
     """One ``import-mirror`` of the whole saved Hanoi portal, shared by the modules that only read it.
 
-    Tests must not write to ``db_path``: copy it first (the import is a slow step, run once).
+    Tests must not write to ``db_path``: copy it first (the import is a slow step, run once per run).
     """
     if not SOTTTT.is_dir():
         pytest.skip(REASON_NO_SHARED)
-    db_file = tmp_path_factory.mktemp("sotttt-import") / "archive.db"
-    result = run_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "hanoi-sotttt", "--db", str(db_file))
-    return {"result": result, "db_path": db_file}
+
+    def build(tmp: Path) -> dict:
+        db_file = tmp / "archive.db"
+        return {"result": invoke_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "hanoi-sotttt", "--db", str(db_file)),
+                "db_path": db_file}
+
+    built = once_per_run(tmp_path_factory, "sotttt-import", build)
+    return {**built, "db_path": Path(built["db_path"])}
 
 
 @pytest.fixture(scope="session")
 def demo_archive(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
-    """One ``portal-archive demo --no-serve`` per session: (its result, its database).
+    """One ``portal-archive demo --no-serve`` per run: (its result, its database).
 
     Shared: tests that change or serve the database work on a copy (:func:`copy_archive`).
     """
-    db_file = tmp_path_factory.mktemp("demo") / "demo.db"
-    return run_cli("demo", "--no-serve", "--db", str(db_file)), db_file
+    def build(tmp: Path) -> dict:
+        db_file = tmp / "demo.db"
+        return {"result": run_cli("demo", "--no-serve", "--db", str(db_file)), "db_path": db_file}
+
+    built = once_per_run(tmp_path_factory, "demo", build)
+    return built["result"], Path(built["db_path"])
 
 
 @contextmanager
@@ -194,3 +234,11 @@ def copy_archive(src: Path, dst: Path) -> Path:
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.faults.figures import FaultFigures
+
+    # the fault tests' figures table, gathered from their reports: in the main process even under xdist
+    config.pluginmanager.register(FaultFigures(), "portal-archive-fault-figures")

@@ -15,6 +15,8 @@ from tests.conftest import ROOT, copy_archive, served_archive
 
 DOC = ROOT / "docs" / "api.md"
 BLOCKS = re.findall(r"```(sh|python)\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+# pytest-xdist: one worker runs this module, so the archive is served (module fixture) once
+pytestmark = pytest.mark.xdist_group("api-docs")
 
 
 @pytest.fixture(scope="module")

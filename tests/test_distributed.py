@@ -58,6 +58,12 @@ def test_two_workers_one_killed_every_article_stored_once(redis_url: str, tmp_pa
         registry = write_registry(tmp_path / "portals.toml", [site.registry_entry()])
         archive = tmp_path / "archive.db"
         workers = [_worker(redis_url, registry, tmp_path / f"worker{i}.db") for i in range(2)]
+        # The ingest stops once idle with no worker it knows of: start it when the workers have
+        # sent their first message (their start-up can take seconds on a busy machine).
+        deadline = time.monotonic() + 120
+        while client.llen("portal-archive:items") == 0:
+            assert all(w.poll() is None for w in workers) and time.monotonic() < deadline, "no worker sent anything"
+            time.sleep(0.02)
         ingest = subprocess.Popen([sys.executable, "-m", "archive.cli", "ingest", "--from", redis_url, "--db", str(archive),
                                    "--batch", "50", "--stop-after-idle", "4", "-q"],
                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -150,7 +156,7 @@ def test_worker_with_unreachable_redis_is_one_line_error(tmp_path: Path) -> None
 
 def _ingest(url: str, archive: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "archive.cli", "ingest", "--from", url, "--db", str(archive),
-                             "--batch", "50", "--stop-after-idle", "3"],
+                             "--batch", "50", "--stop-after-idle", "10"],  # the worker starts after it: time to start up
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

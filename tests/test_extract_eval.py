@@ -16,7 +16,8 @@ from tests.conftest import SOTTTT, requires_shared
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import extract_eval  # noqa: E402
 
-pytestmark = [requires_shared(), pytest.mark.shared]
+# pytest-xdist: one worker runs this module, so the gold evaluation (module fixture) is made once
+pytestmark = [requires_shared(), pytest.mark.shared, pytest.mark.xdist_group("extract-eval")]
 
 
 @pytest.fixture(scope="module")

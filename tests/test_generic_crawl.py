@@ -14,11 +14,10 @@ import json
 import re
 import sqlite3
 import unicodedata
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED, run_cli, write_registry
+from tests.conftest import SHARED, invoke_cli, run_cli, write_registry
 from tests.servers import StaticSite
 
 VNPT = SHARED / "portals" / "sgdhagiang-vnpt"
@@ -95,7 +94,7 @@ def test_hanoi_mirror_imported_as_a_generic_portal_keeps_the_gold_with_no_leaks(
              "base_url": "https://sotttt.hanoi.gov.vn", "platform": "generic"}
     registry = write_registry(tmp_path / "portals.toml", [entry])
     db_path = tmp_path / "archive.db"
-    result = run_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "sotttt-generic", "--registry", str(registry), "--db", str(db_path))
+    result = invoke_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "sotttt-generic", "--registry", str(registry), "--db", str(db_path))
     assert result.returncode == 0, result.stderr
     manifest = [json.loads(line) for line in (SOTTTT / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
     kinds = {m["url"]: m["kind"] for m in manifest}

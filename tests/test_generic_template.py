@@ -96,7 +96,8 @@ def _archive_read_without_template(tmp_path):
         fields = extract_article(body.decode("utf-8"), url, generic, template=Template()).to_dict()
         fields.update(url=url, fetched_url=url)
         assert store.upsert_article(db, fields, portal_id="yenson", snapshot_id=snapshot_id) == "new"
-    assert all(HOTLINE in r[0] for r in db.execute("select body from articles"))
+    bodies = [r[0] for r in db.execute("select body from articles")]
+    assert len(bodies) == len(article_pages()) == 4 and all(HOTLINE in body for body in bodies)
     return db, portal
 
 
@@ -108,7 +109,7 @@ def test_articles_read_before_the_template_existed_are_reextracted_once_it_is(tm
     counts = refresh_generic_articles(db, portal)
     assert counts["updated"] == 4
     rows = db.execute("select body, version, template from articles").fetchall()
-    assert all(HOTLINE not in body and version == 2 and template for body, version, template in rows)
+    assert len(rows) == 4 and all(HOTLINE not in body and version == 2 and template for body, version, template in rows)
     assert db.execute("select count(*) from article_versions where origin = 'reextract'").fetchone()[0] == 4
     again = refresh_generic_articles(db, portal)  # stable: the same template re-extracts nothing
     assert again == {"updated": 0, "unchanged": 0, "skipped": 0}
@@ -120,7 +121,8 @@ def test_the_redis_ingest_refreshes_a_generic_portals_template_when_its_run_ends
 
     db, _ = _archive_read_without_template(tmp_path)
     Ingest(None, db).refresh_template("yenson")
-    assert all(HOTLINE not in body and template for body, template in db.execute("select body, template from articles"))
+    rows = db.execute("select body, template from articles").fetchall()
+    assert len(rows) == 4 and all(HOTLINE not in body and template for body, template in rows)
     db.close()
 
 

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import subprocess
 import sys
-import unicodedata
 from pathlib import Path
 
 from archive.mirror import httrack_origin, iter_mirror, wget_origin
-from tests.conftest import FIXTURES, SOTTTT, copy_archive, invoke_cli, requires_shared, run_cli
-
-
-def norm(text: str | None) -> str:
-    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text or "")).strip()
+from tests.conftest import FIXTURES, SOTTTT, copy_archive, invoke_cli, requires_shared
+from tests.gold import gold_mismatches
 
 
 def test_httrack_comment_gives_url_and_date():
@@ -78,25 +73,16 @@ def test_import_mirror_of_the_saved_sotttt_portal_then_warc_round_trip(tmp_path,
     # dated by the copy (27 Aug 2022), not by the import
     assert {r[0][:10] for r in conn.execute("select distinct first_seen_at from articles")} == {"2022-08-27"}
 
-    mismatches = []
-    for record in gold:
-        row = by_fetched[record["url"]]
-        for key in ("title", "published_at", "lead", "author"):
-            if row[key] != record[key]:
-                mismatches.append((record["path"], key, row[key], record[key]))
-        body = norm(row["body"])
-        mismatches += [(record["path"], "body_with", s) for s in record["body_with"] if norm(s) not in body]
-        mismatches += [(record["path"], "body_without", s) for s in record["body_without"] if norm(s) in body]
-    assert mismatches == []
+    assert gold_mismatches(gold, by_fetched) == []
 
     out = tmp_path / "sotttt.warc.gz"
-    exported = run_cli("export-warc", "--portal", "hanoi-sotttt", str(out), "--db", str(db_file))
+    exported = invoke_cli("export-warc", "--portal", "hanoi-sotttt", str(out), "--db", str(db_file))
     assert exported.returncode == 0, exported.stderr
     for command in ("check", "index"):
         checked = subprocess.run([sys.executable, "-m", "warcio.cli", command, str(out)], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stdout + checked.stderr
     copy = tmp_path / "copy.db"
-    imported = run_cli("import-warc", str(out), "--db", str(copy))
+    imported = invoke_cli("import-warc", str(out), "--db", str(copy))
     assert imported.returncode == 0, imported.stderr
     fields = "url, fetched_url, title, lead, body, author, published_at, category, images, attachments, content_hash, first_seen_at"
     original = conn.execute(f"select {fields} from articles order by url").fetchall()

@@ -10,6 +10,7 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +31,20 @@ def call(base: str, endpoint: str, data: dict | None = None) -> dict:
     body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
     with urllib.request.urlopen(f"{base}/{endpoint}", data=body, timeout=30) as response:
         return json.load(response)
+
+
+def project_copy(target: Path) -> Path:
+    """The project's sources as scrapyd-deploy needs them, in ``target``.
+
+    The egg is built there, not in the checkout: its build/ and egg-info/ would otherwise be
+    rewritten under tests running beside this one (pytest-xdist), which read the package's metadata.
+    """
+    target.mkdir()
+    for name in ("setup.py", "pyproject.toml", "scrapy.cfg", "README.md"):
+        shutil.copy(ROOT / name, target / name)
+    for package in ("crawler", "archive"):
+        shutil.copytree(ROOT / package, target / package, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
 
 
 def test_deploy_to_scrapyd_and_run_a_portal_job(tmp_path):
@@ -54,7 +69,8 @@ def test_deploy_to_scrapyd_and_run_a_portal_job(tmp_path):
                 assert server.poll() is None, server.stdout.read()
                 assert time.monotonic() < deadline, "scrapyd did not start"
                 time.sleep(0.3)
-        deployed = subprocess.run(["scrapyd-deploy", "test", "--version", "r1"], cwd=ROOT, capture_output=True, text=True,
+        deployed = subprocess.run(["scrapyd-deploy", "test", "--version", "r1"], cwd=project_copy(tmp_path / "project"),
+                                  capture_output=True, text=True,
                                   env={**__import__("os").environ, "XDG_CONFIG_HOME": str(config_home)}, timeout=120)
         assert deployed.returncode == 0, deployed.stderr
         assert json.loads(deployed.stdout)["status"] == "ok"

@@ -15,38 +15,29 @@ import sqlite3
 import subprocess
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SOTTTT, requires_shared, run_cli
+from tests.conftest import ROOT, SOTTTT, copy_archive, invoke_cli, requires_shared, run_cli
+from tests.gold import gold_mismatches
 from tests.pywb_server import REASON_NO_PYWB, pywb_archive, pywb_bin, write_capture_warc
 
-pytestmark = [requires_shared(), pytest.mark.skipif(pywb_bin() is None, reason=REASON_NO_PYWB)]
+# pytest-xdist: one worker runs this module, so its pywb collection (module fixture) is built once
+pytestmark = [requires_shared(), pytest.mark.skipif(pywb_bin() is None, reason=REASON_NO_PYWB), pytest.mark.xdist_group("pywb")]
 
 EDIT = " (bản sửa năm 2023)"
 GONE_URL = "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/view_content/9999999-bai-viet-da-bi-go.html"
 
 
-def norm(text: str | None) -> str:
-    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text or "")).strip()
-
-
 @pytest.fixture(scope="module")
-def gold_records() -> list[dict]:
-    return [json.loads(line) for line in (SOTTTT / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory, gold_records) -> dict:
+def archive(tmp_path_factory, gold, sotttt_import) -> dict:
     """pywb serving the mirror's WARC and the extra captures; yields its replay prefix and the edits made."""
     tmp = tmp_path_factory.mktemp("pywb")
-    source = tmp / "mirror.db"
-    imported = run_cli("import-mirror", str(SOTTTT / "pages"), "--portal", "hanoi-sotttt", "--db", str(source))
-    assert imported.returncode == 0, imported.stderr
+    assert sotttt_import["result"].returncode == 0, sotttt_import["result"].stderr
+    source = copy_archive(sotttt_import["db_path"], tmp / "mirror.db")  # the session's import of the mirror, a copy
     mirror_warc = tmp / "sotttt.warc.gz"
-    exported = run_cli("export-warc", "--portal", "hanoi-sotttt", str(mirror_warc), "--db", str(source))
+    exported = invoke_cli("export-warc", "--portal", "hanoi-sotttt", str(mirror_warc), "--db", str(source))
     assert exported.returncode == 0, exported.stderr
 
     conn = sqlite3.connect(source)
@@ -56,10 +47,10 @@ def archive(tmp_path_factory, gold_records) -> dict:
     def body_of(url: str) -> bytes:
         return store.snapshot_body(db, conn.execute("select id from snapshots where url = ?", [url]).fetchone()[0])
 
-    edited = next(r for r in gold_records if body_of(r["url"]).count(r["body_with"][0].encode()) == 1)
+    edited = next(r for r in gold if body_of(r["url"]).count(r["body_with"][0].encode()) == 1)
     snippet = edited["body_with"][0]
     edited_body = body_of(edited["url"]).replace(snippet.encode(), (snippet + EDIT).encode())
-    repeated = next(r for r in gold_records if r["url"] != edited["url"])
+    repeated = next(r for r in gold if r["url"] != edited["url"])
     article_like = body_of(repeated["url"])
     db.close()
     extra = write_capture_warc(tmp / "later.warc.gz", [
@@ -75,7 +66,7 @@ def recover(archive: dict, db_file: Path, *extra: str) -> subprocess.CompletedPr
     return run_cli("crawl", "hanoi-sotttt", "--wayback", "--archive", archive["base"], "--delay", "0", "--db", str(db_file), *extra)
 
 
-def test_every_gold_article_recovered_with_its_fields_and_capture_dates(archive, gold_records, tmp_path):
+def test_every_gold_article_recovered_with_its_fields_and_capture_dates(archive, gold, tmp_path):
     db_file = tmp_path / "archive.db"
     result = recover(archive, db_file)
     assert result.returncode == 0, result.stderr
@@ -85,19 +76,7 @@ def test_every_gold_article_recovered_with_its_fields_and_capture_dates(archive,
     conn = sqlite3.connect(db_file)
     conn.row_factory = sqlite3.Row
     by_fetched = {r["fetched_url"]: dict(r) for r in conn.execute("select * from articles")}
-    mismatches = []
-    for record in gold_records:
-        row = by_fetched.get(record["url"])
-        if row is None:
-            mismatches.append((record["path"], "missing"))
-            continue
-        for key in ("title", "published_at", "lead", "author"):
-            if row[key] != record[key]:
-                mismatches.append((record["path"], key, row[key], record[key]))
-        body = norm(row["body"])
-        mismatches += [(record["path"], "body_with", s) for s in record["body_with"] if norm(s) not in body]
-        mismatches += [(record["path"], "body_without", s) for s in record["body_without"] if norm(s) in body]
-    assert mismatches == []
+    assert gold_mismatches(gold, by_fetched) == []
     assert len(by_fetched) == 159  # every article page of the mirror, once
 
     # dated by the capture, not by the run; origin says where they came from
@@ -127,7 +106,7 @@ def test_every_gold_article_recovered_with_its_fields_and_capture_dates(archive,
     assert tuple(conn.execute("select count(*), sum(outcome = 'ok') from crawls where mode = 'wayback'").fetchone()) == (2, 2)
 
     # the portal shows when it was last recovered
-    status = run_cli("status", "--db", str(db_file))
+    status = invoke_cli("status", "--db", str(db_file))
     assert status.returncode == 0, status.stderr
     assert "recovered" in status.stdout
 
@@ -203,17 +182,18 @@ def test_a_closed_portal_is_read_from_the_archive_up_to_its_closing_day(archive,
     assert conn.execute("select count(*) from articles").fetchone()[0] == 159
     assert conn.execute("select version from articles where fetched_url = ?", [archive["edited"]["url"]]).fetchone()[0] == 1
 
-    listed = run_cli("portals", "--registry", str(registry), "--db", str(db_file))
+    listed = invoke_cli("portals", "--registry", str(registry), "--db", str(db_file))
     line = next(line for line in listed.stdout.splitlines() if line.startswith("hanoi-sotttt"))
     today = conn.execute("select substr(finished_at, 1, 10) from crawls").fetchone()[0]
     assert "2022-12-31" in line and today in line  # closed when, recovered when
-    status = run_cli("status", "--db", str(db_file), "--json")
+    status = invoke_cli("status", "--db", str(db_file), "--json")
     health = json.loads(status.stdout)[0]
     assert health["closed"] == "2022-12-31" and health["last_recovered"].startswith(today) and "stale" not in health["flags"]
 
     # --live tries the host anyway (here a dead one): a live crawl, not the archive
     registry = write_registry(tmp_path / "gone.toml", [gone])
-    live = run_cli("crawl", "hanoi-gone", "--live", "--registry", str(registry), "--db", str(tmp_path / "live.db"), "-q")
+    live = run_cli("crawl", "hanoi-gone", "--live", "--registry", str(registry), "--db", str(tmp_path / "live.db"), "--delay", "0",
+                   "--set", "RETRY_TIMES=0", "-q")
     assert sqlite3.connect(tmp_path / "live.db").execute("select coalesce(mode, 'crawl') from crawls").fetchall() != [("wayback",)]
     assert live.returncode == 1
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from archive.cli import BadInput, cli, registry_option
+from archive.commands.common import BadInput, registry_option
 
 PROVINCE_DOMAINS = {
     "hanoi.gov.vn": ("hanoi", "Hà Nội"),
@@ -35,7 +35,7 @@ _GENERIC_MIN_ITEMS = 3
 LEVEL_WORDS = (("thị xã", "thị xã"), ("thành phố", "thành phố"), ("quận", "quận"), ("huyện", "huyện"), ("sở", "sở"))
 
 
-@cli.command("add-portal")
+@click.command("add-portal")
 @click.argument("url")
 @click.option("--id", "portal_id", default=None, help="Registry id (default: from the host, e.g. hanoi-hoangmai).")
 @click.option("--name", default=None, help="Portal name, e.g. 'Quận Hoàng Mai' (default: from the page title).")

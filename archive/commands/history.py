@@ -15,7 +15,7 @@ from typing import Any, Callable
 import click
 
 from archive import store
-from archive.cli import BadInput, _load_registry, _open_archive, cli, db_option, registry_option
+from archive.commands.common import BadInput, db_option, load_registry, open_archive, registry_option
 
 DIFF_FIELDS = ("title", "published_at", "author", "source", "category", "lead", "body")
 
@@ -35,7 +35,7 @@ def version_text(version: dict[str, Any]) -> list[str]:
     return lines + [""] + (version.get("body") or "").splitlines()
 
 
-@cli.command()
+@click.command()
 @click.argument("url")
 @db_option()
 @click.option("--json", "as_json", is_flag=True, help="The article and its versions as one JSON object.")
@@ -48,7 +48,7 @@ def history(url: str, db_path: Path, as_json: bool) -> None:
     Example:
         portal-archive history https://sotttt.hanoi.gov.vn/vi/thanh-tra/-/view_content/702282-....html
     """
-    db = _open_archive(db_path, read_only=True)
+    db = open_archive(db_path, read_only=True)
     try:
         article = store.find_article(db, url)
         if article is None:
@@ -77,7 +77,7 @@ def history(url: str, db_path: Path, as_json: bool) -> None:
         previous = version
 
 
-@cli.command()
+@click.command()
 @click.option("--portal", "portal_id", default=None, help="Only this portal's articles.")
 @click.option("--since", default=None, metavar="DATE", help="Only articles whose newest snapshot was fetched on or after DATE (YYYY-MM-DD).")
 @db_option()
@@ -100,10 +100,10 @@ def reextract(portal_id: str | None, since: str | None, db_path: Path, registry:
             date.fromisoformat(since[:10])
         except ValueError:
             raise BadInput(f"--since {since!r}: expected a date YYYY-MM-DD") from None
-    portals = _load_registry(registry)
+    portals = load_registry(registry)
     if portal_id and portal_id not in portals:
         raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
-    db = _open_archive(db_path, write=True)
+    db = open_archive(db_path, write=True)
     counts = {"updated": 0, "unchanged": 0, "skipped": 0}
     extractors: dict[str, Callable] = {}
     try:

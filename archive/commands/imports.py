@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 import click
 
 from archive import store
-from archive.cli import BadInput, _load_registry, _open_archive, cli, db_option, registry_option
+from archive.commands.common import BadInput, db_option, load_registry, open_archive, registry_option
 
 
-@cli.command("export-warc")
+@click.command("export-warc")
 @click.option("--portal", "portal_id", required=True, help="The portal whose snapshots are exported.")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @db_option()
@@ -35,7 +35,7 @@ def export_warc(portal_id: str, out: Path, db_path: Path) -> None:
 
     if not out.name.endswith((".warc.gz", ".warc")):
         raise BadInput(f"{out}: name the output *.warc.gz")
-    db = _open_archive(db_path, read_only=True)
+    db = open_archive(db_path, read_only=True)
     try:
         if not db.execute("SELECT 1 FROM portals WHERE id = ?", [portal_id]).fetchone():
             raise BadInput(f"portal {portal_id!r} is not in the archive {db_path}")
@@ -53,7 +53,7 @@ def export_warc(portal_id: str, out: Path, db_path: Path) -> None:
     click.echo(f"{portal_id}: {count} records → {out}")
 
 
-@cli.command("import-warc")
+@click.command("import-warc")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--portal", "portal_id", default=None, help="Store every record under this portal (default: match each record's host to the registry).")
 @db_option()
@@ -67,7 +67,7 @@ def import_warc(file: Path, portal_id: str | None, db_path: Path, registry: Path
     """
     from archive.warc import WarcDamaged, WarcError, read_warc
 
-    portals = _load_registry(registry)
+    portals = load_registry(registry)
     if portal_id and portal_id not in portals:
         raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
     by_host = {host: p for p in portals.values() for host in p.allowed_domains}
@@ -94,7 +94,7 @@ def import_warc(file: Path, portal_id: str | None, db_path: Path, registry: Path
     session.finish()
 
 
-@cli.command("import-mirror")
+@click.command("import-mirror")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--portal", "portal_id", required=True, help="The portal the mirror is a copy of.")
 @click.option("--scheme", type=click.Choice(["https", "http"]), default="https", show_default=True, help="Scheme for URLs the mirror records without one (HTTrack, wget hosts).")
@@ -111,7 +111,7 @@ def import_mirror(directory: Path, portal_id: str, scheme: str, base_url: str | 
     """
     from archive.mirror import iter_mirror
 
-    portals = _load_registry(registry)
+    portals = load_registry(registry)
     portal = portals.get(portal_id)
     if portal is None:
         raise BadInput(f"unknown portal id {portal_id!r} (see `portal-archive portals`)")
@@ -145,7 +145,7 @@ class _ImportSession:
     """One import: a ``crawls`` row per portal touched, counters, the summary line."""
 
     def __init__(self, db_path: Path, *, mode: str, source: str) -> None:
-        self.db = _open_archive(db_path, create=True, write=True)
+        self.db = open_archive(db_path, create=True, write=True)
         self.db_path = db_path
         self.mode = mode
         self.source = source

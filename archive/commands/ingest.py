@@ -17,18 +17,15 @@ their Scrapy stats). The ingest opens one row per portal per distributed run (mo
 storage transaction, adds up the workers' page/request/error counts at their ``close``, and
 closes it when every worker of the run has closed or died (heartbeat gone).
 
-The wire format (JSON per message, raw bodies zlib + base64) is written by
-``crawler/distributed.py``; the archive never imports the crawler.
+The wire format (JSON per message, raw bodies zlib + base64) and the key names are
+``crawler.contracts.wire``'s, which the workers (``crawler/distributed.py``) use too.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import signal
 import time
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,11 +33,10 @@ from typing import Any
 import click
 
 from archive import store
-from archive.cli import BadInput, cli, db_option
+from archive.commands.common import BadInput, db_option
+from crawler.contracts import wire
+from crawler.contracts.wire import ITEMS_KEY
 
-ITEMS_KEY = "portal-archive:items"
-KNOWN_KEY = "portal-archive:known:{portal_id}"  # read by crawler.distributed.read_known
-EVENTS = {"open", "close"}
 # Move up to ARGV[1] messages from the items list to the processing list, in one step.
 _TAKE = """
 local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
@@ -61,11 +57,8 @@ def publish_known(server: Any, portal_id: str, known: dict[str, dict[str, Any]],
     worker starting meanwhile reads the old set or the new one, never half of it. Returns the
     number of articles written.
     """
-    entries = {info["url"]: json.dumps({k: v for k, v in info.items() if v is not None and k != "url"
-                                        and not (k == "fetched_url" and v == info["url"])},  # half the memory
-                                       ensure_ascii=False, separators=(",", ":"))
-               for info in known.values()}
-    key = KNOWN_KEY.format(portal_id=portal_id)
+    entries = dict(wire.encode_known(info) for info in known.values())
+    key = wire.known_key(portal_id)
     target = f"{key}:syncing:{os.getpid()}" if replace else key
     pipe = server.pipeline(transaction=False)
     if replace:
@@ -101,14 +94,6 @@ def worker_counts(stats: dict[str, Any]) -> dict[str, int]:
             "warnings": sum(int(v) for k, v in stats.items() if k.startswith("portal_archive/warnings/"))}
 
 
-def decode(message: bytes) -> dict[str, Any]:
-    data = json.loads(message)
-    raw = data.pop("raw_zlib_b64", None)
-    if raw is not None:
-        data["raw"] = zlib.decompress(base64.b64decode(raw))
-    return data
-
-
 class Ingest:
     """Pops, stores, keeps the crawls rows. ``step()`` handles one batch; ``run()`` loops."""
 
@@ -117,7 +102,7 @@ class Ingest:
         self.db = db
         self.batch = batch
         self.key = key
-        self.processing = f"{key}:ingesting"
+        self.processing = wire.processing_key(key)
         self.runs: dict[str, Run] = {}
         self.stored: dict[str, int] = {}
         self.items = 0
@@ -146,7 +131,7 @@ class Ingest:
                 messages = [first, *self.server.eval(_TAKE, 2, self.key, self.processing, self.batch - 1)]
         if not messages:
             return 0
-        self.handle([decode(m) for m in messages])
+        self.handle([wire.decode_message(m) for m in messages])
         self.server.delete(self.processing)  # only now: the batch is committed
         return len(messages)
 
@@ -167,7 +152,7 @@ class Ingest:
     def handle(self, messages: list[dict[str, Any]]) -> None:
         segment: list[dict[str, Any]] = []
         for message in messages:
-            if message.get("type") in EVENTS:
+            if wire.is_event(message):
                 self.store(segment)
                 segment = []
                 self.event(message)
@@ -278,7 +263,7 @@ class Ingest:
                            stats={"workers": {**run.closed, **dict.fromkeys(missing, "no close")}})
 
 
-@cli.command()
+@click.command()
 @click.option("--from", "redis_url", required=True, metavar="REDIS_URL", help="The Redis the workers push to, e.g. redis://127.0.0.1:6379/0.")
 @db_option()
 @click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="Items stored per SQLite transaction.")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from archive.cli import BadInput, _load_registry, _open_archive, _print_table, cli, db_option, registry_option
+from archive.commands.common import BadInput, db_option, load_registry, open_archive, print_table, registry_option
 from archive.health import portal_health
 
 
-@cli.command()
+@click.command()
 @db_option()
 @click.argument("portal_ids", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per portal (a JSON list).")
@@ -37,7 +37,7 @@ def status(db_path: Path, portal_ids: tuple[str, ...], as_json: bool, strict: bo
         portal-archive status
         portal-archive status --strict --json || alert-the-operator
     """
-    db = _open_archive(db_path, read_only=True)
+    db = open_archive(db_path, read_only=True)
     try:
         report = portal_health(db, portal_ids=list(portal_ids) or None)
     finally:
@@ -49,7 +49,7 @@ def status(db_path: Path, portal_ids: tuple[str, ...], as_json: bool, strict: bo
                  "—" if h.error_rate is None else f"{h.error_rate:.0%}", h.articles, (h.newest_article or "—")[:10],
                  "—" if h.days_since_new is None else f"{h.days_since_new:g}", h.closed or "—",
                  (h.last_recovered or "—")[:16].replace("T", " "), ",".join(h.flags) or "ok") for h in report]
-        _print_table(("portal", "last crawl (UTC)", "outcome", "new", "errors", "articles", "newest", "days since new", "closed",
+        print_table(("portal", "last crawl (UTC)", "outcome", "new", "errors", "articles", "newest", "days since new", "closed",
                       "last recovered (UTC)", "flags"), rows)
         for h in report:
             if h.message and h.outcome != "ok":
@@ -58,7 +58,7 @@ def status(db_path: Path, portal_ids: tuple[str, ...], as_json: bool, strict: bo
         sys.exit(1)
 
 
-@cli.command()
+@click.command()
 @click.argument("portal_ids", nargs=-1)
 @click.option("--all", "all_enabled", is_flag=True, help="Every enabled portal.")
 @click.option("--format", "fmt", type=click.Choice(["cron", "systemd"]), default="cron", show_default=True)
@@ -80,7 +80,7 @@ def schedule(portal_ids: tuple[str, ...], all_enabled: bool, fmt: str, at_time: 
         portal-archive schedule --all --user archive > /etc/cron.d/portal-archive
         portal-archive schedule hanoi-sotttt --format systemd
     """
-    portals = _load_registry(registry)
+    portals = load_registry(registry)
     ids = [pid for pid, p in portals.items() if p.enabled] if all_enabled else list(portal_ids)
     if not ids:
         raise click.UsageError("name at least one portal id, or use --all")
@@ -140,7 +140,7 @@ WantedBy=timers.target
         click.echo(f"#   systemctl enable --now portal-archive@{pid}.timer")
 
 
-@cli.command()
+@click.command()
 @db_option()
 def upgrade(db_path: Path) -> None:
     """Bring an archive made by an older release up to this release's schema, in place.
@@ -152,12 +152,12 @@ def upgrade(db_path: Path) -> None:
     Example:
         portal-archive upgrade --db /srv/archive/archive.db
     """
-    before = _open_archive(db_path, write=True)  # migrates in place (a no-op when up to date)
+    before = open_archive(db_path, write=True)  # migrates in place (a no-op when up to date)
     before.close()
     click.echo(f"{db_path}: schema up to date")
 
 
-@cli.command("check-config")
+@click.command("check-config")
 @db_option()
 @registry_option
 def check_config(db_path: Path, registry: Path | None) -> None:
@@ -170,7 +170,7 @@ def check_config(db_path: Path, registry: Path | None) -> None:
     from crawler import settings
     from crawler.registry import default_registry_path
 
-    portals = _load_registry(registry)
+    portals = load_registry(registry)
     for portal in portals.values():
         if portal.enabled:
             portal.profile()  # raises on a broken profile
@@ -178,7 +178,7 @@ def check_config(db_path: Path, registry: Path | None) -> None:
     click.echo(f"config:     {config or 'none (no --config, $PORTAL_ARCHIVE_CONFIG or ./portal-archive.toml)'}")
     click.echo(f"registry:   {registry or default_registry_path()} — {len(portals)} portals, {sum(p.enabled for p in portals.values())} enabled")
     if db_path.exists():
-        _open_archive(db_path, read_only=True).close()
+        open_archive(db_path, read_only=True).close()
         click.echo(f"database:   {db_path} — ok")
     else:
         click.echo(f"database:   {db_path} — not created yet (the first crawl creates it)")

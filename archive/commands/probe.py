@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
-from archive.cli import BadInput, cli
+from archive.commands.common import BadInput
 
 
-@cli.command()
+@click.command()
 @click.argument("url")
 @click.option("--platform", "platform_name", default=None, help="Use this platform profile instead of recognising one.")
 @click.option("--sections", "max_sections", type=click.IntRange(0, 20), default=3, show_default=True, help="Sections to open when the home page links no article.")

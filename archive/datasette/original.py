@@ -6,11 +6,12 @@ origin and tell the portal who reads what. ``sanitise_snapshot`` keeps the text 
 (nh3, an allow-list) and drops every attribute that could load or send something; the page is
 also served with a Content-Security-Policy that forbids scripts and remote loads, so a mistake
 in the allow-list still cannot leak a request.
+
+The snapshot's bytes become text with :func:`crawler.contracts.charset.decode_response`, the crawler's own
+rules: the original shows the words the article was extracted from, whatever the page declared.
 """
 
 from __future__ import annotations
-
-import re
 
 import nh3
 
@@ -25,23 +26,6 @@ ATTRIBUTES = {"*": {"title", "lang"}, "img": {"alt", "width", "height"}, "td": {
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
        "frame-ancestors 'self'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
-
-
-def decode_snapshot(body: bytes, content_type: str | None) -> str:
-    """The snapshot's text, in the charset its response or its own <meta> declared (else UTF-8)."""
-    charset = None
-    if content_type and "charset=" in content_type.lower():
-        charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
-    if not charset:
-        found = _META_CHARSET.search(body[:4096])
-        charset = found.group(1).decode("ascii") if found else "utf-8"
-    try:
-        return body.decode(charset, errors="replace")
-    except (LookupError, UnicodeError, ValueError):  # unknown, or a codec that is no text encoding (idna, base64)
-        return body.decode("utf-8", errors="replace")
-
 
 def sanitise_snapshot(html: str) -> str:
     """Text and structure of ``html``; scripts, styles, handlers and every URL removed."""

@@ -26,6 +26,7 @@ from archive import search
 from archive.datasette import atom, original
 from archive.datasette.csp import PAGE_HEADERS, web_links
 from archive.store import ArchiveError, snapshot_body
+from crawler.contracts.charset import decode_response
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200
@@ -337,7 +338,7 @@ async def original_page(datasette, request):
     if not rows or rows[0][0] is None:
         return Response.text("No archived page stored for this article.", status=404, headers=original.HEADERS)
     snapshot_id = rows[0][0]
-    meta = (await db.execute("SELECT url, last_fetched_at, content_type FROM snapshots WHERE id = ?", [snapshot_id])).rows[0]
+    meta = (await db.execute("SELECT url, last_fetched_at, headers FROM snapshots WHERE id = ?", [snapshot_id])).rows[0]
 
     def load(conn):
         from sqlite_utils import Database
@@ -348,7 +349,7 @@ async def original_page(datasette, request):
         body = await db.execute_fn(load)
     except ArchiveError as exc:
         return Response.text(str(exc), status=404, headers=original.HEADERS)
-    html = original.sanitise_snapshot(original.decode_snapshot(body, meta["content_type"]))
+    html = original.sanitise_snapshot(decode_response(body, json.loads(meta["headers"] or "{}")))  # as the crawler read it
     page = await datasette.render_template("archive_original.html", {"content": html, "url": meta["url"],
                                                                       "fetched_at": meta["last_fetched_at"]}, request=request)
     return Response.html(page, headers=original.HEADERS)

@@ -4,14 +4,7 @@
 benchmarks use it as a realistic, offline portal. See :mod:`archive.demo.site`.
 """
 
-from archive.demo.site import (
-    CATEGORIES,
-    Category,
-    DemoArticle,
-    DemoPortal,
-    generate_articles,
-    load_articles,
-    slugify,
-)
+from archive.demo.content import CATEGORIES, Category, DemoArticle, generate_articles, load_articles, slugify
+from archive.demo.site import DemoPortal
 
 __all__ = ["CATEGORIES", "Category", "DemoArticle", "DemoPortal", "generate_articles", "load_articles", "slugify"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from archive.demo.site import DEMO_PORTAL_ID
+from archive.demo.content import DEMO_PORTAL_ID
 
 
 class NotADemoArchive(Exception):

@@ -9,69 +9,16 @@ metadata) takes over inside this entry point, and ``extractor`` says so.
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
-from urllib.parse import urljoin, urlsplit
-
-import nh3
-
+from crawler.extract.body import fill_body
 from crawler.extract.clean import cut_at, drop_hidden, drop_labelled_blocks, drop_selectors
-from crawler.extract.dom import HtmlElement, drop, find_parent, first, flat_text, inner_html, nesting_warning, parse_html, select
 from crawler.extract.dates import ParsedDate, date_from_url, read_dates
-from crawler.extract.metadata import source_text
+from crawler.extract.dom import HtmlElement, drop, first, flat_text, nesting_warning, parse_html, select
+from crawler.extract.finish import finish_article
+from crawler.extract.metadata import canonical_link, meta_content, meta_title, source_text
+from crawler.extract.result import ExtractedArticle
 from crawler.extract.template import Template
-from crawler.extract.text import element_text, normalize_text, paragraphs, text_or_none
+from crawler.extract.text import element_text, normalize_text, text_or_none
 from crawler.profiles import Profile
-from crawler.urls import WEB_SCHEMES, web_url
-
-ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "rtf", "zip", "rar", "7z")
-_ATTACHMENT_PATH = re.compile(r"\.(%s)(?:$|[/?#;])" % "|".join(ATTACHMENT_EXTENSIONS), re.I)
-_CAPTION_MAX = 300
-
-# What a sanitised body may keep: structure, emphasis, links, images and tables. No styles,
-# classes, scripts, frames or event handlers.
-SAFE_TAGS = {
-    "p", "br", "hr", "strong", "b", "em", "i", "u", "s", "sub", "sup", "blockquote", "pre", "code",
-    "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "a", "img", "figure", "figcaption",
-    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
-}
-SAFE_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
-
-
-@dataclass
-class ExtractedArticle:
-    """The fields of one article page, ready for storage (all text NFC, dates ISO 8601 +07:00)."""
-
-    url: str
-    title: str | None = None
-    lead: str | None = None
-    published_at: str | None = None
-    published_date_only: bool = False
-    updated_at: str | None = None
-    author: str | None = None
-    source: str | None = None  # where a reprint comes from ("Báo Hà Giang"), never the author
-    category: str | None = None
-    tags: list[str] = field(default_factory=list)
-    body: str | None = None
-    body_html: str | None = None
-    images: list[dict[str, str | None]] = field(default_factory=list)
-    attachments: list[dict[str, str | None]] = field(default_factory=list)
-    image_url: str | None = None
-    canonical_url: str | None = None
-    word_count: int = 0
-    extractor: str = ""
-    # The version of the portal's learned template the body was cleaned with ("" for none).
-    template: str = ""
-    warnings: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def extract_article(html: str, url: str, profile: Profile | None = None, template: Template | None = None) -> ExtractedArticle:
@@ -83,13 +30,13 @@ def extract_article(html: str, url: str, profile: Profile | None = None, templat
     reads. Whatever the path, the result has no control characters and bounded
     title/lead/author (:func:`crawler.extract.finish.finish_article`).
     """
-    from crawler.extract.finish import finish_article
-
     return finish_article(_extract_article(html, url, profile, template))
 
 
 def _extract_article(html: str, url: str, profile: Profile | None, template: Template | None) -> ExtractedArticle:
     if profile is None or profile.is_generic:
+        # Imported here, not at the top: the fallback loads trafilatura (~0.4 s), which a page a
+        # profile reads never needs. (Not a cycle: the fallback imports nothing from this module.)
         from crawler.extract.fallback import extract_generic
 
         return extract_generic(html, url, template=template)
@@ -101,11 +48,11 @@ def _extract_article(html: str, url: str, profile: Profile | None, template: Tem
     article = ExtractedArticle(url=url, extractor=f"profile:{profile.name}")
     if nesting_warning(root):  # flattened, not cut: said and counted (portal_archive/warnings/nesting)
         article.warnings.append(nesting_warning(root))
-    article.canonical_url = _canonical_link(root, url)
+    article.canonical_url = canonical_link(root, url)
 
     article.title = text_or_none(element_text(_field_element(scope, profile, "title")))
     if article.title is None:
-        article.title = _meta_title(root)
+        article.title = meta_title(root)
         article.warnings.append("title: profile selector found nothing; used the page <title>" if article.title else "title: not found")
 
     _read_dates(article, scope, profile, url)
@@ -133,46 +80,8 @@ def _extract_article(html: str, url: str, profile: Profile | None, template: Tem
     if article.body is None:
         article.warnings.append("body: empty after removing furniture")
     if article.image_url is None:
-        article.image_url = _meta_content(root, "og:image", url)
+        article.image_url = meta_content(root, "og:image", url)
     return article
-
-
-def fill_body(article: ExtractedArticle, body: HtmlElement, url: str, *, lead_image: HtmlElement | None = None) -> None:
-    """Body text, sanitised HTML, images and attachments from a cleaned body element."""
-    images = _images(body, url)
-    if lead_image is not None and _image_src(lead_image, url):
-        images.insert(0, {"url": _image_src(lead_image, url), "caption": None})
-    article.images = _unique(images, "url")
-    article.attachments = _unique(_attachments(body, url), "url")
-    body_paragraphs = paragraphs(body)
-    if body_paragraphs and article.lead and normalize_text(body_paragraphs[0]) == article.lead:
-        body_paragraphs = body_paragraphs[1:]  # the sapo pasted again as the first paragraph
-    article.body = "\n\n".join(body_paragraphs) or None
-    article.body_html = sanitise_html(body, url) if article.body else None
-    article.word_count = len(article.body.split()) if article.body else 0
-    article.image_url = article.images[0]["url"] if article.images else None
-
-
-def sanitise_html(element: HtmlElement, base_url: str) -> str:
-    """The element's inner HTML with absolute links and only safe markup left (nh3/ammonia)."""
-    for tag, attr in (("a", "href"), ("img", "src")):
-        for node in element.iter(tag):
-            if node.get(attr) is None:
-                continue
-            resolved = web_url(node.get(attr), base_url)  # http(s) only: the one scheme rule (crawler.urls)
-            if resolved:
-                node.set(attr, resolved)
-            else:
-                del node.attrib[attr]
-    cleaned = nh3.clean(
-        inner_html(element),
-        tags=SAFE_TAGS,
-        clean_content_tags={"script", "style"},
-        attributes=SAFE_ATTRIBUTES,
-        url_schemes=set(WEB_SCHEMES),
-        link_rel="noopener noreferrer nofollow",
-    )
-    return re.sub(r"\s+\n|\n\s+", "\n", cleaned).strip()
 
 
 def _read_dates(article: ExtractedArticle, scope: HtmlElement, profile: Profile, url: str) -> None:
@@ -239,87 +148,6 @@ def _clean_body(body: HtmlElement, profile: Profile) -> None:
     drop_labelled_blocks(body, profile.drop_labels)
 
 
-def _images(body: HtmlElement, base_url: str) -> list[dict[str, str | None]]:
-    found = []
-    for img in body.iter("img"):
-        src = _image_src(img, base_url)
-        if src:
-            found.append({"url": src, "caption": _caption(img)})
-    return found
-
-
-def _image_src(img: HtmlElement, base_url: str) -> str | None:
-    """The image's http(s) URL (``src``, else a lazy-loader's ``data-src``); never data:, javascript:..."""
-    return web_url(img.get("src"), base_url) or web_url(img.get("data-src"), base_url)
-
-
-def _next_element(element: HtmlElement, tag: str | None = None) -> HtmlElement | None:
-    for sibling in element.itersiblings():
-        if isinstance(sibling.tag, str) and (tag is None or sibling.tag == tag):
-            return sibling
-    return None
-
-
-def _caption(img: HtmlElement) -> str | None:
-    """A caption is a figcaption, the next table row, or a short emphasised/centred line after it."""
-    figure = find_parent(img, {"figure"})
-    if figure is not None and next(figure.iter("figcaption"), None) is not None:
-        return text_or_none(element_text(next(figure.iter("figcaption"))))
-    cell = find_parent(img, {"td", "th"})
-    if cell is not None:
-        row = find_parent(cell, {"tr"})
-        next_row = _next_element(row, "tr") if row is not None else None
-        if next_row is not None:
-            text = element_text(next_row)
-            if text and len(text) <= _CAPTION_MAX and next(next_row.iter("img"), None) is None:
-                return text
-    block = img
-    while block.getparent() is not None and block.tag not in {"p", "div", "figure", "td"}:
-        block = block.getparent()
-    own_text = normalize_text(flat_text(block))
-    if own_text and len(own_text) <= _CAPTION_MAX and block.tag == "p" and own_text != normalize_text(img.get("alt")):
-        return own_text  # "<p><img> Caption</p>"
-    following = _next_element(block)
-    if following is not None and next(following.iter("img"), None) is None:
-        text = element_text(following)
-        if text and len(text) <= _CAPTION_MAX and (_is_emphasised(following) or _is_centred(following)):
-            return text
-    return None
-
-
-def _is_emphasised(element: HtmlElement) -> bool:
-    text = normalize_text(flat_text(element))
-    outermost = (e for e in element.iter("em", "i") if find_parent(e, {"em", "i"}) is None)
-    emphasised = "".join(normalize_text(flat_text(e)) for e in outermost)
-    return bool(text) and len(emphasised.replace(" ", "")) >= len(text.replace(" ", "")) * 0.9
-
-
-def _is_centred(element: HtmlElement) -> bool:
-    style = (element.get("style") or "").replace(" ", "").lower()
-    return "text-align:center" in style or (element.get("align") or "").lower() == "center"
-
-
-def _attachments(body: HtmlElement, base_url: str) -> list[dict[str, str | None]]:
-    found = []
-    for link in body.iter("a"):
-        if link.get("href") is None:
-            continue
-        href = web_url(link.get("href"), base_url)
-        if href and _ATTACHMENT_PATH.search(urlsplit(href).path):
-            found.append({"url": href, "title": text_or_none(element_text(link)) or urlsplit(href).path.rsplit("/", 1)[-1]})
-    return found
-
-
-def _unique(items: list[dict[str, str | None]], key: str) -> list[dict[str, str | None]]:
-    seen: set[str | None] = set()
-    out = []
-    for item in items:
-        if item[key] not in seen:
-            seen.add(item[key])
-            out.append(item)
-    return out
-
-
 def _field_element(scope: HtmlElement, profile: Profile, key: str) -> HtmlElement | None:
     """The element of a field, cut at the profile's end-of-article markers.
 
@@ -331,27 +159,3 @@ def _field_element(scope: HtmlElement, profile: Profile, key: str) -> HtmlElemen
     if element is not None:
         cut_at(element, profile.stop_at)
     return element
-
-
-def _canonical_link(root: HtmlElement, url: str) -> str | None:
-    for link in root.xpath("//link[@rel='canonical'][@href]"):
-        href = link.get("href").strip()
-        if href:
-            return urljoin(url, href)
-    return None
-
-
-def _meta_title(root: HtmlElement) -> str | None:
-    for meta in root.xpath("//meta[@property='og:title'][@content]"):
-        if meta.get("content").strip():
-            return text_or_none(meta.get("content"))
-    title = root.find(".//title")
-    return text_or_none(title.text_content()) if title is not None else None
-
-
-def _meta_content(root: HtmlElement, prop: str, base_url: str) -> str | None:
-    for meta in root.xpath("//meta[@property=$prop][@content]", prop=prop):
-        resolved = web_url(meta.get("content"), base_url)
-        if resolved:
-            return resolved
-    return None

@@ -15,15 +15,17 @@ from html import escape as html_escape
 import trafilatura
 from lxml import etree
 
-from crawler.extract.article import ExtractedArticle, _canonical_link, _meta_content, fill_body
+from crawler.extract.body import fill_body
 from crawler.extract.clean import drop_hidden, drop_labelled_blocks, drop_selectors, label_key
 from crawler.extract.dom import HtmlElement, drop, elements, flat_text, nesting_warning, parse_html
 from crawler.extract.byline import author_in_line, classify, take_byline
 from crawler.extract.dateline import is_date_line
 from crawler.extract.dates import DatesRead
 from crawler.extract.metadata import (
-    author_element, author_text, headline, lead_element, meta_author, meta_dates, read_metadata, source_element, source_text, date_line,
+    author_element, author_text, canonical_link, date_line, headline, lead_element, meta_author, meta_content, meta_dates, read_metadata,
+    source_element, source_text,
 )
+from crawler.extract.result import ExtractedArticle
 from crawler.extract.template import Template, drop_template_blocks
 from crawler.extract.text import element_text, normalize_text, text_or_none
 from crawler.extract.title import is_site_name
@@ -44,7 +46,7 @@ def extract_generic(html: str, url: str, template: Template | None = None) -> Ex
     article = ExtractedArticle(url=url, extractor=EXTRACTOR)
     root = parse_html(html)
     article.warnings.extend(filter(None, [nesting_warning(root)]))  # a page flattened, not cut (dom.parse_html)
-    article.canonical_url = _canonical_link(root, url)
+    article.canonical_url = canonical_link(root, url)
     _fill(article, root, url, keep_existing=False, template=template)
     return article
 
@@ -122,7 +124,7 @@ def _fill(article: ExtractedArticle, root: HtmlElement, url: str, *, keep_existi
     if article.body is None:
         article.warnings.append("body: the generic fallback found no article text")
     if article.image_url is None:
-        article.image_url = _meta_content(root, "og:image", url)
+        article.image_url = meta_content(root, "og:image", url)
 
 
 def _lead_opens_body(article: ExtractedArticle) -> None:

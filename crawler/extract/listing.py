@@ -11,25 +11,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
 from crawler.extract.dom import HtmlElement, parse_html, select
+from crawler.extract.result import PageLinks
 from crawler.profiles import Profile
 
 _NOT_PAGES = ("javascript:", "mailto:", "tel:", "#")
 _PLACEHOLDER = re.compile(r"\{([\w-]+)\}")
-
-
-@dataclass
-class PageLinks:
-    """Absolute URLs found on one page, each list in document order without repeats."""
-
-    articles: list[str] = field(default_factory=list)
-    pages: list[str] = field(default_factory=list)
-    sections: list[str] = field(default_factory=list)
 
 
 def find_links(page: str | HtmlElement, url: str, profile: Profile) -> PageLinks:
@@ -40,7 +31,7 @@ def find_links(page: str | HtmlElement, url: str, profile: Profile) -> PageLinks
     """
     root = parse_html(page) if isinstance(page, (str, bytes)) else page
     if profile.is_generic:
-        from crawler.extract.discover import discover_links  # imports PageLinks from here
+        from crawler.extract.discover import discover_links
 
         return discover_links(root, url)
     links = PageLinks()

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 from crawler.extract.dates import DatesRead, ParsedDate, parse_vn_datetime
 from crawler.extract.dom import HtmlElement, elements
 from crawler.extract.text import element_text, text_or_none
+from crawler.urls import web_url
 
 _LEAD_CLASS = re.compile(r"sapo|chapeau|tomtat|tom-tat|trichdan|trich-dan|(?:^|[\s_-])(?:lead|summary|mota|mo-ta|description|abstract|intro|teaser|excerpt)(?:$|[\s_-])", re.I)
 _LEAD_CAMEL = re.compile(r"[a-z](?:Summary|Sapo|Lead|Description|Intro|Abstract)(?:$|[\s_-])")
@@ -153,6 +155,33 @@ def meta_author(metadata: PageMetadata) -> str | None:
         if isinstance(author, str) and text_or_none(author):
             return text_or_none(author)
     return text_or_none(metadata.meta.get("author") or metadata.meta.get("article:author"))
+
+
+def canonical_link(root: HtmlElement, url: str) -> str | None:
+    """The page's ``<link rel=canonical>``, absolute."""
+    for link in root.xpath("//link[@rel='canonical'][@href]"):
+        href = link.get("href").strip()
+        if href:
+            return urljoin(url, href)
+    return None
+
+
+def meta_title(root: HtmlElement) -> str | None:
+    """``og:title``, else the page ``<title>``: what a page says its title is when no selector finds one."""
+    for meta in root.xpath("//meta[@property='og:title'][@content]"):
+        if meta.get("content").strip():
+            return text_or_none(meta.get("content"))
+    title = root.find(".//title")
+    return text_or_none(title.text_content()) if title is not None else None
+
+
+def meta_content(root: HtmlElement, prop: str, base_url: str) -> str | None:
+    """A ``<meta property>`` URL (``og:image``), absolute and http(s) only."""
+    for meta in root.xpath("//meta[@property=$prop][@content]", prop=prop):
+        resolved = web_url(meta.get("content"), base_url)
+        if resolved:
+            return resolved
+    return None
 
 
 def _is_inside(element: HtmlElement, container: HtmlElement) -> bool:

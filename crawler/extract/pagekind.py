@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract.article import ExtractedArticle
+from crawler.extract.result import ExtractedArticle
 from crawler.extract.dom import HtmlElement, parse_html
 from crawler.extract.metadata import read_metadata
 from crawler.extract.text import normalize_text

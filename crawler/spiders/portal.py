@@ -27,15 +27,15 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archive import store
-from crawler.extract import extract_article, find_links
+from crawler.contracts.charset import decode_html
+from crawler.extract import extract_article, extract_page, find_links
 from crawler.extract.listing import links_from_json
 from crawler.extract.clean import parse_html
 from crawler.extract.template import Template
-from crawler.fetch import decode_html
 from crawler.items import ArticleItem, GoneItem, NotModifiedItem, PageItem
 from crawler.middlewares import Frontier, storage_failed
 from crawler.registry import Portal, get_portal
-from crawler.urls import canonical_ignored, canonical_url, normalise_url
+from crawler.urls import normalise_url
 
 STAT = "portal_archive"
 LISTING_KINDS = {"start", "home", "section", "listing"}
@@ -215,7 +215,7 @@ class PortalSpider(scrapy.Spider):
                              response.meta["redirect_urls"][0], response.url)
             return
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        text = decode_html(response.body, content_type)  # not response.text: see crawler.fetch
+        text = decode_html(response.body, content_type)  # not response.text: see crawler.contracts.charset
         if "json" in content_type.lower():
             # a listing API answering JSON ("Xem thêm" pages of VCCorp's CMS)
             links = links_from_json(text, response.url, self.profile)
@@ -227,7 +227,7 @@ class PortalSpider(scrapy.Spider):
         if not is_article and kind == "start" and self.profile.is_generic and self._start_page_is_article(soup, text, response.url):
             is_article = True  # an operator's start URL that is an article page
         if is_article and response.meta.get("article_hops", 0) >= 1:
-            yield self._article_item(response, text)
+            yield self._article_item(response)
             return  # articles linked from articles are not expanded further
         if self.profile.is_generic:
             links, main_list = self._generic_links(soup, response.url, is_article)
@@ -242,7 +242,7 @@ class PortalSpider(scrapy.Spider):
             if len(links.articles) > len(related):
                 self.crawler.stats.inc_value(f"{STAT}/article_links_capped", len(links.articles) - len(related))
             yield from self._article_links(response, related, hops=response.meta.get("article_hops", -1) + 1)
-            yield self._article_item(response, text)
+            yield self._article_item(response)
             return
         # The listing's own items decide whether the page is archived already; sidebar boxes
         # ("Tin mới", "Xem nhiều") show the same few articles on every page and would not.
@@ -367,8 +367,10 @@ class PortalSpider(scrapy.Spider):
     def _headers(response: Response) -> dict[str, list[str]]:
         return {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
 
-    def _article_item(self, response: TextResponse, text: str) -> ArticleItem:
-        article = extract_article(text, response.url, self.profile, template=self.template)
+    def _article_item(self, response: TextResponse) -> ArticleItem:
+        headers = self._headers(response)
+        page = extract_page(response.body, response.url, headers, self.profile, template=self.template)
+        article = page.article
         stats = self.crawler.stats
         for warning in article.warnings:
             field = warning.split(":", 1)[0]
@@ -382,15 +384,12 @@ class PortalSpider(scrapy.Spider):
         for name in ("title", "published_at", "lead", "body", "images"):
             if getattr(article, name):
                 stats.inc_value(f"{STAT}/coverage/{name}")
-        url = canonical_url(response.url, article.canonical_url)
-        if canonical_ignored(response.url, article.canonical_url):  # names another page: not this article's identity
+        if page.canonical_ignored:  # names another page: not this article's identity
             stats.inc_value(f"{STAT}/canonical_ignored")
-            self.logger.info("%s: canonical link %s names another page; stored under %s", self.portal.id, article.canonical_url, url)
-        article_dict = article.to_dict()
-        article_dict.update(url=url, fetched_url=response.url)
+            self.logger.info("%s: canonical link %s names another page; stored under %s", self.portal.id, article.canonical_url, page.url)
         return ArticleItem(
-            portal_id=self.portal.id, url=url, fetched_url=response.url, fetched_at=_now(),
-            status=response.status, headers=self._headers(response), raw=response.body, article=article_dict,
+            portal_id=self.portal.id, url=page.url, fetched_url=response.url, fetched_at=_now(),
+            status=response.status, headers=headers, raw=response.body, article=page.fields(),
             frontier_url=response.meta.get("frontier_url"),
         )
 

@@ -28,8 +28,9 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 IMG = Path(os.environ.get("PORTAL_ARCHIVE_SCREENSHOTS") or tempfile.mkdtemp(prefix="portal-archive-screenshots-"))
 PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
-pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-                                reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)")
+pytestmark = [pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+                                reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)"),
+              pytest.mark.xdist_group("browser")]  # pytest-xdist: one worker, one browser and one server
 
 
 @pytest.fixture(scope="module")

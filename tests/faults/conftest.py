@@ -7,12 +7,12 @@ stored, duplicated (the same article under more than one row), lost (expected, n
 (an expected URL holding another article's title),
 spurious (a row that is no article, e.g. a home page), crawls finished (closed by the crawl
 itself) and crashes (a Python traceback, or an exit status other than 0, 1, 2 (refused input), 3) — and the
-session prints one table (and writes it as Markdown to ``$PORTAL_ARCHIVE_FAULTS_REPORT``).
+session prints one table (and writes it as Markdown to ``$PORTAL_ARCHIVE_FAULTS_REPORT``; see
+:mod:`tests.faults.figures`).
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -21,9 +21,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import run_cli, write_registry
+from tests.faults.figures import FIGURES_PROPERTY
 
-FAST = ("--delay", "0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_TIMEOUT=2", "-q")
-_FIGURES = pytest.StashKey[list]()
+# No polite delay; a timeout well above a local answer on a busy machine (the suite runs its tests in
+# parallel): the tests of silent servers set their own short one.
+FAST = ("--delay", "0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_TIMEOUT=20", "-q")
+SHORT_TIMEOUT = ("--set", "DOWNLOAD_TIMEOUT=2")
 
 
 class FaultCrawls:
@@ -101,38 +104,11 @@ def faults(request: pytest.FixtureRequest, tmp_path: Path):
     yield crawls
     figures = crawls.figures()
     figures["test"] = request.node.name
-    request.config.stash.setdefault(_FIGURES, []).append(figures)
+    # handed to the session through the test's report: it reaches the main process under pytest-xdist too
+    request.node.user_properties.append((FIGURES_PROPERTY, figures))
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fault(name): the fault a test of tests/faults injects (for the figures table)")
 
 
-COLUMNS = ("fault", "expected", "stored", "duplicated", "lost", "hijacked", "spurious", "refused", "crawls", "finished", "crashes", "test")
-
-
-def figures_table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---" for _ in COLUMNS) + "|"]
-    def number(row: dict[str, Any]) -> tuple[int, int, str]:  # "8." before "15.2" before "15.13"
-        import re
-
-        head = re.match(r"(\d+)\.(\d*)", row["fault"])
-        return (int(head.group(1)), int(head.group(2) or 0), row["test"]) if head else (99, 0, row["test"])
-
-    for row in sorted(rows, key=number):
-        lines.append("| " + " | ".join(f"`{row[c]}`" if c == "test" else str(row[c]) for c in COLUMNS) + " |")
-    total = {c: sum(r[c] for r in rows) for c in COLUMNS if c not in ("fault", "test")}
-    lines.append(f"| **all {len(rows)} fault tests** | " + " | ".join(str(total[c]) for c in COLUMNS[1:-1]) + " | |")
-    return "\n".join(lines)
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    rows = config.stash.get(_FIGURES, [])
-    if not rows:
-        return
-    table = figures_table(rows)
-    terminalreporter.section("fault figures")
-    terminalreporter.write_line(table)
-    target = os.environ.get("PORTAL_ARCHIVE_FAULTS_REPORT")
-    if target:
-        Path(target).write_text(table + "\n", encoding="utf-8")

@@ -15,7 +15,7 @@ import pytest
 
 from archive.demo import generate_articles
 from tests.conftest import ROOT, write_registry
-from tests.faults.conftest import FAST
+from tests.faults.conftest import FAST, SHORT_TIMEOUT
 from tests.faults.server import Endless, FaultPortal, Hang, Huge, Reset, StallMidBody, Status, Truncated
 
 ARTICLES = generate_articles(8, seed=11)
@@ -61,7 +61,7 @@ def test_silent_and_stalling_servers_time_out_and_the_crawl_finishes(faults):
     with FaultPortal(ARTICLES) as site:
         site.on(a[0].path, Hang())
         site.on(a[1].path, StallMidBody())
-        first = faults.crawl(site, extra=("--set", "RETRY_TIMES=1"), timeout=60)
+        first = faults.crawl(site, extra=("--set", "RETRY_TIMES=1", *SHORT_TIMEOUT), timeout=60)
         assert first.returncode == 0, first.stderr
         assert len(site.hits_of(a[0].path)) == len(site.hits_of(a[1].path)) == 2  # the try and one retry
         assert faults.rows("select outcome, errors from crawls") == [("ok", 2)]

@@ -83,8 +83,8 @@ def test_config_and_registry_files_that_are_no_utf8_or_hold_a_number_for_a_path(
     one_line_error(invoke_cli("--config", str(contact), "status"), "contact = 42")
     registry = tmp_path / "portals.toml"
     registry.write_bytes(b'[[portal]]\nid = "qu\xe1\xba\xadn"\nname = "Qu\xe1n"\n')
-    one_line_error(run_cli("portals", "--registry", str(registry)), "portals.toml", "not UTF-8")
-    one_line_error(run_cli("check-config", "--registry", str(registry)), "portals.toml", "not UTF-8")
+    one_line_error(invoke_cli("portals", "--registry", str(registry)), "portals.toml", "not UTF-8")
+    one_line_error(invoke_cli("check-config", "--registry", str(registry)), "portals.toml", "not UTF-8")
 
 
 def warc_with(tmp_path: Path, url: str, *, date: str = "2024-01-02T03:04:05Z", status: str = "200 OK") -> Path:
@@ -191,7 +191,7 @@ def test_readers_never_create_or_migrate(tmp_path):
     assert store.open_db(empty, create=True).table_names()
     with pytest.raises(store.NotAnArchive):
         store.open_db(other, create=True)
-    upgraded = run_cli("upgrade", "--db", str(older))
+    upgraded = invoke_cli("upgrade", "--db", str(older))
     assert upgraded.returncode == 0, upgraded.stderr
     assert invoke_cli("status", "--db", str(older)).returncode == 0
 
@@ -223,22 +223,22 @@ def test_scrapy_crawl_exits_non_zero_on_a_failed_crawl_and_says_a_bad_id_in_one_
 def test_the_same_failure_gives_the_same_exit_status_in_every_command(tmp_path):
     # a page that cannot be fetched: 1 everywhere (a missing file given as input: 2)
     closed = "http://127.0.0.1:1/vi/tin.html"
-    assert run_cli("extract", closed).returncode == 1
-    assert run_cli("probe", closed).returncode == 1
-    one_line_error(run_cli("extract", str(tmp_path / "missing.html")), "missing.html")
+    assert invoke_cli("extract", closed).returncode == 1
+    assert invoke_cli("probe", closed).returncode == 1
+    one_line_error(invoke_cli("extract", str(tmp_path / "missing.html")), "missing.html")
     # Redis not answering: 1 for the worker and the ingest; a URL that is no Redis URL: 2 for both
     registry = write_registry(tmp_path / "portals.toml", [{"id": "q", "name": "Q", "level": "quận", "province": "Hà Nội",
                                                            "base_url": "http://127.0.0.1:1/", "platform": "liferay-hanoi"}])
     down = "redis://127.0.0.1:1/0"
     worker = run_cli("crawl", "q", "--registry", str(registry), "--db", str(tmp_path / "a.db"), "--distributed", down)
-    ingest = run_cli("ingest", "--from", down, "--db", str(tmp_path / "a.db"), "--stop-after-idle", "1")
+    ingest = invoke_cli("ingest", "--from", down, "--db", str(tmp_path / "a.db"), "--stop-after-idle", "1")
     assert (worker.returncode, ingest.returncode) == (1, 1), (worker.stderr, ingest.stderr)
     for result in (run_cli("crawl", "q", "--registry", str(registry), "--db", str(tmp_path / "a.db"), "--distributed", "http://x/"),
-                   run_cli("ingest", "--from", "http://x/", "--db", str(tmp_path / "a.db"))):
+                   invoke_cli("ingest", "--from", "http://x/", "--db", str(tmp_path / "a.db"))):
         one_line_error(result, "not a Redis URL")
     # -h is help, for serve too (it was --host)
-    assert "Usage: " in run_cli("serve", "-h").stdout
+    assert "Usage: " in invoke_cli("serve", "-h").stdout
     # cron lines for /etc/cron.d name the user
-    cron = run_cli("schedule", "--all", "--user", "archive", "--workdir", str(tmp_path))
+    cron = invoke_cli("schedule", "--all", "--user", "archive", "--workdir", str(tmp_path))
     lines = [line for line in cron.stdout.splitlines() if line and not line.startswith(("#", "SHELL"))]
     assert lines and all(line.split()[5] == "archive" for line in lines)

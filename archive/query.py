@@ -143,7 +143,7 @@ class ParsedQuery:
 
         A pasted title is a known-item search: the article whose title starts with the query
         ranks above the others whose titles merely hold its words (the shortest such title
-        first, see archive.search._all_hits). Only for a query of two or more words with no
+        first, see archive.search.ranking.all_hits). Only for a query of two or more words with no
         operator and no prefix.
         """
         if self.has_or or any(t.negated or t.prefix for t in self.terms):

@@ -80,7 +80,7 @@ def test_the_filters_are_tokens_of_the_index_kept_in_step_with_the_articles(mixe
                                 ("category", "category", "Tin tức"), ("category", "category", "Tin tức sự kiện")):
         assert facet_ids(conn, **{name: value}) == {r[0] for r in conn.execute(f"SELECT id FROM articles WHERE {column} = ?", [value])}
     # a filtered search joins no article to count or rank: only date filters need the join
-    q = search._SearchSQL.build(conn, search.parse_query("quan"), search.Filters(portal="vx", category="Tin tức"))
+    q = search.statements.SearchSQL.build(conn, search.parse_query("quan"), search.Filters(portal="vx", category="Tin tức"))
     assert q.join == "" and "facets" in q.params["match"]
     # a re-categorised article moves with its category
     conn.execute("UPDATE articles SET category = 'Thông báo' WHERE id = 2")
@@ -114,18 +114,19 @@ def test_an_archive_indexed_before_the_filter_tokens_is_reindexed_on_upgrade(tmp
         "rows"]] == ["https://x/1"]
 
 
-def test_a_large_prefix_searchs_chart_joins_a_sample_even_of_a_portal_every_tenth_row(db, monkeypatch):
+@pytest.mark.parametrize("prefix", ["ng*", "nghi*"])  # read from the prefix index (rowid slices), or merged (a hash)
+def test_a_large_prefix_searchs_chart_samples_even_a_portal_every_tenth_row(db, monkeypatch, prefix):
     store.sync_portals(db, [{"id": f"p{n}", "name": f"p{n}", "start_urls": []} for n in range(10)])
     db.conn.executemany(
         "INSERT INTO articles(portal_id, url, title, body, published_at) VALUES (?, ?, 'Tin', ?, ?)",
-        [(f"p{i % 10}", f"https://x/{i}", "nghị quyết" if i % 2 else "ngân sách", f"{2020 + i % 4}-05-01T08:00:00+07:00")
+        [(f"p{i % 10}", f"https://x/{i}", "nghị quyết" if i % 2 else "nghỉ phép", f"{2020 + i % 4}-05-01T08:00:00+07:00")
          for i in range(20_000)])
     db.conn.commit()
-    monkeypatch.setattr(search, "CHART_EXACT_UP_TO", 1_000)
-    exact = dict(search.year_counts(db.conn, "ng*"))
+    monkeypatch.setattr(search.limits, "CHART_EXACT_UP_TO", 1_000)
+    exact = dict(search.year_counts(db.conn, prefix))
     assert exact == {"2020": 5000, "2021": 5000, "2022": 5000, "2023": 5000}
-    sampled = dict(search.year_counts(db.conn, "ng*", total=20_000))
+    sampled = dict(search.year_counts(db.conn, prefix, total=20_000))
     assert set(sampled) == set(exact) and all(abs(sampled[y] - 5000) <= 1000 for y in exact), sampled
-    one_portal = dict(search.year_counts(db.conn, "ng*", filters=search.Filters(portal="p3"), total=2_000))
+    one_portal = dict(search.year_counts(db.conn, prefix, filters=search.Filters(portal="p3"), total=2_000))
     assert set(one_portal) == {"2021", "2023"} and all(abs(n - 1000) <= 500 for n in one_portal.values()), one_portal
     assert search.chart_is_estimate(False, 2_000) and not search.chart_is_estimate(False, 900)

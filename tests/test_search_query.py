@@ -199,8 +199,8 @@ def _bulk(db, n=3000):
 def test_every_search_statement_has_a_time_limit(db, monkeypatch):
     _bulk(db)
     assert search.ranked_search(db.conn, "quan", time_limit_ms=60_000)["total"] == 3000
-    monkeypatch.setattr(search, "time", _FakeClock())
-    monkeypatch.setattr(search, "PROGRESS_STEPS", 100)  # a count by index runs few steps
+    monkeypatch.setattr(search.limits, "time", _FakeClock())
+    monkeypatch.setattr(search.limits, "PROGRESS_STEPS", 100)  # a count by index runs few steps
     with pytest.raises(search.SearchTimeout, match="longer than 0.5 s"):
         search.ranked_search(db.conn, "quan OR cach", time_limit_ms=500)
     with pytest.raises(search.SearchTimeout):
@@ -229,8 +229,8 @@ async def test_a_12_kb_query_answers_with_a_note(ds):
 
 
 async def test_a_search_past_its_time_limit_says_so(ds, monkeypatch):
-    monkeypatch.setattr(search, "time", _FakeClock())
-    monkeypatch.setattr(search, "PROGRESS_STEPS", 100)  # a one-article search runs fewer than 10,000 steps
+    monkeypatch.setattr(search.limits, "time", _FakeClock())
+    monkeypatch.setattr(search.limits, "PROGRESS_STEPS", 100)  # a one-article search runs fewer than 10,000 steps
     response = await ds.client.get("/-/search.json", params={"q": "cai cach"})
     assert response.status_code == 400 and "was stopped" in response.json()["error"]
     page = await ds.client.get("/-/search", params={"q": "cai cach"})

@@ -116,8 +116,8 @@ def test_filters_sort_and_paging(conn):
 
 
 def test_window_ranking_for_very_common_queries(conn, monkeypatch):
-    monkeypatch.setattr(search, "RANK_WINDOW", 2)
-    monkeypatch.setattr(search, "TITLE_WINDOW", 2)
+    monkeypatch.setattr(search.limits, "RANK_WINDOW", 2)
+    monkeypatch.setattr(search.limits, "TITLE_WINDOW", 2)
     result = search.ranked_search(conn, "cai cach")
     assert result["ranked_window"] == 2 and result["total"] == 2 or result["total"] <= 2
     result = search.ranked_search(conn, "phuong OR ma OR cai")
@@ -250,8 +250,8 @@ def clustered(db):
 
 
 def test_total_far_above_the_window_is_estimated_from_slices(clustered, monkeypatch):
-    monkeypatch.setattr(search, "RANK_WINDOW", 100)
-    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 200)
+    monkeypatch.setattr(search.limits, "RANK_WINDOW", 100)
+    monkeypatch.setattr(search.limits, "COUNT_EXACT_UP_TO", 200)
     result = search.ranked_search(clustered, "quan")
     # The newest 100 matches are 1 in 10 articles: extrapolating from them would say ~400.
     # Slices over all row ids see the dense first quarter.
@@ -262,18 +262,22 @@ def test_total_far_above_the_window_is_estimated_from_slices(clustered, monkeypa
 
 
 def test_total_is_exact_for_prefix_date_filtered_and_smaller_counts(clustered, monkeypatch):
-    monkeypatch.setattr(search, "RANK_WINDOW", 100)
-    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 200)
-    for query, kwargs in (("qua*", {}), ("quan", {"filters": search.Filters(date_from="2024-01-01")})):
+    monkeypatch.setattr(search.limits, "RANK_WINDOW", 100)
+    monkeypatch.setattr(search.limits, "COUNT_EXACT_UP_TO", 200)
+    # a prefix without a prefix index (four letters) is merged in each statement: counted at once
+    for query, kwargs in (("quan*", {}), ("quan", {"filters": search.Filters(date_from="2024-01-01")})):
         result = search.ranked_search(clustered, query, **kwargs)
         assert (result["total"], result["total_is_estimate"]) == (1300, False), query
+    # one of three letters is read from its prefix index: estimated like a word
+    result = search.ranked_search(clustered, "qua*")
+    assert result["total_is_estimate"] is True and abs(result["total"] - 1300) <= 0.05 * 1300
     # a portal, province or category filter is part of the MATCH (issue 18 point 4): counted as without
     result = search.ranked_search(clustered, "quan", filters=search.Filters(province="Hà Nội"))
     assert result["total_is_estimate"] is True and abs(result["total"] - 1300) <= 0.05 * 1300
-    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 2000)
+    monkeypatch.setattr(search.limits, "COUNT_EXACT_UP_TO", 2000)
     result = search.ranked_search(clustered, "quan")
     assert (result["total"], result["total_is_estimate"]) == (1300, False)  # newest 100 + the older ones counted
-    monkeypatch.setattr(search, "RANK_WINDOW", 5000)
+    monkeypatch.setattr(search.limits, "RANK_WINDOW", 5000)
     assert search.ranked_search(clustered, "quan")["total_is_estimate"] is False
 
 
@@ -281,8 +285,8 @@ def test_window_ranking_reads_the_rank_window_when_title_matches_are_few(db, mon
     # 300 matches; 2 title matches; the word typed with marks ("mà") only in one body.
     texts = [("Tin ma", "nội dung"), ("Tin khác", "ma trận")] + [("Tin", "má hồng") for _ in range(297)] + [("Tin", "mà thôi")]
     conn = _bulk(db, texts)
-    monkeypatch.setattr(search, "RANK_WINDOW", 50)
-    monkeypatch.setattr(search, "TITLE_WINDOW", 10)
+    monkeypatch.setattr(search.limits, "RANK_WINDOW", 50)
+    monkeypatch.setattr(search.limits, "TITLE_WINDOW", 10)
     plain = search.ranked_search(conn, "ma", limit=5)
     assert plain["ranked_window"] == 50 and plain["rows"][0]["title"] == "Tin ma"
     assert [r["title_match"] for r in plain["rows"]] == [1, 0, 0, 0, 0]
@@ -295,7 +299,7 @@ def test_window_ranking_reads_the_rank_window_when_title_matches_are_few(db, mon
 def test_rare_exact_matches_are_found_past_the_lookups(db, monkeypatch):
     # "mà" typed: one exact article behind 60 better-scored title matches of "ma".
     conn = _bulk(db, [("ma ma", "ngắn") for _ in range(60)] + [("Tin", "mà " + "chữ " * 50)])
-    monkeypatch.setattr(search, "EXACT_LOOKUPS", 8)  # so the rest is tested by one scan
+    monkeypatch.setattr(search.limits, "EXACT_LOOKUPS", 8)  # so the rest is tested by one scan
     rows = search.ranked_search(conn, "mà", limit=3)["rows"]
     assert rows[0]["body"].startswith("mà") and [r["exact"] for r in rows] == [1, 0, 0]
     assert search.ranked_search(conn, "mà", limit=3, offset=1)["rows"][0]["title"] == "ma ma"
@@ -304,13 +308,13 @@ def test_rare_exact_matches_are_found_past_the_lookups(db, monkeypatch):
 async def test_estimated_total_is_said_in_json_and_html(ds, monkeypatch):
     data = (await ds.client.get("/-/search.json", params={"q": "phuong OR ma OR cai"})).json()
     assert data["total_is_estimate"] is False
-    monkeypatch.setattr(search, "RANK_WINDOW", 2)
-    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 2)
+    monkeypatch.setattr(search.limits, "RANK_WINDOW", 2)
+    monkeypatch.setattr(search.limits, "COUNT_EXACT_UP_TO", 2)
     data = (await ds.client.get("/-/search.json", params={"q": "phuong OR ma OR cai"})).json()
     assert data["total_is_estimate"] is True and data["total"] > 0
     page = (await ds.client.get("/-/search", params={"q": "phuong OR ma OR cai"})).text
     assert re.search(r'id="result-count"><span id="total-estimate"[^>]*>about</span> <strong>[\d,]+</strong>', page)
-    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 100)
+    monkeypatch.setattr(search.limits, "COUNT_EXACT_UP_TO", 100)
     page = (await ds.client.get("/-/search", params={"q": "phuong OR ma OR cai"})).text
     assert "total-estimate" not in page
 
@@ -347,7 +351,7 @@ def test_year_counts_are_sampled_when_the_total_is_estimated(clustered, monkeypa
                  "ELSE '2021-05-01T08:00:00+07:00' END")
     conn.commit()
     exact = dict(search.year_counts(conn, "quan"))
-    monkeypatch.setattr(search, "COUNT_SAMPLE", 0.2)
+    monkeypatch.setattr(search.limits, "COUNT_SAMPLE", 0.2)
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
     sampled = dict(search.year_counts(conn, "quan", estimate=True))
@@ -369,8 +373,8 @@ async def test_json_and_atom_skip_the_chart_and_the_page_says_when_it_is_estimat
         assert (await ds.client.get("/-/search.atom", params={"q": "dai"})).status_code == 200
     page = (await ds.client.get("/-/search", params={"q": "phuong OR ma OR cai"})).text
     assert 'aria-label="Matches per year" id="year-chart"' in page
-    monkeypatch.setattr(search, "RANK_WINDOW", 2)
-    monkeypatch.setattr(search, "COUNT_EXACT_UP_TO", 2)
+    monkeypatch.setattr(search.limits, "RANK_WINDOW", 2)
+    monkeypatch.setattr(search.limits, "COUNT_EXACT_UP_TO", 2)
     page = (await ds.client.get("/-/search", params={"q": "phuong OR ma OR cai"})).text
     assert 'aria-label="Matches per year, estimated from a sample" id="year-chart"' in page and "<title>2024: about " in page
 
@@ -381,7 +385,7 @@ def test_newest_first_by_the_date_index_gives_the_rows_of_the_join(conn, monkeyp
     by_join = search.ranked_search(conn, "cai OR phuong OR dai OR ma", sort="newest", filters=filters, limit=3, offset=1)
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
-    monkeypatch.setattr(search, "DATE_SCAN_ABOVE", 0)
+    monkeypatch.setattr(search.limits, "DATE_SCAN_ABOVE", 0)
     by_index = search.ranked_search(conn, "cai OR phuong OR dai OR ma", sort="newest", filters=filters, limit=3, offset=1)
     conn.set_trace_callback(None)
     assert by_index["rows"] == by_join["rows"] and len(by_index["rows"]) == 3

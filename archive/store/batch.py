@@ -93,13 +93,8 @@ def store_crawled_items(db: Database, items: list[CrawledItem]) -> list[str | No
 def _assign_stories(db: Database, urls: list[str]) -> None:
     """Give the articles stored under ``urls`` their stories, in that order (a URL stored twice in
     a batch is assigned once, on its final content, at its first place)."""
-    seen: set[str] = set()
-    for url in urls:
-        if url in seen:
-            continue
-        seen.add(url)
-        article_id, title, lead, body = db.execute("SELECT id, title, lead, body FROM articles WHERE url = ?", [url]).fetchone()
-        stories.assign_story(db, article_id, title, lead, body)
+    rows = [db.execute("SELECT id, title, lead, body FROM articles WHERE url = ?", [url]).fetchone() for url in dict.fromkeys(urls)]
+    stories.assign_stories(db, rows)
 
 
 def _first_sightings(db: Database, items: list[CrawledItem]) -> set[int]:

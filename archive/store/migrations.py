@@ -207,6 +207,5 @@ def m008_stories(db: Database) -> None:
         rows = db.execute("SELECT id, title, lead, body FROM articles WHERE id > ? ORDER BY id LIMIT 1000", [last]).fetchall()
         if not rows:
             break
-        for article_id, title, lead, body in rows:
-            stories.assign_story(db, article_id, title, lead, body)
+        stories.assign_stories(db, rows)
         last = rows[-1][0]

@@ -219,8 +219,8 @@ def test_import_mirror_sniffs_files_from_their_first_bytes_and_skips_files_over_
         result = subprocess.CompletedProcess(process.args, os.waitstatus_to_exitcode(status), out.read(), err.read())
     faults.runs.append(result)
     assert result.returncode == 0, result.stderr
-    # KiB: the 400 MB file was never read. The import itself peaks at ~225 MB (Scrapy, lxml,
-    # trafilatura, and numpy/scipy for the story signatures, archive/stories.py); reading the file
+    # KiB: the 400 MB file was never read. The import itself peaked at ~225 MB with the story
+    # signatures' datasketch/scipy (archive/stories.py now needs numpy alone); reading the file
     # whole would add its 400 MB.
     assert usage.ru_maxrss < 340 * 1024, f"peak {usage.ru_maxrss // 1024} MB"
     said = result.stderr.replace(f"{host}/", "")

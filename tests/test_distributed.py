@@ -131,7 +131,7 @@ def test_ingest_stores_a_batch_left_by_a_killed_ingest(redis_url: str, tmp_path:
 def test_dupefilter_entries_expire(redis_url: str) -> None:
     from scrapy import Request
 
-    from crawler.distributed import ExpiringDupeFilter
+    from crawler.redis_queue import ExpiringDupeFilter
 
     client = redis.Redis.from_url(redis_url)
     dupefilter = ExpiringDupeFilter(client, "test:dupefilter", ttl=1)

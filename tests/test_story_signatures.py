@@ -11,11 +11,11 @@ import sys
 import unicodedata
 import zlib
 
-import numpy as np
 import pytest
 
 from archive import store
 from archive import stories
+from archive import story_signatures
 from tests.conftest import ROOT
 from tests.test_stories import PORTALS, SIBLING, STORY
 
@@ -75,7 +75,7 @@ def hostile_texts(seed: int) -> list[tuple[str | None, str | None, str | None]]:
 @pytest.mark.parametrize("seed, fold_chars", [(1, None), (2, None), (1, 3000)])  # 3000: the batch folded in slices
 def test_batch_shingles_are_the_previous_releases_word_by_word_shingles(seed, fold_chars, monkeypatch):
     if fold_chars:
-        monkeypatch.setattr(stories, "_FOLD_CHARS", fold_chars)
+        monkeypatch.setattr(story_signatures, "_FOLD_CHARS", fold_chars)
     texts = hostile_texts(seed)
     expected = [reference_shingles(*t) for t in texts]
     assert [p.tolist() for p in stories.shingles_of(texts)] == expected  # the whole batch at once
@@ -83,17 +83,17 @@ def test_batch_shingles_are_the_previous_releases_word_by_word_shingles(seed, fo
 
 
 def test_the_fold_table_folds_every_character_as_nfd_does():
-    table = stories._fold_table()
+    table = story_signatures._fold_table()
     for c in range(0x10000):
         if 0xD800 <= c < 0xE000 or c == 0x1F:  # surrogates: dropped; 0x1f: the table's text break (replaced in texts)
             continue
         folded = reference_fold(chr(c))
         assert len(folded) <= 1, hex(c)
-        assert (folded[0] if folded else stories._DROPPED) == table[c], hex(c)
+        assert (folded[0] if folded else story_signatures._DROPPED) == table[c], hex(c)
     astral = "".join(chr(c) for c in range(0x10000, 0x110000, 7))
     assert reference_fold(astral) == b""  # beyond the BMP nothing folds to a letter: the table's last entry drops them
     for text in (t for texts in hostile_texts(3) for t in texts if t):
-        assert stories._fold([text]).tobytes() == b" " + reference_fold(text.replace("\x1f", " ")) + b" "
+        assert story_signatures._fold([text]).tobytes() == b" " + reference_fold(text.replace("\x1f", " ")) + b" "
 
 
 def test_signatures_are_the_ones_the_previous_release_stored():

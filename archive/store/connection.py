@@ -32,8 +32,8 @@ def open_db(path: str | Path, *, create: bool = False, migrate: bool = True) -> 
     if path.is_dir():
         raise NotAnArchive(f"{path}: is a directory, not a database file")
     # The file is checked through SQLite, never with open(): closing any other descriptor of the
-    # file drops every POSIX lock this process holds on it (a crawl's pipeline and frontier each
-    # open the archive), and a reader closing its connection then checkpoints and deletes the
+    # file drops every POSIX lock this process holds on it (a crawl's session connection, a
+    # reader in the same process), and a reader closing its connection then checkpoints and deletes the
     # WAL under the writer's feet -- "database disk image is malformed" (tests/test_db.py).
     db = Database(path)
     try:

@@ -19,11 +19,13 @@ import re
 from typing import Any
 
 # C0 controls but tab/newline/carriage return, DEL and C1, surrogates, Unicode noncharacters.
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
-    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
-    + "]"
-)
+# The noncharacters of planes 1-16 are a class of their own, applied only to a text that has a
+# character beyond the BMP: 32 single astral characters in one class make every character's
+# test a list walk in ``re`` (13x slower on a 120 KB body, the cost of whole imports).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL_NONCHARACTERS = re.compile(
+    "[" + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17)) + "]")
 _LINE_BREAKS = re.compile(r"\r\n?")
 _SPACES = re.compile(r"[\t\n\r]+")
 
@@ -35,6 +37,8 @@ _ELLIPSIS = "…"
 def strip_controls(text: str, *, keep_lines: bool = False) -> str:
     """``text`` without control characters; ``keep_lines``: tabs and newlines stay (a body), else they become spaces."""
     text = _CONTROL.sub("", _LINE_BREAKS.sub("\n", text))
+    if _ASTRAL.search(text):
+        text = _ASTRAL_NONCHARACTERS.sub("", text)
     return text if keep_lines else _SPACES.sub(" ", text)
 
 

@@ -131,8 +131,7 @@ class Recovery:
         return self.row()
 
     def row(self) -> dict[str, Any]:
-        cursor = self.db.execute("SELECT * FROM crawls WHERE id = ?", [self.crawl_id])
-        return dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+        return next(self.db.query("SELECT * FROM crawls WHERE id = ?", [self.crawl_id]))
 
     # -- listing ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from archive import compression
 from archive.store.errors import ArchiveError
+from crawler.contracts.headers import header_value  # the crawler's reading of a stored header, not a second one
 from archive.store.transactions import transaction, utcnow
 
 
@@ -96,10 +97,3 @@ def iter_snapshots(db: Database, portal_id: str) -> Iterator[dict[str, Any]]:
         row["body"] = snapshot_body(db, snapshot_id)
         yield row
 
-
-def header_value(headers: dict[str, Any], name: str) -> str | None:
-    """A stored response header's (first) value, whatever the case of its name."""
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return value[0] if isinstance(value, list) and value else value
-    return None

@@ -13,6 +13,7 @@ Imports inside functions count: a lazy import is still an import.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -33,22 +34,30 @@ def project_modules() -> dict[str, Path]:
     return {module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
 
 
-@cache
-def imports_of(name: str) -> frozenset[str]:
-    """Every module ``name`` imports (absolute names; ``from x import y`` gives ``x`` and ``x.y``)."""
+def import_statements(name: str) -> Iterator[tuple[str, list[str]]]:
+    """Each import of module ``name`` as (absolute module, names taken from it): ``import x.y``
+    gives ("x.y", []), ``from .z import w`` inside package ``p`` gives ("p.z", ["w"])."""
     path = project_modules()[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+            for alias in node.names:
+                yield alias.name, []
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
+            yield base, [alias.name for alias in node.names]
+
+
+@cache
+def imports_of(name: str) -> frozenset[str]:
+    """Every module ``name`` imports (absolute names; ``from x import y`` gives ``x`` and ``x.y``)."""
+    found: set[str] = set()
+    for base, names in import_statements(name):
+        found.add(base)
+        found.update(f"{base}.{n}" for n in names)
     return frozenset(found)
 
 
@@ -115,19 +124,12 @@ def import_graph() -> dict[str, set[str]]:
     """
     modules = project_modules()
     graph: dict[str, set[str]] = {}
-    for name, path in modules.items():
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for name in modules:
         edges: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                edges.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join(anchor + ([base] if base else []))
-                for alias in node.names:
-                    edges.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
+        for base, names in import_statements(name):
+            if not names:
+                edges.add(base)
+            edges.update(f"{base}.{n}" if f"{base}.{n}" in modules else base for n in names)
         graph[name] = {edge for edge in edges if edge in modules and edge != name}
     return graph
 

@@ -156,7 +156,7 @@ def test_worker_with_unreachable_redis_is_one_line_error(tmp_path: Path) -> None
 
 def _ingest(url: str, archive: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "archive.cli", "ingest", "--from", url, "--db", str(archive),
-                             "--batch", "50", "--stop-after-idle", "10"],  # the worker starts after it: time to start up
+                             "--batch", "50", "--until-done"],  # the worker starts after it: waits for it, ends with its run
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -96,6 +96,7 @@ class Ingest:
         self.runs: dict[str, Run] = {}
         self.stored: dict[str, int] = {}
         self.items = 0
+        self.finished_runs = 0
         self.stopping = False
 
     def publish_all_known(self) -> tuple[int, int]:
@@ -125,7 +126,11 @@ class Ingest:
         self.server.delete(self.processing)  # only now: the batch is committed
         return len(messages)
 
-    def run(self, stop_after_idle: float | None = None, report: Any = None) -> None:
+    def run(self, stop_after_idle: float | None = None, report: Any = None, *, until_done: bool = False) -> None:
+        """Store batches until stopped (SIGTERM/Ctrl-C), or ``stop_after_idle`` seconds without an
+        item while no worker is alive, or (``until_done``) as soon as the runs seen have all
+        closed and the queue is empty: a worker's run is closed when its last worker closes it
+        or dies, so nothing of it is left to come."""
         idle_since = time.monotonic()
         while not self.stopping:
             if self.step():
@@ -134,6 +139,8 @@ class Ingest:
                     report(self)
                 continue
             self.close_dead_runs()
+            if until_done and self.finished_runs and not self.runs:
+                break
             if stop_after_idle is not None and time.monotonic() - idle_since >= stop_after_idle and not self.live_workers():
                 break
         self.close_dead_runs(final=True)
@@ -225,6 +232,7 @@ class Ingest:
 
     def finish(self, portal_id: str) -> None:
         run = self.runs.pop(portal_id)
+        self.finished_runs += 1
         row = self.db.execute("SELECT articles_seen FROM crawls WHERE id = ?", [run.crawl_id]).fetchone()
         seen = int(row[0] or 0) if row else 0
         missing = sorted(run.open_workers)
@@ -245,8 +253,12 @@ class Ingest:
 @click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="Items stored per SQLite transaction.")
 @click.option("--stop-after-idle", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Exit once no item came for this long and no worker is alive (default: run until Ctrl-C).")
+@click.option("--until-done", is_flag=True,
+              help="Wait for the workers, and exit as soon as every crawl run they opened is closed and the queue is "
+                   "empty (a batch job: start it, then the workers). Items of runs started after that wait in Redis "
+                   "for the next ingest.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
-def ingest(redis_url: str, db_path: Path, batch: int, stop_after_idle: float | None, quiet: bool) -> None:
+def ingest(redis_url: str, db_path: Path, batch: int, stop_after_idle: float | None, until_done: bool, quiet: bool) -> None:
     """Store the items of a distributed crawl: the one process that writes the archive.
 
     Workers (`portal-archive crawl --distributed REDIS_URL ...`, on any machine) push items to
@@ -256,6 +268,7 @@ def ingest(redis_url: str, db_path: Path, batch: int, stop_after_idle: float | N
     Example:
         portal-archive ingest --from redis://10.0.0.5:6379/0 --db /srv/archive/archive.db
         portal-archive ingest --from redis://127.0.0.1:6379/0 --stop-after-idle 60 -q
+        portal-archive ingest --from redis://127.0.0.1:6379/0 --until-done &   # then start the workers
     """
     import redis
 
@@ -291,7 +304,7 @@ def ingest(redis_url: str, db_path: Path, batch: int, stop_after_idle: float | N
             click.echo(f"ingest: {w.items} items stored, {server.llen(w.key)} waiting", err=True)
 
     try:
-        worker.run(stop_after_idle, report)
+        worker.run(stop_after_idle, report, until_done=until_done)
     finally:
         db.close()
     elapsed = max(time.monotonic() - started, 1e-6)

@@ -7,8 +7,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+
+def send_body(handler: BaseHTTPRequestHandler, status: int, body: bytes = b"", content_type: str | None = None,
+              headers: dict[str, str] | None = None) -> None:
+    """Answer a test handler's request with ``body`` (Content-Length always set, so clients never wait for a close)."""
+    handler.send_response(status)
+    if content_type:
+        handler.send_header("Content-Type", content_type)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 class _StaticHandler(SimpleHTTPRequestHandler):
@@ -71,12 +84,7 @@ class _FailingHandler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server naming)
         self.server.requests.append((self.path, self.status))  # type: ignore[attr-defined]
-        body = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
-        self.send_response(self.status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_body(self, self.status, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html; charset=utf-8")
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -12,6 +12,7 @@ import pytest
 from crawler.archive_http import ArchiveClient, ArchiveUnreachable, retry_after_seconds
 from crawler.cdx import Capture, CdxError, CdxListing, Cursor, ResumeKey, parse_cdx, timestamp_iso
 from tests.conftest import FIXTURES
+from tests.servers import send_body
 
 WAYBACK = FIXTURES / "wayback"
 EXPECTED = [  # the HTML-200 captures of both fixtures, identical content collapsed, in the server's order
@@ -95,12 +96,7 @@ class _Cdx(BaseHTTPRequestHandler):
         else:
             text = "".join(json.dumps({"urlkey": r[0], "timestamp": r[1], "url": r[2], "mime": r[3], "status": r[4], "digest": r[5]}) + "\n"
                            for r in rows)
-        data = text.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_body(self, 200, text.encode(), "application/json")
 
     def log_message(self, *args) -> None:
         pass

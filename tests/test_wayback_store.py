@@ -14,6 +14,7 @@ from crawler.recover import Recovery, archive_endpoints, capture_prefix, cdx_dat
 from crawler.archive_http import ArchiveClient
 from crawler.registry import load_registry
 from tests.conftest import FIXTURES, write_registry
+from tests.servers import send_body
 
 ARTICLE = (FIXTURES / "liferay-hanoi" / "hoangmai_2022-08-27_article-full.html").read_bytes()
 URL = "https://hoangmai.hanoi.gov.vn/vi/tin-tuc/-/view_content/4409341-bai-viet-mau.html"
@@ -30,28 +31,18 @@ class _Archive(BaseHTTPRequestHandler):
         if parts.path == "/coll/cdx":
             rows = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest"]]
             rows += [["vn,gov,hanoi,hoangmai)/x", ts, url, "text/html", "200", f"D{i}"] for i, (url, ts, _, _) in enumerate(self.captures)]
-            self._send(200, json.dumps(rows).encode(), "application/json")
+            send_body(self, 200, json.dumps(rows).encode(), "application/json")
             return
         if type(self).busy > 0:
             type(self).busy -= 1
-            self.send_response(503)
-            self.send_header("Retry-After", "3")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            send_body(self, 503, headers={"Retry-After": "3"})
             return
         stamp, _, url = parts.path.removeprefix("/coll/").partition("id_/")
         for capture_url, ts, body, status in self.captures:
             if capture_url == url + (f"?{parts.query}" if parts.query else "") and ts == stamp:
-                self._send(status, body, "text/html; charset=utf-8")
+                send_body(self, status, body, "text/html; charset=utf-8")
                 return
-        self._send(404, b"not in the archive", "text/plain")
-
-    def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_body(self, 404, b"not in the archive", "text/plain")
 
     def log_message(self, *args) -> None:
         pass

@@ -286,9 +286,7 @@ class InflightMiddleware:
     def process_spider_output(self, response: Any, result: Iterable[Any], spider: Any) -> Iterator[Any]:
         produced_item = False
         for output in result:
-            if isinstance(output, Request):
-                self.crawler.engine.crawl(output)
-            else:
+            if self._passes_on(output):
                 produced_item = True
                 yield output
         self._finish(response, produced_item)
@@ -296,12 +294,17 @@ class InflightMiddleware:
     async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any], spider: Any) -> AsyncIterator[Any]:
         produced_item = False
         async for output in result:
-            if isinstance(output, Request):
-                self.crawler.engine.crawl(output)
-            else:
+            if self._passes_on(output):
                 produced_item = True
                 yield output
         self._finish(response, produced_item)
+
+    def _passes_on(self, output: Any) -> bool:
+        """A request is enqueued here and now (not passed on); anything else is an item, passed on."""
+        if isinstance(output, Request):
+            self.crawler.engine.crawl(output)
+            return False
+        return True
 
     def _finish(self, response: Any, produced_item: bool) -> None:
         scheduler = getattr(self.crawler, "portal_archive_scheduler", None)
